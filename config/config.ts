@@ -1,0 +1,193 @@
+/**
+ * The one place the environment is read. `parseConfig` turns a plain record of
+ * variables into a typed, validated {@link Config}; everything else receives
+ * that object as an argument instead of reading `Deno.env`.
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig({ APP_ENV: "test", JWT_SECRET: "…", ALATAR_ENCRYPTION_KEYS: "k1:…" });
+ * config.port; // 8000
+ * ```
+ */
+import { z } from "zod";
+import { decodeBase64 } from "@oslojs/encoding";
+
+export type AppEnv = "development" | "test" | "production";
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** One AES-256 key of the ring; `id` is written into every ciphertext. */
+export interface EncryptionKey {
+  id: string;
+  key: Uint8Array;
+}
+
+export interface Config {
+  appEnv: AppEnv;
+  port: number;
+  appUrl: string;
+  dataDir: string;
+  /** Unset means: run the embedded PostgreSQL server. */
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  embeddedPostgresPort: number;
+  /** Password of the embedded server's owner; generated in development. */
+  embeddedPostgresPassword: string;
+  jwtSecret: string;
+  /** Newest first: the first key encrypts, every key decrypts. */
+  encryptionKeys: EncryptionKey[];
+  openRouter: { apiKey: string | undefined; model: string; baseUrl: string };
+  shopify: {
+    apiKey: string | undefined;
+    apiSecret: string | undefined;
+    scopes: string[];
+    apiVersion: string;
+    adminBaseUrl: string;
+  };
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+/** Raised with every problem found, each naming its variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const KEY_RING_HINT =
+  "a comma-separated key ring, newest first, of id:base64 entries each holding 32 random bytes " +
+  "(e.g. k2:…,k1:…); generate one with `openssl rand -base64 32`";
+
+function parseKeyRing(raw: string, ctx: z.RefinementCtx): EncryptionKey[] {
+  const keys: EncryptionKey[] = [];
+  for (const entry of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const sep = entry.indexOf(":");
+    const id = sep > 0 ? entry.slice(0, sep) : "";
+    let key: Uint8Array | undefined;
+    try {
+      key = decodeBase64(entry.slice(sep + 1));
+    } catch {
+      key = undefined;
+    }
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id) || key?.length !== 32) {
+      ctx.addIssue({ code: "custom", message: `expected ${KEY_RING_HINT}` });
+      return [];
+    }
+    if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: "custom", message: `key id "${id}" appears twice` });
+      return [];
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) ctx.addIssue({ code: "custom", message: `expected ${KEY_RING_HINT}` });
+  return keys;
+}
+
+const optionalText = z.string().trim().min(1).optional().catch(undefined);
+const list = (fallback: string) =>
+  z.string().default(fallback).transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+
+const EnvSchema = z.object({
+  APP_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  APP_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  JWT_SECRET: z.string().min(32, "expected at least 32 characters of random secret").optional(),
+  ALATAR_ENCRYPTION_KEYS: z.string().transform(parseKeyRing).optional(),
+  OPENROUTER_API_KEY: optionalText,
+  OPENROUTER_MODEL: z.string().min(1).default("openai/gpt-4o-mini"),
+  OPENROUTER_BASE_URL: z.url().default("https://openrouter.ai/api/v1"),
+  SHOPIFY_API_KEY: optionalText,
+  SHOPIFY_API_SECRET: optionalText,
+  SHOPIFY_SCOPES: list(
+    "read_products,read_orders,read_all_orders,read_customers,read_discounts," +
+      "write_discounts,write_draft_orders,write_orders,write_products",
+  ),
+  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM").default("2025-10"),
+  SHOPIFY_ADMIN_BASE_URL: z.string().includes("{shop}", { message: "must contain {shop}" })
+    .default("https://{shop}"),
+  CORS_ORIGINS: list(""),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+/** Secrets that development and test may fill in from `DATA_DIR` when unset. */
+export interface GeneratedSecrets {
+  JWT_SECRET: string;
+  ALATAR_ENCRYPTION_KEYS: string;
+  EMBEDDED_PG_PASSWORD: string;
+}
+
+/**
+ * Validates `env`. In production every secret must be present; elsewhere
+ * `generated` fills the gaps (see `ensureDevSecrets`).
+ */
+export function parseConfig(
+  env: Record<string, string | undefined>,
+  generated?: GeneratedSecrets,
+): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const isProduction = cleaned.APP_ENV === "production";
+  const withSecrets = isProduction ? cleaned : { ...generated, ...cleaned };
+  const parsed = EnvSchema.safeParse(withSecrets);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const e = parsed.data;
+  const required = isProduction
+    ? ["DATABASE_URL", "JWT_SECRET", "ALATAR_ENCRYPTION_KEYS", "APP_URL"]
+    : ["JWT_SECRET", "ALATAR_ENCRYPTION_KEYS"];
+  for (const name of required) {
+    if (withSecrets[name] === undefined) problems.push(`${name}: is required${hint(name)}`);
+  }
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
+  return {
+    appEnv: e.APP_ENV,
+    port: e.PORT,
+    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    embeddedPostgresPort: e.EMBEDDED_PG_PORT,
+    embeddedPostgresPassword: generated?.EMBEDDED_PG_PASSWORD ?? crypto.randomUUID(),
+    jwtSecret: e.JWT_SECRET!,
+    encryptionKeys: e.ALATAR_ENCRYPTION_KEYS!,
+    openRouter: {
+      apiKey: e.OPENROUTER_API_KEY,
+      model: e.OPENROUTER_MODEL,
+      baseUrl: e.OPENROUTER_BASE_URL,
+    },
+    shopify: {
+      apiKey: e.SHOPIFY_API_KEY,
+      apiSecret: e.SHOPIFY_API_SECRET,
+      scopes: e.SHOPIFY_SCOPES,
+      apiVersion: e.SHOPIFY_API_VERSION,
+      adminBaseUrl: e.SHOPIFY_ADMIN_BASE_URL,
+    },
+    corsOrigins: e.CORS_ORIGINS,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function hint(name: string): string {
+  switch (name) {
+    case "JWT_SECRET":
+      return " (at least 32 random characters, e.g. `openssl rand -base64 48`)";
+    case "ALATAR_ENCRYPTION_KEYS":
+      return ` (${KEY_RING_HINT})`;
+    case "DATABASE_URL":
+      return " (postgres://user:password@host:5432/db; the embedded server is for development only)";
+    case "APP_URL":
+      return " (the public https:// address of this deployment, used in OAuth redirects)";
+    default:
+      return "";
+  }
+}

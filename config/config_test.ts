@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { encodeBase64 } from "@oslojs/encoding";
+import { ConfigError, parseConfig } from "./config.ts";
+
+const key = () => encodeBase64(crypto.getRandomValues(new Uint8Array(32)));
+const secrets = {
+  JWT_SECRET: "x".repeat(48),
+  ALATAR_ENCRYPTION_KEYS: `k1:${key()}`,
+  EMBEDDED_PG_PASSWORD: "pw",
+};
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("development defaults need no variables once secrets are generated", () => {
+  const config = parseConfig({}, secrets);
+  assert.equal(config.appEnv, "development");
+  assert.equal(config.port, 8000);
+  assert.equal(config.appUrl, "http://localhost:8000");
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.encryptionKeys[0]?.id, "k1");
+  assert.equal(config.encryptionKeys[0]?.key.length, 32);
+  assert.equal(config.shopify.adminBaseUrl, "https://{shop}");
+  assert.equal(config.openRouter.apiKey, undefined);
+});
+
+Deno.test("environment values win over generated secrets", () => {
+  const config = parseConfig({ JWT_SECRET: "y".repeat(40), PORT: "9001" }, secrets);
+  assert.equal(config.jwtSecret, "y".repeat(40));
+  assert.equal(config.port, 9001);
+});
+
+Deno.test("production refuses to start without each secret, naming it", () => {
+  const found = problems(() => parseConfig({ APP_ENV: "production" }, secrets));
+  for (const name of ["DATABASE_URL", "JWT_SECRET", "ALATAR_ENCRYPTION_KEYS", "APP_URL"]) {
+    assert.ok(found.some((p) => p.startsWith(`${name}:`)), `${name} not named in ${found}`);
+  }
+});
+
+Deno.test("production accepts a complete configuration", () => {
+  const config = parseConfig({
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://app:pw@db:5432/alatar",
+    APP_URL: "https://alatar.example.com/",
+    JWT_SECRET: "z".repeat(64),
+    ALATAR_ENCRYPTION_KEYS: `k2:${key()},k1:${key()}`,
+  });
+  assert.equal(config.appUrl, "https://alatar.example.com");
+  assert.deepEqual(config.encryptionKeys.map((k) => k.id), ["k2", "k1"]);
+});
+
+Deno.test("malformed values are reported with what is expected", () => {
+  const found = problems(() =>
+    parseConfig({
+      PORT: "eighty",
+      APP_ENV: "staging",
+      JWT_SECRET: "short",
+      ALATAR_ENCRYPTION_KEYS: "k1:dG9vIHNob3J0",
+      SHOPIFY_ADMIN_BASE_URL: "http://127.0.0.1:8100",
+      DATABASE_URL: "mysql://x",
+    }, secrets)
+  );
+  const byName = (name: string) => found.find((p) => p.startsWith(`${name}:`)) ?? "";
+  assert.match(byName("PORT"), /number/);
+  assert.match(byName("APP_ENV"), /development|production/);
+  assert.match(byName("JWT_SECRET"), /32 characters/);
+  assert.match(byName("ALATAR_ENCRYPTION_KEYS"), /32 random bytes/);
+  assert.match(byName("SHOPIFY_ADMIN_BASE_URL"), /\{shop\}/);
+  assert.match(byName("DATABASE_URL"), /postgres:\/\//);
+});
+
+Deno.test("a key ring with a repeated id is refused", () => {
+  const k = key();
+  const found = problems(() => parseConfig({ ALATAR_ENCRYPTION_KEYS: `a:${k},a:${k}` }, secrets));
+  assert.ok(found.some((p) => /appears twice/.test(p)));
+});
+
+Deno.test("config errors never echo the secret values", () => {
+  const found = problems(() =>
+    parseConfig({ JWT_SECRET: "hunter2-not-long", ALATAR_ENCRYPTION_KEYS: "k1:c2VjcmV0" }, secrets)
+  );
+  const error = new ConfigError(found);
+  assert.ok(error);
+  assert.doesNotMatch(error.message, /hunter2|c2VjcmV0/);
+});

@@ -1,0 +1,93 @@
+/**
+ * The runtime's only door to tenant data.
+ *
+ * Two pools connect with the owner's credentials but act as roles that are
+ * neither owner nor superuser: `alatar_app` for everything a tenant does, and
+ * `alatar_system` for the few named cross-tenant jobs, whose reach is limited
+ * by their own row-level policies (see db/migrations).
+ *
+ * @example
+ * ```ts
+ * const db = connectDatabase({ url, poolMax: 10, log });
+ * const rows = await db.withTenant(userId, (tx) => tx`select id from analysis_requests`);
+ * ```
+ */
+import postgres from "postgres";
+import type { Logger } from "../log/logger.ts";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+export const APP_ROLE = "alatar_app";
+export const SYSTEM_ROLE = "alatar_system";
+
+export interface Database {
+  /**
+   * Runs `fn` in a transaction in which row-level security sees `userId` as
+   * the tenant. Commits when `fn` resolves, rolls back when it throws.
+   */
+  withTenant<T>(userId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Cross-tenant system work (e.g. purging expired cache rows). `purpose` is
+   * logged; what the role may touch is fixed by its policies, not by code.
+   */
+  withSystem<T>(purpose: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers, rejects after `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<void>;
+  end(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  poolMax: number;
+  log: Logger;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Opens a pool that acts as `role` on every connection. */
+export function openPool(url: string, role: string, max: number): Sql {
+  return postgres(url, {
+    max,
+    connect_timeout: 10,
+    idle_timeout: 60,
+    onnotice: () => {},
+    // A startup parameter, so every pooled connection is the role before its first query.
+    connection: { role, application_name: `alatar:${role}` } as Record<string, string>,
+  });
+}
+
+export function connectDatabase(options: DatabaseOptions): Database {
+  const app = openPool(options.url, APP_ROLE, options.poolMax);
+  const system = openPool(options.url, SYSTEM_ROLE, 2);
+
+  return {
+    withTenant<T>(userId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+      if (!UUID.test(userId)) {
+        return Promise.reject(new Error(`Cannot open tenant context: "${userId}" is not a uuid`));
+      }
+      return app.begin(async (tx) => {
+        await tx`select set_config('app.current_user_id', ${userId}, true)`;
+        return await fn(tx);
+      }) as Promise<T>;
+    },
+    withSystem<T>(purpose: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+      options.log.debug("system database work", { purpose });
+      return system.begin((tx) => fn(tx)) as Promise<T>;
+    },
+    async ping(timeoutMs = 2000): Promise<void> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("database ping timed out")), timeoutMs);
+      });
+      try {
+        await Promise.race([app`select 1`, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async end(): Promise<void> {
+      await Promise.all([app.end({ timeout: 5 }), system.end({ timeout: 5 })]);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The pg-boss instance: its own `pg` pool on the same database, woken by
+ * LISTEN/NOTIFY so a job is picked up in milliseconds rather than at the
+ * next poll. The error listener is attached before `start()` as pg-boss asks.
+ *
+ * @example
+ * ```ts
+ * const boss = createBoss({ url, log });
+ * await boss.start();
+ * ```
+ */
+import { PgBoss } from "pg-boss";
+import type { Logger } from "../log/logger.ts";
+
+export interface BossOptions {
+  url: string;
+  log: Logger;
+  /** Connections in pg-boss's own pool. */
+  max?: number;
+}
+
+export function createBoss(options: BossOptions): PgBoss {
+  const boss = new PgBoss({
+    connectionString: options.url,
+    schema: "pgboss",
+    max: options.max ?? 5,
+    useListenNotify: true,
+    application_name: "alatar:pgboss",
+  });
+  boss.on("error", (error: unknown) => options.log.error("pg-boss error", { error }));
+  return boss;
+}

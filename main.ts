@@ -1,0 +1,148 @@
+/**
+ * Alatar's entry point. One codebase, several roles:
+ *
+ *   deno run -A main.ts start    API + worker in one process (development)
+ *   deno run -A main.ts api      stateless HTTP API
+ *   deno run -A main.ts worker   drains the job queues
+ *   deno run -A main.ts migrate  applies pending migrations and exits
+ */
+import { ConfigError } from "./config/config.ts";
+import { loadConfig } from "./config/load_config.ts";
+import { connectDatabase } from "./db/database.ts";
+import { EmbeddedPostgresError } from "./db/embedded.ts";
+import { migrate } from "./db/migrate.ts";
+import { provisionDatabase } from "./db/provision.ts";
+import { createBoss } from "./jobs/boss.ts";
+import { startWorker } from "./jobs/worker.ts";
+import { createLogger, type Logger } from "./log/logger.ts";
+import { createApp } from "./routes/app.ts";
+import { createMetrics } from "./routes/metrics.ts";
+
+const ROLES = ["start", "api", "worker", "migrate"] as const;
+type Role = typeof ROLES[number];
+
+/** Closers run in reverse order of opening: stop taking work before closing what it needs. */
+class Resources {
+  #closers: Array<[string, () => Promise<unknown>]> = [];
+  add(name: string, close: () => Promise<unknown>) {
+    this.#closers.push([name, close]);
+  }
+  async closeAll(log: Logger) {
+    for (const [name, close] of this.#closers.reverse()) {
+      try {
+        log.debug("closing", { step: name });
+        await close();
+        log.debug("closed", { step: name });
+      } catch (error) {
+        log.error("shutdown step failed", { step: name, error });
+      }
+    }
+    this.#closers = [];
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const role = (args[0] ?? "start") as Role;
+  if (!ROLES.includes(role)) {
+    console.error(`Unknown role "${args[0]}". Use one of: ${ROLES.join(", ")}.`);
+    return 2;
+  }
+  const started = performance.now();
+  const bootLog = createLogger({ level: "info", fields: { role } });
+  let config;
+  try {
+    config = await loadConfig(Deno.env.toObject(), (message) => bootLog.warn(message));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.logLevel, fields: { role } });
+  const resources = new Resources();
+  const shutdown = () => resources.closeAll(log);
+
+  try {
+    const database = await provisionDatabase(config, log);
+    resources.add("postgres", database.stop);
+    await migrate(database.ownerUrl, log);
+    if (role === "migrate") {
+      await shutdown();
+      return 0;
+    }
+
+    const db = connectDatabase({ url: database.ownerUrl, poolMax: config.databasePoolMax, log });
+    resources.add("database pools", () => db.end());
+
+    if (role === "worker" || role === "start") {
+      const boss = createBoss({ url: database.ownerUrl, log });
+      await boss.start();
+      resources.add(
+        "pg-boss",
+        () => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }),
+      );
+      await startWorker({ boss, db, log });
+    }
+
+    if (role === "api" || role === "start") {
+      const app = createApp({ config, log, db, metrics: createMetrics() });
+      const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
+      resources.add("http server", () => server.shutdown());
+    }
+
+    const readyMs = Math.round(performance.now() - started);
+    log.info("ready", { ms: readyMs, url: role === "worker" ? undefined : config.appUrl });
+    if (role === "start") printBanner(config.appUrl, database.embedded, readyMs);
+
+    await waitForSignal(log);
+    log.info("shutting down");
+    const deadline = setTimeout(() => {
+      log.error("shutdown did not finish in time; exiting", {
+        ms: config.shutdownTimeoutMs + 5000,
+      });
+      Deno.exit(1);
+    }, config.shutdownTimeoutMs + 5000);
+    await shutdown();
+    clearTimeout(deadline);
+    return 0;
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) console.error(error.message);
+    else log.error("startup failed", { error });
+    await shutdown();
+    return 1;
+  }
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. Later signals are ignored rather than
+ * killing the drain: wrappers such as `deno task` forward the terminal's Ctrl-C,
+ * so the process commonly receives it twice.
+ */
+function waitForSignal(log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    let received = false;
+    const onSignal = () => {
+      if (received) return log.info("already shutting down");
+      received = true;
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+  });
+}
+
+function printBanner(url: string, embedded: boolean, ms: number) {
+  console.error(
+    [
+      "",
+      `  Alatar is running at ${url}  (API + worker, ready in ${ms} ms)`,
+      `  Database: ${embedded ? "embedded PostgreSQL in DATA_DIR/postgres" : "DATABASE_URL"}`,
+      `  Health:   ${url}/healthz   Readiness: ${url}/readyz   Metrics: ${url}/metrics`,
+      "  Stop with Ctrl-C.",
+      "",
+    ].join("\n"),
+  );
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,101 @@
+/**
+ * The HTTP application: cross-cutting middleware (request ids, logging,
+ * metrics, security headers, CORS, body limit), one error handler, and the
+ * resource routers mounted with `app.route()`.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ config, log, db, metrics });
+ * Deno.serve({ port: config.port }, app.fetch);
+ * ```
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
+import { secureHeaders } from "hono/secure-headers";
+import type { Config } from "../config/config.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../log/logger.ts";
+import { healthRoutes } from "./health.ts";
+import { type Metrics, metricsRoutes } from "./metrics.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Logger bound to this request's id (and user, once authenticated). */
+    log: Logger;
+  }
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AppDeps {
+  config: Pick<Config, "appEnv" | "corsOrigins">;
+  log: Logger;
+  db: Pick<Database, "ping">;
+  metrics: Metrics;
+}
+
+/** The JSON body of every error answer; never carries internals. */
+export function errorBody(code: string, message: string, requestId?: string) {
+  return { error: { code, message, requestId } };
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const { config, log, metrics } = deps;
+  const app = new Hono();
+
+  app.use(requestId({ headerName: "X-Request-Id", limitLength: 128 }));
+  app.use(async (c, next) => {
+    c.set("log", log.child({ request_id: c.get("requestId") }));
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.res.status === 404 && routePath(c, -1) === "/*"
+      ? "unmatched"
+      : routePath(c, -1);
+    const labels = { method: c.req.method, route, status: String(c.res.status) };
+    metrics.httpRequests.inc(labels);
+    metrics.httpDuration.observe(labels, seconds);
+    c.get("log").debug("request", { ...labels, ms: Math.round(seconds * 1000) });
+  });
+  app.use(secureHeaders({
+    strictTransportSecurity: config.appEnv === "production"
+      ? "max-age=63072000; includeSubDomains"
+      : false,
+    xFrameOptions: "DENY",
+    referrerPolicy: "no-referrer",
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    crossOriginResourcePolicy: "same-site",
+  }));
+  app.use(cors({
+    origin: config.corsOrigins,
+    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
+    exposeHeaders: ["X-Request-Id", "ETag", "Retry-After"],
+    maxAge: 600,
+  }));
+  app.use(bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      c.json(
+        errorBody("PAYLOAD_TOO_LARGE", "Request body exceeds 1 MiB", c.get("requestId")),
+        413,
+      ),
+  }));
+
+  app.route("/", healthRoutes(deps.db));
+  app.route("/", metricsRoutes(metrics));
+
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", "No such endpoint", c.get("requestId")), 404));
+  app.onError((error, c) => {
+    const id = c.get("requestId");
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(errorBody("BAD_REQUEST", error.message, id), error.status);
+    }
+    (c.get("log") ?? log).error("unhandled error", { error, path: c.req.path });
+    return c.json(errorBody("INTERNAL_SERVER_ERROR", "Internal server error", id), 500);
+  });
+  return app;
+}

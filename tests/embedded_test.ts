@@ -1,0 +1,67 @@
+/** Starting the embedded server: clear messages for the problems a newcomer meets. */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from "../db/embedded.ts";
+import { createLogger } from "../log/logger.ts";
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+
+Deno.test({
+  name: "a busy port gives a message that names the port and the ways out",
+  ...opts,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (taken.addr as Deno.NetAddr).port;
+    try {
+      const error = await startEmbeddedPostgres({
+        dataDir: `${dir}/pg`,
+        port,
+        password: "pw",
+        persistent: false,
+        log: createLogger({ level: "error" }),
+      }).then(() => null, (e) => e);
+      assert.ok(error instanceof EmbeddedPostgresError, String(error));
+      assert.match(error.message, new RegExp(`Port ${port} is already in use`));
+      assert.match(error.message, /EMBEDDED_PG_PORT/);
+      assert.match(error.message, /DATABASE_URL/);
+    } finally {
+      taken.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a server left running by a killed process is stopped and the data kept",
+  ...opts,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const lines: string[] = [];
+    const log = createLogger({ level: "warn", write: (l) => lines.push(l) });
+    const options = {
+      dataDir: `${dir}/pg`,
+      port: freePort(),
+      password: "pw",
+      persistent: true,
+      log,
+    };
+    const first = await startEmbeddedPostgres(options);
+    const sql = postgres(first.url, { max: 1, onnotice: () => {} });
+    await sql`create table kept (n int)`;
+    await sql`insert into kept values (42)`;
+    await sql.end();
+    // No stop(): as if the owning process had been killed with SIGKILL.
+    const second = await startEmbeddedPostgres({ ...options, port: freePort() });
+    try {
+      assert.ok(lines.some((l) => l.includes("leftover embedded postgres")));
+      const again = postgres(second.url, { max: 1 });
+      const [row] = await again`select n from kept`;
+      await again.end();
+      assert.equal(row!.n, 42);
+    } finally {
+      await second.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

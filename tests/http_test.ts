@@ -1,0 +1,163 @@
+/** The HTTP skeleton through `app.request()`, against a real database. */
+import assert from "node:assert/strict";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { connectDatabase } from "../db/database.ts";
+import { createLogger } from "../log/logger.ts";
+import { createApp } from "../routes/app.ts";
+import { createMetrics } from "../routes/metrics.ts";
+import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
+
+function build(t: TestDatabase, appEnv: "test" | "production" = "test") {
+  const lines: string[] = [];
+  const log = createLogger({ level: "debug", write: (l) => lines.push(l) });
+  const app = createApp({
+    config: { appEnv, corsOrigins: ["https://admin.example.com"] },
+    log,
+    db: t.db,
+    metrics: createMetrics(),
+  });
+  app.get("/test/boom", () => {
+    throw new Error("select password_hash from users where email = 'ann@example.com'");
+  });
+  app.post("/test/echo", async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }));
+  return { app, lines };
+}
+
+dbTest("healthz and readyz answer when the database does", async (t) => {
+  const { app } = build(t);
+  const health = await app.request("/healthz");
+  assert.equal(health.status, 200);
+  assert.deepEqual(await health.json(), { status: "ok" });
+  const ready = await app.request("/readyz");
+  assert.equal(ready.status, 200);
+  assert.deepEqual(await ready.json(), { status: "ready" });
+});
+
+dbTest("readyz answers 503 when the database is unreachable", async (t) => {
+  const log = createLogger({ level: "error" });
+  const closed = new URL(t.url);
+  closed.port = "1"; // nothing listens on port 1
+  const db = connectDatabase({ url: closed.toString(), poolMax: 1, log });
+  try {
+    const app = createApp({
+      config: { appEnv: "test", corsOrigins: [] },
+      log,
+      db,
+      metrics: createMetrics(),
+    });
+    const res = await app.request("/readyz");
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { status: "unavailable", reason: "database unreachable" });
+  } finally {
+    await db.end();
+  }
+});
+
+dbTest("a 2 MiB body is refused with 413 and a small one passes", async (t) => {
+  const { app } = build(t);
+  const big = await app.request("/test/echo", {
+    method: "POST",
+    body: new Uint8Array(2 * 1024 * 1024),
+  });
+  assert.equal(big.status, 413);
+  assert.equal((await big.json()).error.code, "PAYLOAD_TOO_LARGE");
+  // Without a Content-Length the limit still applies while streaming.
+  const stream = new ReadableStream({
+    start(controller) {
+      for (let i = 0; i < 4; i++) controller.enqueue(new Uint8Array(512 * 1024));
+      controller.close();
+    },
+  });
+  const chunked = await app.request(
+    "/test/echo",
+    { method: "POST", body: stream, duplex: "half" } as RequestInit,
+  );
+  assert.equal(chunked.status, 413);
+  const small = await app.request("/test/echo", { method: "POST", body: new Uint8Array(1000) });
+  assert.deepEqual(await small.json(), { bytes: 1000 });
+});
+
+dbTest(
+  "a thrown error gives a generic 500 and is logged, masked, with the request id",
+  async (t) => {
+    const { app, lines } = build(t);
+    const res = await app.request("/test/boom", { headers: { "X-Request-Id": "req-123" } });
+    assert.equal(res.status, 500);
+    const text = await res.text();
+    assert.deepEqual(JSON.parse(text), {
+      error: {
+        code: "INTERNAL_SERVER_ERROR",
+        message: "Internal server error",
+        requestId: "req-123",
+      },
+    });
+    assert.doesNotMatch(text, /select|password|stack|at /i);
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "unhandled error");
+    assert.equal(logged.request_id, "req-123");
+    assert.match(logged.error.message, /a\*\*\*@example\.com/);
+    assert.doesNotMatch(JSON.stringify(logged), /ann@example\.com/);
+  },
+);
+
+dbTest("request ids are echoed, or generated when absent or malformed", async (t) => {
+  const { app } = build(t);
+  const echoed = await app.request("/healthz", { headers: { "X-Request-Id": "abc-123" } });
+  assert.equal(echoed.headers.get("x-request-id"), "abc-123");
+  const fresh = await app.request("/healthz");
+  assert.match(fresh.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  const hostile = await app.request("/healthz", { headers: { "X-Request-Id": 'a"b<script>' } });
+  assert.notEqual(hostile.headers.get("x-request-id"), 'a"b<script>');
+});
+
+dbTest("unknown paths get a JSON 404", async (t) => {
+  const { app } = build(t);
+  const res = await app.request("/nope");
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, "NOT_FOUND");
+});
+
+dbTest("security headers are set; HSTS only in production", async (t) => {
+  const dev = await build(t).app.request("/healthz");
+  assert.equal(dev.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(dev.headers.get("referrer-policy"), "no-referrer");
+  assert.match(dev.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+  assert.equal(dev.headers.get("strict-transport-security"), null);
+  const prod = await build(t, "production").app.request("/healthz");
+  assert.match(prod.headers.get("strict-transport-security") ?? "", /max-age=\d+/);
+});
+
+dbTest("CORS allows only the configured origins", async (t) => {
+  const { app } = build(t);
+  const allowed = await app.request("/healthz", {
+    headers: { Origin: "https://admin.example.com" },
+  });
+  assert.equal(allowed.headers.get("access-control-allow-origin"), "https://admin.example.com");
+  const other = await app.request("/healthz", { headers: { Origin: "https://evil.example" } });
+  assert.equal(other.headers.get("access-control-allow-origin"), null);
+});
+
+dbTest("/metrics is Prometheus text with request counts by route and status", async (t) => {
+  const { app } = build(t);
+  await app.request("/healthz");
+  await app.request("/healthz");
+  await app.request("/nope");
+  const res = await app.request("/metrics");
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+  const families = parsePrometheusTextFormat(await res.text()) as Array<{
+    name: string;
+    type: string;
+    metrics: Array<{ labels?: Record<string, string>; value?: string; buckets?: unknown }>;
+  }>;
+  const requests = families.find((f) => f.name === "alatar_http_requests_total");
+  assert.equal(requests?.type, "COUNTER");
+  const health = requests!.metrics.find((m) =>
+    m.labels?.route === "/healthz" && m.labels?.status === "200"
+  );
+  assert.equal(health?.value, "2");
+  const unmatched = requests!.metrics.find((m) => m.labels?.route === "unmatched");
+  assert.equal(unmatched?.labels?.status, "404");
+  const latency = families.find((f) => f.name === "alatar_http_request_duration_seconds");
+  assert.equal(latency?.type, "HISTOGRAM");
+  assert.ok(families.some((f) => f.name === "alatar_process_resident_memory_bytes"));
+});

@@ -1,0 +1,87 @@
+/** The real entry point as a child process: configuration errors, readiness, graceful shutdown. */
+import assert from "node:assert/strict";
+import { freePort } from "../db/embedded.ts";
+import { dbTest } from "./helpers/test_db.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+function spawnMain(role: string, env: Record<string, string>) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, role],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+const baseEnv = () => ({ PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp" });
+
+Deno.test("production with a missing secret exits non-zero, naming the variable", async () => {
+  const child = spawnMain("api", {
+    ...baseEnv(),
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+    APP_URL: "https://alatar.example.com",
+    ALATAR_ENCRYPTION_KEYS: `k1:${btoa(String.fromCharCode(...new Uint8Array(32)))}`,
+  });
+  const { code, stderr } = await child.output();
+  const text = new TextDecoder().decode(stderr);
+  assert.equal(code, 2);
+  assert.match(text, /JWT_SECRET: is required/);
+  assert.doesNotMatch(text, /ALATAR_ENCRYPTION_KEYS/);
+});
+
+Deno.test("an unknown role is refused with the list of roles", async () => {
+  const { code, stderr } = await spawnMain("serve", baseEnv()).output();
+  assert.equal(code, 2);
+  assert.match(new TextDecoder().decode(stderr), /start, api, worker, migrate/);
+});
+
+dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => {
+  const port = freePort();
+  const dataDir = await Deno.makeTempDir();
+  const child = spawnMain("start", {
+    ...baseEnv(),
+    APP_ENV: "test",
+    DATABASE_URL: t.url,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "debug",
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const readUntil = async (predicate: (l: Record<string, unknown>) => boolean) => {
+    while (!lines.some(predicate)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`process ended early: ${JSON.stringify(lines.slice(-3))}`);
+      buffered += value;
+      const parts = buffered.split("\n");
+      buffered = parts.pop()!;
+      for (const part of parts) if (part.startsWith("{")) lines.push(JSON.parse(part));
+    }
+  };
+  try {
+    await readUntil((l) => l.msg === "ready");
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(await ready.json(), { status: "ready" });
+
+    child.kill("SIGTERM");
+    await readUntil((l) => l.msg === "closed" && l.step === "postgres");
+    const status = await child.status;
+    assert.equal(status.code, 0);
+    const closed = lines.filter((l) => l.msg === "closed").map((l) => l.step);
+    assert.deepEqual(closed, ["http server", "pg-boss", "database pools", "postgres"]);
+    assert.deepEqual(lines.filter((l) => l.level === "error"), []);
+  } finally {
+    await reader.cancel().catch(() => {});
+    await child.stderr.cancel().catch(() => {});
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,211 @@
+/**
+ * Tenant isolation is enforced by Postgres itself: these tests go through the
+ * same helper and roles as the app and try to cross from tenant B into A.
+ */
+import assert from "node:assert/strict";
+import { APP_ROLE, type Database, openPool, SYSTEM_ROLE, type Tx } from "../db/database.ts";
+import { createUser, dbTest } from "./helpers/test_db.ts";
+
+/** One row in every tenant table for `userId`; returns the ids it made. */
+async function seedTenant(db: Database, userId: string) {
+  return await db.withTenant(userId, async (tx: Tx) => {
+    const [account] = await tx`
+      insert into linked_accounts (user_id, provider, account_identifier, encrypted_access_token, scopes)
+      values (${userId}, 'shopify', ${`shop-${userId.slice(0, 8)}.myshopify.com`}, '\\x01',
+              '{read_orders}')
+      returning id`;
+    const [request] = await tx`
+      insert into analysis_requests (user_id, linked_account_id, prompt)
+      values (${userId}, ${account!.id}, 'why did sales drop?') returning id`;
+    await tx`insert into agent_tasks (analysis_request_id, user_id, department, task_key)
+             values (${request!.id}, ${userId}, 'quantitative', 'q1')`;
+    await tx`insert into cached_shopify_data (user_id, linked_account_id, data_key, data_value, expires_at)
+             values (${userId}, ${account!.id}, 'shop', '{}', now() + interval '1 hour')`;
+    await tx`insert into proposed_actions (analysis_request_id, user_id, description, action_type, parameters)
+             values (${
+      request!.id
+    }, ${userId}, '10% off slow movers', 'create_discount_code', '{}')`;
+    await tx`insert into user_preferences (user_id) values (${userId})`;
+    await tx`insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
+             values (${userId}, gen_random_uuid(), sha256(gen_random_uuid()::text::bytea), now() + interval '30 days')`;
+    await tx`insert into password_reset_tokens (user_id, token_hash, expires_at)
+             values (${userId}, sha256(gen_random_uuid()::text::bytea), now() + interval '30 minutes')`;
+    await tx`insert into device_tokens (user_id, name, token_hash)
+             values (${userId}, 'iPhone', sha256(gen_random_uuid()::text::bytea))`;
+    await tx`insert into audit_log (user_id, actor, action) values (${userId}, 'user', 'login')`;
+    return { accountId: account!.id as string, requestId: request!.id as string };
+  });
+}
+
+async function tenantTables(owner: Tx | import("../db/database.ts").Sql): Promise<string[]> {
+  const rows = await owner<{ table_name: string }[]>`
+    select c.table_name from information_schema.columns c
+    join information_schema.tables t using (table_schema, table_name)
+    where c.table_schema = 'public' and c.column_name = 'user_id' and t.table_type = 'BASE TABLE'
+    order by 1`;
+  return rows.map((r) => r.table_name);
+}
+
+dbTest(
+  "every table with a user_id column has RLS enabled, forced and a tenant policy",
+  async (t) => {
+    const tables = [...await tenantTables(t.owner), "users"];
+    assert.ok(tables.length >= 12, `expected the seed's tenant tables, found ${tables.join(", ")}`);
+    const rows = await t.owner<
+      { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean; policies: number }[]
+    >`
+    select c.relname, c.relrowsecurity, c.relforcerowsecurity,
+           (select count(*)::int from pg_policies p
+             where p.tablename = c.relname and p.policyname = 'tenant_isolation') as policies
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relname = any(${tables})`;
+    assert.equal(rows.length, tables.length);
+    for (const row of rows) {
+      assert.ok(row.relrowsecurity, `${row.relname}: row level security is not enabled`);
+      assert.ok(row.relforcerowsecurity, `${row.relname}: row level security is not forced`);
+      assert.equal(row.policies, 1, `${row.relname}: no tenant_isolation policy`);
+    }
+  },
+);
+
+dbTest("the runtime roles are neither owner nor superuser and cannot skip RLS", async (t) => {
+  const [me] = await t.db.withTenant(
+    crypto.randomUUID(),
+    (tx) =>
+      tx`select current_user as role, r.rolsuper, r.rolbypassrls,
+              (select tableowner from pg_tables where tablename = 'analysis_requests') as owner
+       from pg_roles r where r.rolname = current_user`,
+  );
+  assert.equal(me!.role, APP_ROLE);
+  assert.equal(me!.rolsuper, false);
+  assert.equal(me!.rolbypassrls, false);
+  assert.notEqual(me!.owner, APP_ROLE);
+  const [system] = await t
+    .owner`select rolsuper, rolbypassrls from pg_roles where rolname = ${SYSTEM_ROLE}`;
+  assert.deepEqual({ ...system }, { rolsuper: false, rolbypassrls: false });
+});
+
+dbTest("tenant B can neither read, update nor delete tenant A's rows in any table", async (t) => {
+  const a = await createUser(t.db);
+  const b = await createUser(t.db);
+  await seedTenant(t.db, a);
+  await seedTenant(t.db, b);
+  const tables = await tenantTables(t.owner);
+
+  for (const table of tables) {
+    const [own] = await t.db.withTenant(
+      a,
+      (tx) => tx`select count(*)::int as n from ${tx(table)} where user_id = ${a}`,
+    );
+    assert.ok(own!.n > 0, `${table}: the fixture made no row, so isolation would be untested`);
+
+    const [seen] = await t.db.withTenant(
+      b,
+      (tx) => tx`select count(*)::int as n from ${tx(table)} where user_id = ${a}`,
+    );
+    assert.equal(seen!.n, 0, `${table}: B reads A's rows`);
+
+    for (const attempt of ["update", "delete"] as const) {
+      const affected = await t.db.withTenant(b, async (tx) => {
+        const result = attempt === "update"
+          ? await tx`update ${tx(table)} set user_id = ${b} where user_id = ${a}`
+          : await tx`delete from ${tx(table)} where user_id = ${a}`;
+        return result.count;
+      }).catch((error) => {
+        // Append-only tables refuse the statement outright, which is stricter still.
+        assert.match(String(error), /permission denied/, `${table}: ${attempt} failed oddly`);
+        return 0;
+      });
+      assert.equal(affected, 0, `${table}: B could ${attempt} A's rows`);
+    }
+    const [after] = await t.db.withTenant(
+      a,
+      (tx) => tx`select count(*)::int as n from ${tx(table)} where user_id = ${a}`,
+    );
+    assert.equal(after!.n, own!.n, `${table}: A's rows changed`);
+  }
+
+  const users = await t.db.withTenant(b, (tx) => tx`select id from users`);
+  assert.deepEqual(users.map((u) => u.id), [b]);
+});
+
+dbTest("without a tenant setting the runtime role reads no row of any table", async (t) => {
+  const a = await createUser(t.db);
+  await seedTenant(t.db, a);
+  const raw = openPool(t.url, APP_ROLE, 1);
+  try {
+    for (const table of [...await tenantTables(t.owner), "users"]) {
+      const [row] = await raw`select count(*)::int as n from ${raw(table)}`;
+      assert.equal(row!.n, 0, `${table}: rows visible with no tenant set`);
+    }
+    // Once used, the setting reads back as '' rather than NULL; that must still mean nobody.
+    await raw.begin(async (tx) => {
+      await tx`select set_config('app.current_user_id', ${a}, true)`;
+    });
+    const [row] = await raw`select count(*)::int as n from analysis_requests`;
+    assert.equal(row!.n, 0);
+  } finally {
+    await raw.end();
+  }
+});
+
+dbTest("a tenant cannot write rows for another tenant or point at their rows", async (t) => {
+  const a = await createUser(t.db);
+  const b = await createUser(t.db);
+  const seeded = await seedTenant(t.db, a);
+
+  await assert.rejects(
+    t.db.withTenant(
+      b,
+      (tx) => tx`insert into analysis_requests (user_id, prompt) values (${a}, 'x')`,
+    ),
+    /row-level security/,
+  );
+  // B's own row that references A's request: the composite foreign key refuses it.
+  await assert.rejects(
+    t.db.withTenant(
+      b,
+      (tx) =>
+        tx`insert into agent_tasks (analysis_request_id, user_id, department, task_key)
+         values (${seeded.requestId}, ${b}, 'quantitative', 'steal')`,
+    ),
+    /foreign key/,
+  );
+  await assert.rejects(
+    t.db.withTenant(b, (tx) =>
+      tx`insert into analysis_requests (user_id, linked_account_id, prompt)
+         values (${b}, ${seeded.accountId}, 'use their shop')`),
+    /foreign key/,
+  );
+});
+
+dbTest("withTenant refuses an id that is not a uuid", async (t) => {
+  await assert.rejects(t.db.withTenant("1 or 1=1", () => Promise.resolve()), /not a uuid/);
+});
+
+dbTest("the system role reaches only expired cache rows", async (t) => {
+  const a = await createUser(t.db);
+  const b = await createUser(t.db);
+  for (const user of [a, b]) {
+    const { accountId } = await seedTenant(t.db, user);
+    await t.db.withTenant(
+      user,
+      (tx) =>
+        tx`insert into cached_shopify_data (user_id, linked_account_id, data_key, data_value, expires_at)
+         values (${user}, ${accountId}, 'old', '{}', now() - interval '1 minute')`,
+    );
+  }
+  const visible = await t.db.withSystem(
+    "test",
+    (tx) => tx`select data_key from cached_shopify_data`,
+  );
+  assert.deepEqual(visible.map((r) => r.data_key), ["old", "old"]);
+  await assert.rejects(
+    t.db.withSystem("test", (tx) => tx`select id from users`),
+    /permission denied/,
+  );
+  await assert.rejects(
+    t.db.withSystem("test", (tx) => tx`select id from analysis_requests`),
+    /permission denied/,
+  );
+});
