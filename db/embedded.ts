@@ -264,7 +264,8 @@ function run(
     execFile(
       file,
       args,
-      { ...runAs, timeout: 90_000, env: { ...process.env, LC_ALL: "C" } },
+      // From "/": the caller's working directory may be private to root.
+      { ...runAs, cwd: "/", timeout: 90_000, env: { ...process.env, LC_ALL: "C" } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, output: `${stdout}${stderr}` });
