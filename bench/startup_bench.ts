@@ -30,7 +30,7 @@ async function timeStart(cwd: string, env: Record<string, string>): Promise<numb
     env: { ...env, PORT: String(port), EMBEDDED_PG_PORT: String(freePort()) },
     stdin: "null",
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "null",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
@@ -56,6 +56,8 @@ async function timeStart(cwd: string, env: Record<string, string>): Promise<numb
 
 export async function measureStartup(runs = 3): Promise<StartupFigures> {
   const root = await Deno.makeTempDir({ prefix: "alatar-bench-" });
+  // Like an ordinary checkout: readable by the postgres user the server runs as under root.
+  await Deno.chmod(root, 0o755);
   const base = { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? root };
   const figures: StartupFigures = {
     coldMs: [],
