@@ -12,7 +12,14 @@ import { connectDatabase } from "./db/database.ts";
 import { EmbeddedPostgresError } from "./db/embedded.ts";
 import { migrate } from "./db/migrate.ts";
 import { provisionDatabase } from "./db/provision.ts";
+import { buildApiSchema } from "./api/schema.ts";
+import { createAccessTokens } from "./auth/access_tokens.ts";
+import { createFileEmailSender, createHttpEmailSender } from "./auth/mail.ts";
+import { createPasswordHasher } from "./auth/passwords.ts";
+import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
+import { grantEnqueue } from "./jobs/queue_access.ts";
+import { ensureQueues } from "./jobs/queues.ts";
 import { startWorker } from "./jobs/worker.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
@@ -75,18 +82,47 @@ async function main(args: string[]): Promise<number> {
     const db = connectDatabase({ url: database.ownerUrl, poolMax: config.databasePoolMax, log });
     resources.add("database pools", () => db.end());
 
-    if (role === "worker" || role === "start") {
-      const boss = createBoss({ url: database.ownerUrl, log });
-      await boss.start();
-      resources.add(
-        "pg-boss",
-        () => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }),
-      );
-      await startWorker({ boss, db, log });
-    }
+    // Every role but migrate enqueues (the API writes jobs in tenant transactions), so every
+    // role has pg-boss; only workers run its maintenance and cron.
+    const runsWorker = role === "worker" || role === "start";
+    const boss = createBoss({ url: database.ownerUrl, log, maintenance: runsWorker });
+    await boss.start();
+    resources.add(
+      "pg-boss",
+      () => boss.stop({ graceful: true, timeout: config.shutdownTimeoutMs }),
+    );
+    await ensureQueues(boss);
+    await grantEnqueue(database.ownerUrl);
+
+    const emailSender = config.appEnv === "production"
+      ? createHttpEmailSender({
+        url: config.email.apiUrl!,
+        apiKey: config.email.apiKey!,
+        from: config.email.from,
+      })
+      : createFileEmailSender(`${config.dataDir}/mail`, log);
+    if (runsWorker) await startWorker({ boss, db, log, emailSender });
 
     if (role === "api" || role === "start") {
-      const app = createApp({ config, log, db, metrics: createMetrics() });
+      const hasher = createPasswordHasher({ workers: Math.max(1, navigator.hardwareConcurrency) });
+      resources.add("password hasher", () => Promise.resolve(hasher.close()));
+      const services = {
+        db,
+        boss,
+        log,
+        hasher,
+        accessTokens: createAccessTokens({ secret: config.jwtSecret, issuer: config.appUrl }),
+        limiter: createRateLimiter(db),
+        limits: DEFAULT_RATE_LIMITS,
+        appUrl: config.appUrl,
+      };
+      const graphql = {
+        schema: await buildApiSchema(log),
+        services,
+        production: config.appEnv === "production",
+        trustProxyHops: config.trustProxyHops,
+      };
+      const app = createApp({ config, log, db, metrics: createMetrics(), graphql });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
       resources.add("http server", () => server.shutdown());
     }

@@ -43,6 +43,9 @@ export interface Config {
     apiVersion: string;
     adminBaseUrl: string;
   };
+  email: { from: string; apiUrl: string | undefined; apiKey: string | undefined };
+  /** How many reverse proxies in front of us append to X-Forwarded-For (0: use the socket). */
+  trustProxyHops: number;
   corsOrigins: string[];
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -111,6 +114,10 @@ const EnvSchema = z.object({
   SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM").default("2025-10"),
   SHOPIFY_ADMIN_BASE_URL: z.string().includes("{shop}", { message: "must contain {shop}" })
     .default("https://{shop}"),
+  EMAIL_FROM: z.string().min(3).default("Alatar <no-reply@alatar.local>"),
+  EMAIL_API_URL: z.url().optional(),
+  EMAIL_API_KEY: optionalText,
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   CORS_ORIGINS: list(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
@@ -142,7 +149,14 @@ export function parseConfig(
     : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
   const e = parsed.data;
   const required = isProduction
-    ? ["DATABASE_URL", "JWT_SECRET", "ALATAR_ENCRYPTION_KEYS", "APP_URL"]
+    ? [
+      "DATABASE_URL",
+      "JWT_SECRET",
+      "ALATAR_ENCRYPTION_KEYS",
+      "APP_URL",
+      "EMAIL_API_URL",
+      "EMAIL_API_KEY",
+    ]
     : ["JWT_SECRET", "ALATAR_ENCRYPTION_KEYS"];
   for (const name of required) {
     if (withSecrets[name] === undefined) problems.push(`${name}: is required${hint(name)}`);
@@ -171,6 +185,8 @@ export function parseConfig(
       apiVersion: e.SHOPIFY_API_VERSION,
       adminBaseUrl: e.SHOPIFY_ADMIN_BASE_URL,
     },
+    email: { from: e.EMAIL_FROM, apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY },
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -185,6 +201,9 @@ function hint(name: string): string {
       return ` (${KEY_RING_HINT})`;
     case "DATABASE_URL":
       return " (postgres://user:password@host:5432/db; the embedded server is for development only)";
+    case "EMAIL_API_URL":
+    case "EMAIL_API_KEY":
+      return " (a JSON e-mail API and its key, for password-reset mail)";
     case "APP_URL":
       return " (the public https:// address of this deployment, used in OAuth redirects)";
     default:

@@ -39,7 +39,16 @@ Deno.test("environment values win over generated secrets", () => {
 
 Deno.test("production refuses to start without each secret, naming it", () => {
   const found = problems(() => parseConfig({ APP_ENV: "production" }, secrets));
-  for (const name of ["DATABASE_URL", "JWT_SECRET", "ALATAR_ENCRYPTION_KEYS", "APP_URL"]) {
+  for (
+    const name of [
+      "DATABASE_URL",
+      "JWT_SECRET",
+      "ALATAR_ENCRYPTION_KEYS",
+      "APP_URL",
+      "EMAIL_API_URL",
+      "EMAIL_API_KEY",
+    ]
+  ) {
     assert.ok(found.some((p) => p.startsWith(`${name}:`)), `${name} not named in ${found}`);
   }
 });
@@ -51,6 +60,8 @@ Deno.test("production accepts a complete configuration", () => {
     APP_URL: "https://alatar.example.com/",
     JWT_SECRET: "z".repeat(64),
     ALATAR_ENCRYPTION_KEYS: `k2:${key()},k1:${key()}`,
+    EMAIL_API_URL: "https://api.mail.example/email",
+    EMAIL_API_KEY: "key",
   });
   assert.equal(config.appUrl, "https://alatar.example.com");
   assert.deepEqual(config.encryptionKeys.map((k) => k.id), ["k2", "k1"]);

@@ -28,6 +28,12 @@ export interface Database {
    */
   withTenant<T>(userId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
+   * Work on shared, non-tenant tables (e.g. rate-limit counters) before anyone
+   * is signed in. Runs as the app role with no tenant set, so row-level
+   * security hides every tenant row.
+   */
+  withoutTenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
    * Cross-tenant system work (e.g. purging expired cache rows). `purpose` is
    * logged; what the role may touch is fixed by its policies, not by code.
    */
@@ -70,6 +76,9 @@ export function connectDatabase(options: DatabaseOptions): Database {
         await tx`select set_config('app.current_user_id', ${userId}, true)`;
         return await fn(tx);
       }) as Promise<T>;
+    },
+    withoutTenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      return app.begin((tx) => fn(tx)) as Promise<T>;
     },
     withSystem<T>(purpose: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
       options.log.debug("system database work", { purpose });

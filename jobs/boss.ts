@@ -17,6 +17,11 @@ export interface BossOptions {
   log: Logger;
   /** Connections in pg-boss's own pool. */
   max?: number;
+  /**
+   * False for API-only processes: they enqueue, while workers run pg-boss's
+   * maintenance and cron.
+   */
+  maintenance?: boolean;
 }
 
 export function createBoss(options: BossOptions): PgBoss {
@@ -26,6 +31,8 @@ export function createBoss(options: BossOptions): PgBoss {
     max: options.max ?? 5,
     useListenNotify: true,
     application_name: "alatar:pgboss",
+    supervise: options.maintenance ?? true,
+    schedule: options.maintenance ?? true,
   });
   boss.on("error", (error: unknown) => options.log.error("pg-boss error", { error }));
   return boss;

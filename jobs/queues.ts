@@ -1,19 +1,20 @@
 /**
  * Every queue the system uses, with its delivery policy. Queues are created
- * (idempotently) by the worker at start; `notify` makes pg-boss wake workers
- * with NOTIFY instead of waiting for a poll.
+ * (idempotently) by every process at start, since the API enqueues too;
+ * `notify` makes pg-boss wake workers with NOTIFY instead of waiting for a poll.
  */
 import type { PgBoss } from "pg-boss";
+import { EMAIL_QUEUE } from "./email_delivery.ts";
+import { PURGE_QUEUE } from "./purge.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
-export const CACHE_PURGE_QUEUE = "maintenance.cache_purge";
 
 type QueueOptions = Parameters<PgBoss["createQueue"]>[1];
 
 export const QUEUES: Record<string, QueueOptions> = {
   // Jobs that exhausted their retries land here for an operator to inspect.
   [DEAD_LETTER_QUEUE]: { retentionSeconds: 14 * 24 * 3600 },
-  [CACHE_PURGE_QUEUE]: {
+  [PURGE_QUEUE]: {
     policy: "singleton",
     retryLimit: 2,
     retryDelay: 30,
@@ -21,9 +22,17 @@ export const QUEUES: Record<string, QueueOptions> = {
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,
   },
+  [EMAIL_QUEUE]: {
+    retryLimit: 5,
+    retryDelay: 10,
+    retryBackoff: true,
+    expireInSeconds: 60,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
 };
 
-/** Creates every queue of {@link QUEUES}; safe to call from every worker at start. */
+/** Creates every queue of {@link QUEUES}; safe to call from every process at start. */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   for (const [name, options] of Object.entries(QUEUES)) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, options);

@@ -1,32 +1,42 @@
 /**
- * The worker role: creates the queues, registers their handlers and the
- * schedules, and drains jobs until stopped. Later departments register here.
+ * The worker role: registers each queue's handler and the schedules, and
+ * drains jobs until stopped. Later departments register here.
  */
 import type { PgBoss } from "pg-boss";
+import type { EmailSender } from "../auth/mail.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
-import { purgeExpiredCache } from "./cache_purge.ts";
+import { deliverEmail, EMAIL_QUEUE, type EmailJob } from "./email_delivery.ts";
 import { type JobObserver, loggedHandler } from "./handler.ts";
-import { CACHE_PURGE_QUEUE, ensureQueues } from "./queues.ts";
+import { PURGE_QUEUE, purgeExpired } from "./purge.ts";
 
 export interface WorkerDeps {
   boss: PgBoss;
   db: Database;
   log: Logger;
+  emailSender: EmailSender;
   /** Told of every finished job run (metrics; tests waiting for a job). */
   observe?: JobObserver;
 }
 
-export async function startWorker({ boss, db, log, observe }: WorkerDeps): Promise<void> {
-  await ensureQueues(boss);
-  await boss.schedule(CACHE_PURGE_QUEUE, "*/10 * * * *");
+export async function startWorker(deps: WorkerDeps): Promise<void> {
+  const { boss, db, log, observe } = deps;
+  await boss.schedule(PURGE_QUEUE, "*/10 * * * *");
   await boss.work(
-    CACHE_PURGE_QUEUE,
+    PURGE_QUEUE,
     loggedHandler(log, async (_job, jobLog) => {
-      const deleted = await purgeExpiredCache(db);
-      jobLog.info("expired cache purged", { deleted });
-      return { deleted };
+      const purged = await purgeExpired(db);
+      jobLog.info("expired rows purged", purged);
+      return purged;
     }, observe),
   );
-  log.info("worker ready", { queues: [CACHE_PURGE_QUEUE] });
+  await boss.work<EmailJob>(
+    EMAIL_QUEUE,
+    loggedHandler<EmailJob>(
+      log,
+      (job) => deliverEmail({ db, sender: deps.emailSender }, job.data),
+      observe,
+    ),
+  );
+  log.info("worker ready", { queues: [PURGE_QUEUE, EMAIL_QUEUE] });
 }

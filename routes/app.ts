@@ -19,15 +19,10 @@ import { secureHeaders } from "hono/secure-headers";
 import type { Config } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
+import "./variables.ts";
+import { type GraphqlDeps, graphqlRoutes } from "./graphql.ts";
 import { healthRoutes } from "./health.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
-
-declare module "hono" {
-  interface ContextVariableMap {
-    /** Logger bound to this request's id (and user, once authenticated). */
-    log: Logger;
-  }
-}
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -36,6 +31,7 @@ export interface AppDeps {
   log: Logger;
   db: Pick<Database, "ping">;
   metrics: Metrics;
+  graphql: GraphqlDeps;
 }
 
 /** The JSON body of every error answer; never carries internals. */
@@ -87,6 +83,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route("/", healthRoutes(deps.db));
   app.route("/", metricsRoutes(metrics));
+  app.route("/", graphqlRoutes(deps.graphql));
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", "No such endpoint", c.get("requestId")), 404));
   app.onError((error, c) => {

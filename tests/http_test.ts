@@ -1,30 +1,44 @@
-/** The HTTP skeleton through `app.request()`, against a real database. */
+/** The HTTP skeleton through `app.request()`, with the real app and a real database. */
 import assert from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { connectDatabase } from "../db/database.ts";
 import { createLogger } from "../log/logger.ts";
-import { createApp } from "../routes/app.ts";
-import { createMetrics } from "../routes/metrics.ts";
+import { createTestApi } from "./helpers/api.ts";
 import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
 
-function build(t: TestDatabase, appEnv: "test" | "production" = "test") {
+async function build(t: TestDatabase, appEnv: "test" | "production" = "test") {
   const lines: string[] = [];
   const log = createLogger({ level: "debug", write: (l) => lines.push(l) });
-  const app = createApp({
-    config: { appEnv, corsOrigins: ["https://admin.example.com"] },
+  const api = await createTestApi(t, {
     log,
-    db: t.db,
-    metrics: createMetrics(),
+    production: appEnv === "production",
+    corsOrigins: ["https://admin.example.com"],
   });
-  app.get("/test/boom", () => {
+  api.app.get("/test/boom", () => {
     throw new Error("select password_hash from users where email = 'ann@example.com'");
   });
-  app.post("/test/echo", async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }));
-  return { app, lines };
+  api.app.post(
+    "/test/echo",
+    async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }),
+  );
+  return { app: api.app, lines, close: api.close };
 }
 
-dbTest("healthz and readyz answer when the database does", async (t) => {
-  const { app } = build(t);
+type Built = Awaited<ReturnType<typeof build>>;
+
+/** A test with the app built before and closed after it. */
+function httpTest(name: string, fn: (built: Built, t: TestDatabase) => Promise<void>) {
+  dbTest(name, async (t) => {
+    const built = await build(t);
+    try {
+      await fn(built, t);
+    } finally {
+      await built.close();
+    }
+  });
+}
+
+httpTest("healthz and readyz answer when the database does", async ({ app }) => {
   const health = await app.request("/healthz");
   assert.equal(health.status, 200);
   assert.deepEqual(await health.json(), { status: "ok" });
@@ -38,23 +52,18 @@ dbTest("readyz answers 503 when the database is unreachable", async (t) => {
   const closed = new URL(t.url);
   closed.port = "1"; // nothing listens on port 1
   const db = connectDatabase({ url: closed.toString(), poolMax: 1, log });
+  const api = await createTestApi(t, { db, log });
   try {
-    const app = createApp({
-      config: { appEnv: "test", corsOrigins: [] },
-      log,
-      db,
-      metrics: createMetrics(),
-    });
-    const res = await app.request("/readyz");
+    const res = await api.app.request("/readyz");
     assert.equal(res.status, 503);
     assert.deepEqual(await res.json(), { status: "unavailable", reason: "database unreachable" });
   } finally {
+    await api.close();
     await db.end();
   }
 });
 
-dbTest("a 2 MiB body is refused with 413 and a small one passes", async (t) => {
-  const { app } = build(t);
+httpTest("a 2 MiB body is refused with 413 and a small one passes", async ({ app }) => {
   const big = await app.request("/test/echo", {
     method: "POST",
     body: new Uint8Array(2 * 1024 * 1024),
@@ -77,10 +86,9 @@ dbTest("a 2 MiB body is refused with 413 and a small one passes", async (t) => {
   assert.deepEqual(await small.json(), { bytes: 1000 });
 });
 
-dbTest(
+httpTest(
   "a thrown error gives a generic 500 and is logged, masked, with the request id",
-  async (t) => {
-    const { app, lines } = build(t);
+  async ({ app, lines }) => {
     const res = await app.request("/test/boom", { headers: { "X-Request-Id": "req-123" } });
     assert.equal(res.status, 500);
     const text = await res.text();
@@ -99,8 +107,7 @@ dbTest(
   },
 );
 
-dbTest("request ids are echoed, or generated when absent or malformed", async (t) => {
-  const { app } = build(t);
+httpTest("request ids are echoed, or generated when absent or malformed", async ({ app }) => {
   const echoed = await app.request("/healthz", { headers: { "X-Request-Id": "abc-123" } });
   assert.equal(echoed.headers.get("x-request-id"), "abc-123");
   const fresh = await app.request("/healthz");
@@ -109,25 +116,28 @@ dbTest("request ids are echoed, or generated when absent or malformed", async (t
   assert.notEqual(hostile.headers.get("x-request-id"), 'a"b<script>');
 });
 
-dbTest("unknown paths get a JSON 404", async (t) => {
-  const { app } = build(t);
+httpTest("unknown paths get a JSON 404", async ({ app }) => {
   const res = await app.request("/nope");
   assert.equal(res.status, 404);
   assert.equal((await res.json()).error.code, "NOT_FOUND");
 });
 
-dbTest("security headers are set; HSTS only in production", async (t) => {
-  const dev = await build(t).app.request("/healthz");
+httpTest("security headers are set; HSTS only in production", async ({ app }, t) => {
+  const dev = await app.request("/healthz");
   assert.equal(dev.headers.get("x-content-type-options"), "nosniff");
   assert.equal(dev.headers.get("referrer-policy"), "no-referrer");
   assert.match(dev.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
   assert.equal(dev.headers.get("strict-transport-security"), null);
-  const prod = await build(t, "production").app.request("/healthz");
-  assert.match(prod.headers.get("strict-transport-security") ?? "", /max-age=\d+/);
+  const production = await build(t, "production");
+  try {
+    const prod = await production.app.request("/healthz");
+    assert.match(prod.headers.get("strict-transport-security") ?? "", /max-age=\d+/);
+  } finally {
+    await production.close();
+  }
 });
 
-dbTest("CORS allows only the configured origins", async (t) => {
-  const { app } = build(t);
+httpTest("CORS allows only the configured origins", async ({ app }) => {
   const allowed = await app.request("/healthz", {
     headers: { Origin: "https://admin.example.com" },
   });
@@ -136,8 +146,7 @@ dbTest("CORS allows only the configured origins", async (t) => {
   assert.equal(other.headers.get("access-control-allow-origin"), null);
 });
 
-dbTest("/metrics is Prometheus text with request counts by route and status", async (t) => {
-  const { app } = build(t);
+httpTest("/metrics is Prometheus text with request counts by route and status", async ({ app }) => {
   await app.request("/healthz");
   await app.request("/healthz");
   await app.request("/nope");
@@ -147,7 +156,7 @@ dbTest("/metrics is Prometheus text with request counts by route and status", as
   const families = parsePrometheusTextFormat(await res.text()) as Array<{
     name: string;
     type: string;
-    metrics: Array<{ labels?: Record<string, string>; value?: string; buckets?: unknown }>;
+    metrics: Array<{ labels?: Record<string, string>; value?: string }>;
   }>;
   const requests = families.find((f) => f.name === "alatar_http_requests_total");
   assert.equal(requests?.type, "COUNTER");

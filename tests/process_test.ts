@@ -24,6 +24,8 @@ Deno.test("production with a missing secret exits non-zero, naming the variable"
     APP_ENV: "production",
     DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
     APP_URL: "https://alatar.example.com",
+    EMAIL_API_URL: "https://api.mail.example/email",
+    EMAIL_API_KEY: "key",
     ALATAR_ENCRYPTION_KEYS: `k1:${btoa(String.fromCharCode(...new Uint8Array(32)))}`,
   });
   const { code, stderr } = await child.output();
@@ -74,7 +76,13 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
     const status = await child.status;
     assert.equal(status.code, 0);
     const closed = lines.filter((l) => l.msg === "closed").map((l) => l.step);
-    assert.deepEqual(closed, ["http server", "pg-boss", "database pools", "postgres"]);
+    assert.deepEqual(closed, [
+      "http server",
+      "password hasher",
+      "pg-boss",
+      "database pools",
+      "postgres",
+    ]);
     assert.deepEqual(lines.filter((l) => l.level === "error"), []);
   } finally {
     await reader.cancel().catch(() => {});

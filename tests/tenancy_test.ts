@@ -33,6 +33,8 @@ async function seedTenant(db: Database, userId: string) {
     await tx`insert into device_tokens (user_id, name, token_hash)
              values (${userId}, 'iPhone', sha256(gen_random_uuid()::text::bytea))`;
     await tx`insert into audit_log (user_id, actor, action) values (${userId}, 'user', 'login')`;
+    await tx`insert into email_outbox (user_id, to_address, subject, body)
+             values (${userId}, 'owner@example.com', 'hello', 'body')`;
     return { accountId: account!.id as string, requestId: request!.id as string };
   });
 }
@@ -183,29 +185,44 @@ dbTest("withTenant refuses an id that is not a uuid", async (t) => {
   await assert.rejects(t.db.withTenant("1 or 1=1", () => Promise.resolve()), /not a uuid/);
 });
 
-dbTest("the system role reaches only expired cache rows", async (t) => {
-  const a = await createUser(t.db);
-  const b = await createUser(t.db);
-  for (const user of [a, b]) {
-    const { accountId } = await seedTenant(t.db, user);
-    await t.db.withTenant(
-      user,
-      (tx) =>
-        tx`insert into cached_shopify_data (user_id, linked_account_id, data_key, data_value, expires_at)
+dbTest(
+  "the system role reaches only expired cache rows and the columns that sign-in needs",
+  async (t) => {
+    const a = await createUser(t.db);
+    const b = await createUser(t.db);
+    for (const user of [a, b]) {
+      const { accountId } = await seedTenant(t.db, user);
+      await t.db.withTenant(
+        user,
+        (tx) =>
+          tx`insert into cached_shopify_data (user_id, linked_account_id, data_key, data_value, expires_at)
          values (${user}, ${accountId}, 'old', '{}', now() - interval '1 minute')`,
+      );
+    }
+    // Each tenant also holds a fresh 'shop' row: an exempt role would see it.
+    const visible = await t.db.withSystem(
+      "test",
+      (tx) => tx`select data_key from cached_shopify_data`,
     );
-  }
-  const visible = await t.db.withSystem(
-    "test",
-    (tx) => tx`select data_key from cached_shopify_data`,
-  );
-  assert.deepEqual(visible.map((r) => r.data_key), ["old", "old"]);
-  await assert.rejects(
-    t.db.withSystem("test", (tx) => tx`select id from users`),
-    /permission denied/,
-  );
-  await assert.rejects(
-    t.db.withSystem("test", (tx) => tx`select id from analysis_requests`),
-    /permission denied/,
-  );
-});
+    assert.deepEqual(
+      visible.map((r) => r.data_key),
+      ["old", "old"],
+    );
+
+    const logins = await t.db.withSystem(
+      "test",
+      (tx) => tx`select id, email, password_hash from users`,
+    );
+    assert.equal(logins.length, 2);
+    const denied = [
+      (tx: Tx) => tx`select created_at from users`,
+      (tx: Tx) => tx`update users set email = 'x@example.com'`,
+      (tx: Tx) => tx`select id from analysis_requests`,
+      (tx: Tx) => tx`select id from refresh_tokens`,
+      (tx: Tx) => tx`select id from email_outbox`,
+    ];
+    for (const statement of denied) {
+      await assert.rejects(t.db.withSystem("test", statement), /permission denied/);
+    }
+  },
+);

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { createBoss } from "../jobs/boss.ts";
 import type { JobRun } from "../jobs/handler.ts";
-import { CACHE_PURGE_QUEUE } from "../jobs/queues.ts";
+import { PURGE_QUEUE } from "../jobs/purge.ts";
+import { createFileEmailSender } from "../auth/mail.ts";
 import { startWorker } from "../jobs/worker.ts";
 import { createUser, dbTest } from "./helpers/test_db.ts";
 import { waitUntil } from "./helpers/wait.ts";
@@ -32,12 +33,13 @@ dbTest(
         boss,
         db: t.db,
         log: t.log,
+        emailSender: createFileEmailSender(await Deno.makeTempDir(), t.log),
         observe: (run) => {
           runs.push(run);
           finished.notify();
         },
       });
-      jobId = await boss.send(CACHE_PURGE_QUEUE, {});
+      jobId = await boss.send(PURGE_QUEUE, {});
       assert.ok(jobId, "the job was not queued");
       await finished.done();
     } finally {
@@ -46,7 +48,7 @@ dbTest(
 
     const run = runs.find((r) => r.jobId === jobId)!;
     assert.equal(run.outcome, "completed");
-    assert.deepEqual(run.result, { deleted: 2 });
+    assert.deepEqual(run.result, { cacheRows: 2, rateLimitCounters: 0 });
     for (const user of users) {
       const keys = await t.db.withTenant(
         user,
@@ -58,7 +60,7 @@ dbTest(
       );
     }
     const [schedule] = await t
-      .owner`select cron from pgboss.schedule where name = ${CACHE_PURGE_QUEUE}`;
+      .owner`select cron from pgboss.schedule where name = ${PURGE_QUEUE}`;
     assert.equal(schedule?.cron, "*/10 * * * *");
   },
 );

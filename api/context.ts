@@ -1,0 +1,73 @@
+/**
+ * What every resolver can reach for one HTTP request: the signed-in viewer
+ * (or why there is none), the services, and per-request batch loaders.
+ * @hono/graphql-server passes the Hono context as GraphQL's context value.
+ */
+import DataLoader from "dataloader";
+import type { Context } from "hono";
+import type { Viewer } from "../auth/access_tokens.ts";
+import type { AccountDeps } from "../auth/accounts.ts";
+import type { Logger } from "../log/logger.ts";
+import { authenticationRequired } from "./errors.ts";
+import {
+  type AnalysisRequestRow,
+  analysisRequestsByIds,
+  type ProposedActionRow,
+  proposedActionsByRequestIds,
+} from "./queries.ts";
+
+export type ApiServices = AccountDeps;
+
+export interface RequestContext {
+  viewer: Viewer | null;
+  /** Why a presented access token was not accepted, for the error a client sees. */
+  viewerProblem: string | null;
+  ip: string;
+  services: ApiServices;
+  log: Logger;
+  loaders: Loaders;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    api: RequestContext;
+  }
+}
+
+export interface Loaders {
+  analysisRequest: DataLoader<string, AnalysisRequestRow | null>;
+  proposedActionsOfRequest: DataLoader<string, ProposedActionRow[]>;
+}
+
+export function apiContext(c: Context): RequestContext {
+  return c.get("api");
+}
+
+export function requireViewer(ctx: RequestContext): Viewer {
+  if (!ctx.viewer) throw authenticationRequired(ctx.viewerProblem ?? undefined);
+  return ctx.viewer;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Loaders batch aliased lookups of one request into a single query. */
+export function createLoaders(services: Pick<ApiServices, "db">, viewer: () => Viewer): Loaders {
+  return {
+    analysisRequest: new DataLoader(async (ids) => {
+      const valid = ids.filter((id) => UUID.test(id));
+      const rows = valid.length === 0 ? [] : await services.db.withTenant(
+        viewer().userId,
+        (tx) => analysisRequestsByIds(tx, viewer().userId, valid),
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+    }),
+    proposedActionsOfRequest: new DataLoader(async (requestIds) => {
+      const rows = await services.db.withTenant(
+        viewer().userId,
+        (tx) => proposedActionsByRequestIds(tx, viewer().userId, requestIds),
+      );
+      return requestIds.map((id) => rows.filter((r) => r.analysis_request_id === id));
+    }),
+  };
+}

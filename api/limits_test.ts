@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { buildSchema, parse, specifiedRules, validate } from "graphql";
+import { depthLimit, nodeLimit } from "./limits.ts";
+
+const schema = buildSchema(await Deno.readTextFile(new URL("./schema.graphql", import.meta.url)));
+const rules = [...specifiedRules, depthLimit(10), nodeLimit(5000)];
+const check = (query: string) => validate(schema, parse(query), rules).map((e) => e.message);
+
+Deno.test("ordinary queries pass", () => {
+  assert.deepEqual(check(`{ me { id email preferences { preferredLlm } } }`), []);
+  assert.deepEqual(
+    check(`{ listAnalysisRequests(first: 50) { edges { cursor node { id status progress { stage }
+      result { summary visualizations { type title data } } proposedActions { id status } } }
+      pageInfo { hasNextPage endCursor } } }`),
+    [],
+  );
+});
+
+Deno.test("a deep query is refused with its depth", () => {
+  const deep =
+    `{ listAnalysisRequests { edges { node { result { visualizations { title } } } } } }`;
+  assert.deepEqual(
+    validate(schema, parse(deep), [...specifiedRules, depthLimit(4)]).map((e) => e.message),
+    [
+      "The operation is 6 levels deep; the limit is 4.",
+    ],
+  );
+});
+
+Deno.test("an alias flood is counted alias by alias", () => {
+  const aliases = Array.from({ length: 6000 }, (_, i) => `a${i}: me { id }`).join(" ");
+  const [message] = check(`{ ${aliases} }`);
+  assert.match(message ?? "", /could return 6000 objects; the limit is 5000/);
+});
+
+Deno.test("list sizes multiply: a page of 100 with nested lists is refused", () => {
+  const query = `{ listAnalysisRequests(first: 100) { edges { node { proposedActions { id }
+    result { visualizations { title } } } } } }`;
+  // 1 + 100 × (1 edge + 1 node + 10 actions + 1 result + 10 visualisations) = 2301 per copy
+  assert.deepEqual(check(query), []);
+  const twice = `{ a: ${query.slice(2, -2)} b: ${query.slice(2, -2)} c: ${query.slice(2, -2)} }`;
+  assert.match(check(twice)[0] ?? "", /could return 6903 objects/);
+});
+
+Deno.test("a variable page size counts as the largest page", () => {
+  const page = (alias: string) =>
+    `${alias}: listAnalysisRequests(first: $n) { edges { node { proposedActions { id } } } }`;
+  // Each copy: 1 + 100 × (1 edge + 1 node + 10 actions) = 1201.
+  assert.deepEqual(check(`query($n: Int) { ${["a", "b", "c", "d"].map(page).join(" ")} }`), []);
+  const five = `query($n: Int) { ${["a", "b", "c", "d", "e"].map(page).join(" ")} }`;
+  assert.match(check(five)[0] ?? "", /could return 6005 objects/);
+});
+
+Deno.test("fragments are followed, and fragment cycles do not hang the rules", () => {
+  const viaFragment = `{ ...F } fragment F on Query { ${
+    Array.from({ length: 5001 }, (_, i) => `a${i}: me { id }`).join(" ")
+  } }`;
+  assert.match(check(viaFragment)[0] ?? "", /could return 5001 objects/);
+  const cyclic = `{ me { ...A } } fragment A on User { preferences { notificationsEnabled } ...B }
+    fragment B on User { ...A }`;
+  assert.ok(check(cyclic).some((m) => /Cannot spread fragment/.test(m)));
+});

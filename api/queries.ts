@@ -1,0 +1,120 @@
+/**
+ * The reads behind the GraphQL queries. Every function takes a transaction
+ * opened by `withTenant`, so row-level security applies; the explicit
+ * `user_id` filter is there for the index, not for safety.
+ */
+import type { Tx } from "../db/database.ts";
+import type { Position } from "./pagination.ts";
+
+/** Row timestamp printed with microseconds in UTC: the cursor's sort key. */
+const cursorAt = (tx: Tx) =>
+  tx`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export interface AnalysisRequestRow {
+  id: string;
+  prompt: string;
+  status: string;
+  progress: { stage: string; percent: number };
+  result: Record<string, unknown> | null;
+  error_message: string | null;
+  error_code: string | null;
+  linked_account_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+}
+
+const requestColumns = (tx: Tx) =>
+  tx`id, prompt, status, progress, result, error_message, error_code, linked_account_id,
+     created_at, updated_at, ${cursorAt(tx)} as cursor_at`;
+
+export function analysisRequestsByIds(tx: Tx, userId: string, ids: readonly string[]) {
+  return tx<AnalysisRequestRow[]>`
+    select ${requestColumns(tx)} from analysis_requests
+    where user_id = ${userId} and id = any(${ids as string[]}::uuid[])`;
+}
+
+export function analysisRequestPage(tx: Tx, userId: string, after: Position | null, limit: number) {
+  return tx<AnalysisRequestRow[]>`
+    select ${requestColumns(tx)} from analysis_requests
+    where user_id = ${userId}
+      ${after ? tx`and (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : tx``}
+    order by created_at desc, id desc
+    limit ${limit + 1}`;
+}
+
+export interface ProposedActionRow {
+  id: string;
+  analysis_request_id: string;
+  description: string;
+  action_type: string;
+  parameters: unknown;
+  status: string;
+  execution_result: unknown;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+}
+
+const actionColumns = (tx: Tx) =>
+  tx`id, analysis_request_id, description, action_type, parameters, status, execution_result,
+     created_at, updated_at, ${cursorAt(tx)} as cursor_at`;
+
+export function proposedActionsByRequestIds(tx: Tx, userId: string, requestIds: readonly string[]) {
+  return tx<ProposedActionRow[]>`
+    select ${actionColumns(tx)} from proposed_actions
+    where user_id = ${userId} and analysis_request_id = any(${requestIds as string[]}::uuid[])
+    order by created_at, id`;
+}
+
+export function proposedActionPage(
+  tx: Tx,
+  userId: string,
+  status: string | null,
+  after: Position | null,
+  limit: number,
+) {
+  return tx<ProposedActionRow[]>`
+    select ${actionColumns(tx)} from proposed_actions
+    where user_id = ${userId}
+      ${status ? tx`and status = ${status}` : tx``}
+      ${after ? tx`and (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : tx``}
+    order by created_at desc, id desc
+    limit ${limit + 1}`;
+}
+
+export interface LinkedAccountRow {
+  id: string;
+  provider: string;
+  account_identifier: string;
+  status: string;
+  scopes: string[];
+  sync_status: string;
+  last_synced_at: Date | null;
+  created_at: Date;
+}
+
+export function linkedAccountsOf(tx: Tx, userId: string) {
+  return tx<LinkedAccountRow[]>`
+    select id, provider, account_identifier, status, scopes, sync_status, last_synced_at, created_at
+    from linked_accounts where user_id = ${userId} order by created_at, id`;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+export async function userById(tx: Tx, userId: string): Promise<UserRow | null> {
+  const [row] = await tx<UserRow[]>`
+    select id, email, created_at as "createdAt" from users where id = ${userId}`;
+  return row ?? null;
+}
+
+export async function preferencesOf(tx: Tx, userId: string) {
+  const [row] = await tx<{ preferredLlm: string | null; notificationsEnabled: boolean }[]>`
+    select preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled"
+    from user_preferences where user_id = ${userId}`;
+  return row ?? { preferredLlm: null, notificationsEnabled: true };
+}

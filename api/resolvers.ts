@@ -1,0 +1,232 @@
+/**
+ * Resolvers bound to schema.graphql. Mutations translate service outcomes
+ * into payloads with `userErrors`; queries read through the tenant helper.
+ */
+import type { Context } from "hono";
+import * as accounts from "../auth/accounts.ts";
+import { rotateRefreshToken } from "../auth/sessions.ts";
+import type { Outcome, UserError } from "../auth/user_errors.ts";
+import { apiContext, requireViewer } from "./context.ts";
+import {
+  analysisRequestPage,
+  linkedAccountsOf,
+  preferencesOf,
+  proposedActionPage,
+  userById,
+} from "./queries.ts";
+import type {
+  AnalysisRequestRow,
+  LinkedAccountRow,
+  ProposedActionRow,
+  UserRow,
+} from "./queries.ts";
+import { connection, decodeCursor, pageLimit } from "./pagination.ts";
+import { DateTimeScalar, JSONScalar } from "./scalars.ts";
+import { invalidInput } from "./errors.ts";
+
+type Args = Record<string, unknown>;
+
+/** A payload from an outcome; rate-limit errors also set `Retry-After`. */
+function payload<T>(c: Context, outcome: Outcome<T>, fields: (value: T) => object, empty: object) {
+  if (outcome.ok) return { ...fields(outcome.value), userErrors: [] as UserError[] };
+  const wait = outcome.errors.find((e) => e.retryAfterSeconds)?.retryAfterSeconds;
+  if (wait) c.header("Retry-After", String(wait));
+  return { ...empty, userErrors: outcome.errors };
+}
+
+const signedIn = (value: accounts.SignedIn) => ({
+  accessToken: value.accessToken,
+  accessTokenExpiresAt: value.accessTokenExpiresAt,
+  refreshToken: value.refreshToken,
+  user: value.user,
+});
+const noSession = { accessToken: null, accessTokenExpiresAt: null, refreshToken: null, user: null };
+
+export function toAnalysisRequest(row: AnalysisRequestRow) {
+  const result = row.result as
+    | {
+      summary: string;
+      speech?: string;
+      visualizations?: unknown[];
+      rawData?: unknown;
+      model: string;
+    }
+    | null;
+  return {
+    id: row.id,
+    prompt: row.prompt,
+    status: row.status.toUpperCase(),
+    progress: row.progress,
+    result: result &&
+      { ...result, speech: result.speech ?? null, visualizations: result.visualizations ?? [] },
+    errorMessage: row.error_message,
+    errorCode: row.error_code,
+    linkedAccountId: row.linked_account_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toProposedAction(row: ProposedActionRow) {
+  return {
+    id: row.id,
+    analysisRequestId: row.analysis_request_id,
+    description: row.description,
+    actionType: row.action_type,
+    parameters: row.parameters,
+    status: row.status.toUpperCase(),
+    executionResult: row.execution_result,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toLinkedAccount(row: LinkedAccountRow) {
+  return {
+    id: row.id,
+    provider: row.provider,
+    accountIdentifier: row.account_identifier,
+    status: row.status.toUpperCase(),
+    scopes: row.scopes,
+    syncStatus: row.sync_status.toUpperCase(),
+    lastSyncedAt: row.last_synced_at,
+    createdAt: row.created_at,
+  };
+}
+
+const ACTION_STATUSES = new Set([
+  "PROPOSED",
+  "APPROVED",
+  "REJECTED",
+  "EXECUTING",
+  "EXECUTED",
+  "FAILED",
+]);
+
+export const resolvers = {
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
+
+  Query: {
+    async me(_: unknown, __: Args, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      return await ctx.services.db.withTenant(viewer.userId, (tx) => userById(tx, viewer.userId));
+    },
+    async analysisRequest(_: unknown, args: { id: string }, c: Context) {
+      const ctx = apiContext(c);
+      requireViewer(ctx);
+      const row = await ctx.loaders.analysisRequest.load(args.id);
+      return row && toAnalysisRequest(row);
+    },
+    async listAnalysisRequests(_: unknown, args: { first?: number; after?: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const limit = pageLimit(args.first);
+      const after = decodeCursor(args.after);
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => analysisRequestPage(tx, viewer.userId, after, limit),
+      );
+      for (const row of rows) ctx.loaders.analysisRequest.prime(row.id, row);
+      return connection(rows, limit, toAnalysisRequest);
+    },
+    async proposedActions(
+      _: unknown,
+      args: { status?: string | null; first?: number; after?: string },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const limit = pageLimit(args.first);
+      const after = decodeCursor(args.after);
+      if (args.status && !ACTION_STATUSES.has(args.status)) {
+        throw invalidInput("Unknown status", "status");
+      }
+      const status = args.status ? args.status.toLowerCase() : null;
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => proposedActionPage(tx, viewer.userId, status, after, limit),
+      );
+      return connection(rows, limit, toProposedAction);
+    },
+    async linkedAccounts(_: unknown, __: Args, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => linkedAccountsOf(tx, viewer.userId),
+      );
+      return rows.map(toLinkedAccount);
+    },
+  },
+
+  Mutation: {
+    async register(_: unknown, args: { email: string; password: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await accounts.register(ctx.services, { ...args, ip: ctx.ip });
+      return payload(c, outcome, signedIn, noSession);
+    },
+    async login(_: unknown, args: { email: string; password: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await accounts.login(ctx.services, { ...args, ip: ctx.ip });
+      return payload(c, outcome, signedIn, noSession);
+    },
+    async refreshToken(_: unknown, args: { refreshToken: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await rotateRefreshToken(ctx.services, args.refreshToken);
+      if (!outcome.ok) return payload(c, outcome, signedIn, noSession);
+      const user = await ctx.services.db.withTenant(
+        outcome.value.userId,
+        (tx) => userById(tx, outcome.value.userId),
+      );
+      return payload(
+        c,
+        { ok: true, value: { ...outcome.value, user: user! } },
+        signedIn,
+        noSession,
+      );
+    },
+    async logout(_: unknown, __: Args, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await accounts.logout(ctx.services, requireViewer(ctx));
+      return payload(c, outcome, () => ({ success: true }), { success: false });
+    },
+    async requestPasswordReset(_: unknown, args: { email: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await accounts.requestPasswordReset(ctx.services, {
+        email: args.email,
+        ip: ctx.ip,
+      });
+      return payload(c, outcome, () => ({ success: true }), { success: false });
+    },
+    async resetPassword(_: unknown, args: { token: string; password: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await accounts.resetPassword(ctx.services, args);
+      return payload(c, outcome, () => ({ success: true }), { success: false });
+    },
+    async updatePreferences(
+      _: unknown,
+      args: { preferredLlm?: string | null; notificationsEnabled?: boolean | null },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const outcome = await accounts.updatePreferences(ctx.services, requireViewer(ctx), args);
+      return payload(c, outcome, (preferences) => ({ preferences }), { preferences: null });
+    },
+  },
+
+  User: {
+    // The parent came from `me` or a sign-in payload, so it is the caller's own account.
+    preferences(user: UserRow, _: Args, c: Context) {
+      return apiContext(c).services.db.withTenant(user.id, (tx) => preferencesOf(tx, user.id));
+    },
+  },
+
+  AnalysisRequest: {
+    async proposedActions(request: { id: string }, _: Args, c: Context) {
+      const rows = await apiContext(c).loaders.proposedActionsOfRequest.load(request.id);
+      return rows.map(toProposedAction);
+    },
+  },
+};

@@ -1,0 +1,39 @@
+/** The schema's custom scalars. */
+import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
+
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: "DateTime",
+  serialize(value) {
+    const date = value instanceof Date ? value : new Date(String(value));
+    if (Number.isNaN(date.getTime())) {
+      throw new GraphQLError("DateTime cannot represent this value");
+    }
+    return date.toISOString();
+  },
+  parseValue(value) {
+    const date = new Date(String(value));
+    if (typeof value !== "string" || Number.isNaN(date.getTime())) {
+      throw new GraphQLError("DateTime must be an ISO-8601 string", {
+        extensions: { code: "INVALID_INPUT" },
+      });
+    }
+    return date;
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) {
+      throw new GraphQLError("DateTime must be an ISO-8601 string", {
+        extensions: { code: "INVALID_INPUT" },
+      });
+    }
+    return new Date(ast.value);
+  },
+});
+
+/** Output only: JSON values produced by the server (chart data, action parameters). */
+export const JSONScalar = new GraphQLScalarType({
+  name: "JSON",
+  serialize: (value) => value,
+  parseValue: () => {
+    throw new GraphQLError("JSON is an output type", { extensions: { code: "INVALID_INPUT" } });
+  },
+});

@@ -1,0 +1,263 @@
+/**
+ * Account operations behind the GraphQL mutations. Each returns an
+ * {@link Outcome}: expected failures are values (user errors), so only real
+ * faults throw.
+ *
+ * Sign-in knows an e-mail address, not a tenant, so looking the account up is
+ * the one read done through `withSystem`; everything after runs in the
+ * account's own tenant context.
+ */
+import type { Database } from "../db/database.ts";
+import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import { EMAIL_QUEUE } from "../jobs/email_delivery.ts";
+import type { Logger } from "../log/logger.ts";
+import type { AccessTokens, Viewer } from "./access_tokens.ts";
+import { EmailSchema, passwordProblems } from "./credentials.ts";
+import { mintToken, parseToken } from "./opaque_tokens.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import type { RateLimiter, RateLimits } from "./rate_limit.ts";
+import { issueTokens, revokeAllSessions, revokeFamily, type SessionTokens } from "./sessions.ts";
+import { fail, ok, type Outcome, rateLimited } from "./user_errors.ts";
+
+export const RESET_TOKEN_TTL_MINUTES = 30;
+
+export interface AccountDeps {
+  db: Database;
+  hasher: PasswordHasher;
+  accessTokens: AccessTokens;
+  limiter: RateLimiter;
+  limits: RateLimits;
+  boss: Enqueuer;
+  log: Logger;
+  /** Public address, for the link in reset e-mails. */
+  appUrl: string;
+}
+
+export interface AccountUser {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+export type SignedIn = SessionTokens & { user: AccountUser };
+
+const WRONG_CREDENTIALS = "The e-mail address or password is incorrect.";
+const BAD_RESET_TOKEN = "This reset link is invalid or has expired. Ask for a new one.";
+
+async function checkLimits(
+  deps: AccountDeps,
+  checks: Array<[scope: string, subject: string, limit: RateLimits[keyof RateLimits]]>,
+): Promise<Outcome<void>> {
+  for (const [scope, subject, limit] of checks) {
+    const verdict = await deps.limiter.hit(scope, subject, limit);
+    if (!verdict.allowed) return rateLimited(verdict.retryAfterSeconds);
+  }
+  return ok(undefined);
+}
+
+function parseEmail(raw: string): Outcome<string> {
+  const parsed = EmailSchema.safeParse(raw);
+  return parsed.success ? ok(parsed.data) : fail("INVALID_INPUT", parsed.error.issues[0]!.message, {
+    field: "email",
+  });
+}
+
+export async function register(
+  deps: AccountDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<Outcome<SignedIn>> {
+  const limited = await checkLimits(deps, [["register:ip", input.ip, deps.limits.registerPerIp]]);
+  if (!limited.ok) return limited;
+  const email = parseEmail(input.email);
+  if (!email.ok) return email;
+  const problems = passwordProblems(input.password, email.value);
+  if (problems.length > 0) return fail("INVALID_INPUT", problems.join(". "), { field: "password" });
+
+  const passwordHash = await deps.hasher.hash(input.password);
+  const userId = crypto.randomUUID();
+  return await deps.db.withTenant(userId, async (tx) => {
+    const [user] = await tx<AccountUser[]>`
+      insert into users (id, email, password_hash) values (${userId}, ${email.value}, ${passwordHash})
+      on conflict (email) do nothing
+      returning id, email, created_at as "createdAt"`;
+    if (!user) {
+      return fail("INVALID_INPUT", "An account with this e-mail address already exists.", {
+        field: "email",
+      });
+    }
+    await tx`insert into user_preferences (user_id) values (${userId})`;
+    await tx`insert into audit_log (user_id, actor, action) values (${userId}, 'user', 'account.registered')`;
+    return ok({ user, ...(await issueTokens(deps, tx, userId)) });
+  });
+}
+
+export async function login(
+  deps: AccountDeps,
+  input: { email: string; password: string; ip: string },
+): Promise<Outcome<SignedIn>> {
+  const normalised = EmailSchema.safeParse(input.email);
+  const emailKey = normalised.success ? normalised.data : input.email.trim().toLowerCase();
+  const limited = await checkLimits(deps, [
+    ["login:ip", input.ip, deps.limits.loginPerIp],
+    ["login:email", emailKey, deps.limits.loginPerEmail],
+  ]);
+  if (!limited.ok) return limited;
+
+  const [account] = normalised.success
+    ? await deps.db.withSystem(
+      "sign-in lookup by e-mail",
+      (tx) =>
+        tx<{ id: string; password_hash: string | null }[]>`
+        select id, password_hash from users where email = ${normalised.data}`,
+    )
+    : [];
+  // Unknown account, or one without a password: spend the same time as a real check.
+  if (!account?.password_hash) {
+    await deps.hasher.verifyDummy(input.password);
+    return fail("INVALID_INPUT", WRONG_CREDENTIALS);
+  }
+  const check = await deps.hasher.verify(account.password_hash, input.password);
+  if (!check.valid) {
+    deps.log.info("sign-in refused: wrong password", { user_id: account.id });
+    return fail("INVALID_INPUT", WRONG_CREDENTIALS);
+  }
+  const rehashed = check.needsRehash ? await deps.hasher.hash(input.password) : null;
+  return await deps.db.withTenant(account.id, async (tx) => {
+    if (rehashed) await tx`update users set password_hash = ${rehashed} where id = ${account.id}`;
+    const [user] = await tx<AccountUser[]>`
+      select id, email, created_at as "createdAt" from users where id = ${account.id}`;
+    return ok({ user: user!, ...(await issueTokens(deps, tx, account.id)) });
+  });
+}
+
+/** Ends the session the access token belongs to. */
+export async function logout(deps: AccountDeps, viewer: Viewer): Promise<Outcome<true>> {
+  await deps.db.withTenant(viewer.userId, async (tx) => {
+    await revokeFamily(tx, viewer.userId, viewer.sessionId, "logout");
+    await tx`insert into audit_log (user_id, actor, action) values (${viewer.userId}, 'user', 'session.logged_out')`;
+  });
+  return ok(true);
+}
+
+/** Answers the same whether or not the address has an account. */
+export async function requestPasswordReset(
+  deps: AccountDeps,
+  input: { email: string; ip: string },
+): Promise<Outcome<true>> {
+  const email = parseEmail(input.email);
+  const limited = await checkLimits(deps, [
+    ["reset:ip", input.ip, deps.limits.resetPerIp],
+    ["reset:email", email.ok ? email.value : input.email, deps.limits.resetPerEmail],
+  ]);
+  if (!limited.ok) return limited;
+  if (!email.ok) return email;
+
+  const [account] = await deps.db.withSystem(
+    "password reset lookup by e-mail",
+    (tx) => tx<{ id: string }[]>`select id from users where email = ${email.value}`,
+  );
+  if (!account) return ok(true);
+
+  const { token, hash } = mintToken("pr", account.id);
+  const link = `${deps.appUrl}/reset-password?token=${encodeURIComponent(token)}`;
+  await deps.db.withTenant(account.id, async (tx) => {
+    // Only the newest link works.
+    await tx`update password_reset_tokens set used_at = now()
+             where user_id = ${account.id} and used_at is null`;
+    await tx`insert into password_reset_tokens (user_id, token_hash, expires_at)
+             values (${account.id}, ${hash}, now() + make_interval(mins => ${RESET_TOKEN_TTL_MINUTES}))`;
+    const [mail] = await tx<{ id: string }[]>`
+      insert into email_outbox (user_id, to_address, subject, body)
+      values (${account.id}, ${email.value}, 'Reset your Alatar password',
+              ${resetEmailBody(link)})
+      returning id`;
+    await enqueueInTransaction(deps.boss, tx, EMAIL_QUEUE, {
+      userId: account.id,
+      emailId: mail!.id,
+    });
+    await tx`insert into audit_log (user_id, actor, action)
+             values (${account.id}, 'user', 'account.password_reset_requested')`;
+  });
+  return ok(true);
+}
+
+function resetEmailBody(link: string): string {
+  return [
+    "Someone asked to reset the password of your Alatar account.",
+    "",
+    `Choose a new password here (the link works once, for ${RESET_TOKEN_TTL_MINUTES} minutes):`,
+    link,
+    "",
+    "If it was not you, ignore this message: your password stays as it is.",
+  ].join("\n");
+}
+
+export async function resetPassword(
+  deps: AccountDeps,
+  input: { token: string; password: string },
+): Promise<Outcome<true>> {
+  const parsed = parseToken("pr", input.token);
+  if (!parsed) return fail("INVALID_INPUT", BAD_RESET_TOKEN, { field: "token" });
+  const [found] = await deps.db.withTenant(
+    parsed.userId,
+    (tx) =>
+      tx<{ id: string; email: string }[]>`
+      select t.id, u.email from password_reset_tokens t join users u on u.id = t.user_id
+      where t.token_hash = ${parsed.hash} and t.used_at is null and t.expires_at > now()`,
+  );
+  if (!found) return fail("INVALID_INPUT", BAD_RESET_TOKEN, { field: "token" });
+  const problems = passwordProblems(input.password, found.email);
+  if (problems.length > 0) return fail("INVALID_INPUT", problems.join(". "), { field: "password" });
+
+  const passwordHash = await deps.hasher.hash(input.password);
+  return await deps.db.withTenant(parsed.userId, async (tx) => {
+    const used = await tx`update password_reset_tokens set used_at = now()
+                          where id = ${found.id} and used_at is null`;
+    if (used.count === 0) return fail("INVALID_INPUT", BAD_RESET_TOKEN, { field: "token" });
+    await tx`update users set password_hash = ${passwordHash} where id = ${parsed.userId}`;
+    const revoked = await revokeAllSessions(tx, parsed.userId, "password_reset");
+    await tx`insert into audit_log (user_id, actor, action, details)
+             values (${parsed.userId}, 'user', 'account.password_reset', ${
+      tx.json({ revoked_tokens: revoked })
+    })`;
+    return ok(true as const);
+  });
+}
+
+export interface Preferences {
+  preferredLlm: string | null;
+  notificationsEnabled: boolean;
+}
+
+const MODEL_ID = /^[A-Za-z0-9._-]{1,100}\/[A-Za-z0-9._:-]{1,100}$/;
+
+/** `undefined` leaves a preference as it is; `null` clears the model choice. */
+export async function updatePreferences(
+  deps: Pick<AccountDeps, "db">,
+  viewer: Viewer,
+  input: { preferredLlm?: string | null; notificationsEnabled?: boolean | null },
+): Promise<Outcome<Preferences>> {
+  const llm = input.preferredLlm?.trim();
+  if (llm && !MODEL_ID.test(llm)) {
+    return fail("INVALID_INPUT", 'Use an OpenRouter model id such as "openai/gpt-4o-mini".', {
+      field: "preferredLlm",
+    });
+  }
+  if (input.notificationsEnabled === null) {
+    return fail("INVALID_INPUT", "notificationsEnabled must be true or false.", {
+      field: "notificationsEnabled",
+    });
+  }
+  const setLlm = input.preferredLlm !== undefined;
+  const [row] = await deps.db.withTenant(viewer.userId, (tx) =>
+    tx<Preferences[]>`
+      insert into user_preferences (user_id, preferred_llm, notifications_enabled)
+      values (${viewer.userId}, ${llm || null}, ${input.notificationsEnabled ?? true})
+      on conflict (user_id) do update set
+        preferred_llm = case when ${setLlm} then excluded.preferred_llm
+                             else user_preferences.preferred_llm end,
+        notifications_enabled = coalesce(${input.notificationsEnabled ?? null},
+                                         user_preferences.notifications_enabled)
+      returning preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled"`);
+  return ok(row!);
+}

@@ -1,0 +1,31 @@
+/**
+ * Writes a job in the caller's transaction, so the job exists exactly when
+ * the rows that caused it do: a rollback drops both. The transaction runs as
+ * the app role, which `grantEnqueue` allows to insert jobs and nothing more.
+ *
+ * @example
+ * ```ts
+ * await db.withTenant(userId, async (tx) => {
+ *   const [email] = await tx`insert into email_outbox … returning id`;
+ *   await enqueueInTransaction(boss, tx, EMAIL_QUEUE, { userId, emailId: email.id });
+ * });
+ * ```
+ */
+import type { PgBoss } from "pg-boss";
+import type { Tx } from "../db/database.ts";
+
+export type Enqueuer = Pick<PgBoss, "send">;
+
+export function enqueueInTransaction(
+  boss: Enqueuer,
+  tx: Tx,
+  queue: string,
+  data: object,
+): Promise<string | null> {
+  return boss.send(queue, data, {
+    db: {
+      executeSql: (text, values) =>
+        tx.unsafe(text, (values ?? []) as never[]).then((rows) => ({ rows: [...rows] })),
+    },
+  });
+}

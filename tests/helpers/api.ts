@@ -1,0 +1,134 @@
+/**
+ * The real HTTP app with real services over a test database: argon2id in a
+ * worker, pg-boss, Postgres-backed rate limits. Only the limits can be made
+ * smaller, so tests can trip them quickly.
+ */
+import type { PgBoss } from "pg-boss";
+import { buildApiSchema } from "../../api/schema.ts";
+import type { ApiServices } from "../../api/context.ts";
+import { createAccessTokens } from "../../auth/access_tokens.ts";
+import { createPasswordHasher } from "../../auth/passwords.ts";
+import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
+import { createBoss } from "../../jobs/boss.ts";
+import { createApp } from "../../routes/app.ts";
+import { createMetrics } from "../../routes/metrics.ts";
+import type { Hono } from "hono";
+import type { Logger } from "../../log/logger.ts";
+import type { TestDatabase } from "./test_db.ts";
+
+export const TEST_JWT_SECRET = "test-secret-".repeat(4);
+export const TEST_ISSUER = "http://alatar.test";
+
+export interface TestApi {
+  app: Hono;
+  services: ApiServices;
+  boss: PgBoss;
+  close(): Promise<void>;
+}
+
+export async function createTestApi(
+  t: TestDatabase,
+  options: {
+    limits?: Partial<RateLimits>;
+    production?: boolean;
+    /** Replaces the database for everything (e.g. one whose server is down). */
+    db?: ApiServices["db"];
+    log?: Logger;
+    corsOrigins?: string[];
+  } = {},
+): Promise<TestApi> {
+  const log = options.log ?? t.log;
+  const boss = createBoss({ url: t.url, log: t.log, max: 2, maintenance: false });
+  await boss.start();
+  const hasher = createPasswordHasher({ workers: 1 });
+  const services: ApiServices = {
+    db: options.db ?? t.db,
+    boss,
+    log,
+    hasher,
+    accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
+    limiter: createRateLimiter(t.db),
+    limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },
+    appUrl: TEST_ISSUER,
+  };
+  const app = createApp({
+    config: {
+      appEnv: options.production ? "production" : "test",
+      corsOrigins: options.corsOrigins ?? [],
+    },
+    log,
+    db: options.db ?? t.db,
+    metrics: createMetrics(),
+    graphql: {
+      schema: await buildApiSchema(log),
+      services,
+      production: options.production ?? false,
+      trustProxyHops: 1,
+    },
+  });
+  return {
+    app,
+    services,
+    boss,
+    async close() {
+      hasher.close();
+      await boss.stop({ graceful: false, timeout: 1000 });
+    },
+  };
+}
+
+export interface GqlResponse {
+  status: number;
+  headers: Headers;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+}
+
+/** POSTs one operation, as a client would. */
+export async function gql(
+  app: Hono,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { token?: string; ip?: string } = {},
+): Promise<GqlResponse> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-forwarded-for": options.ip ?? "203.0.113.7",
+  };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const res = await app.request("/graphql", {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+export const REGISTER = `mutation($email: String!, $password: String!) {
+  register(email: $email, password: $password) {
+    accessToken refreshToken accessTokenExpiresAt user { id email }
+    userErrors { message code field retryAfterSeconds }
+  }
+}`;
+
+export const LOGIN = `mutation($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    accessToken refreshToken user { id email }
+    userErrors { message code field retryAfterSeconds }
+  }
+}`;
+
+/** Registers an account and returns its tokens. */
+export async function signUp(app: Hono, email = `${crypto.randomUUID().slice(0, 8)}@example.com`) {
+  const password = "correct horse battery";
+  const res = await gql(app, REGISTER, { email, password });
+  const payload = res.body.data.register;
+  if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
+  return {
+    email,
+    password,
+    userId: payload.user.id as string,
+    accessToken: payload.accessToken as string,
+    refreshToken: payload.refreshToken as string,
+  };
+}
