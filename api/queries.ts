@@ -6,7 +6,11 @@
 import type { Tx } from "../db/database.ts";
 import type { Position } from "./pagination.ts";
 
-/** Row timestamp printed with microseconds in UTC: the cursor's sort key. */
+/**
+ * Row timestamp printed with microseconds in UTC: the cursor's sort key. It goes
+ * back in as text (`::text::timestamptz`): a parameter typed timestamptz would be
+ * sent through a JS Date by postgres.js and lose its microseconds.
+ */
 const cursorAt = (tx: Tx) =>
   tx`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -38,7 +42,9 @@ export function analysisRequestPage(tx: Tx, userId: string, after: Position | nu
   return tx<AnalysisRequestRow[]>`
     select ${requestColumns(tx)} from analysis_requests
     where user_id = ${userId}
-      ${after ? tx`and (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : tx``}
+      ${
+    after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
+  }
     order by created_at desc, id desc
     limit ${limit + 1}`;
 }
@@ -78,7 +84,9 @@ export function proposedActionPage(
     select ${actionColumns(tx)} from proposed_actions
     where user_id = ${userId}
       ${status ? tx`and status = ${status}` : tx``}
-      ${after ? tx`and (created_at, id) < (${after.at}::timestamptz, ${after.id}::uuid)` : tx``}
+      ${
+    after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
+  }
     order by created_at desc, id desc
     limit ${limit + 1}`;
 }

@@ -3,6 +3,7 @@ import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
 
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: "DateTime",
+  description: "An ISO-8601 timestamp in UTC, e.g. 2026-11-22T10:15:00.000Z.",
   serialize(value) {
     const date = value instanceof Date ? value : new Date(String(value));
     if (Number.isNaN(date.getTime())) {
@@ -32,6 +33,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
 /** Output only: JSON values produced by the server (chart data, action parameters). */
 export const JSONScalar = new GraphQLScalarType({
   name: "JSON",
+  description: "Any JSON value.",
   serialize: (value) => value,
   parseValue: () => {
     throw new GraphQLError("JSON is an output type", { extensions: { code: "INVALID_INPUT" } });

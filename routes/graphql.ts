@@ -33,6 +33,8 @@ export interface GraphqlDeps {
   services: ApiServices;
   production: boolean;
   trustProxyHops: number;
+  /** Defaults: MAX_DEPTH and MAX_NODES. */
+  limits?: { maxDepth?: number; maxNodes?: number };
 }
 
 function errorResponse(
@@ -46,7 +48,10 @@ function errorResponse(
 }
 
 export function graphqlRoutes(deps: GraphqlDeps): Hono {
-  const rules: ValidationRule[] = [depthLimit(MAX_DEPTH), nodeLimit(MAX_NODES)];
+  const rules: ValidationRule[] = [
+    depthLimit(deps.limits?.maxDepth ?? MAX_DEPTH),
+    nodeLimit(deps.limits?.maxNodes ?? MAX_NODES),
+  ];
   if (deps.production) rules.push(NoSchemaIntrospectionCustomRule);
   const execute = graphqlServer({ schema: deps.schema, validationRules: rules, graphiql: false });
 
@@ -172,6 +177,7 @@ function clientIp(c: Context, trustProxyHops: number): string {
   }
 }
 
+/** A 500 whose errors are all expected ones (say, AUTHENTICATION_REQUIRED) becomes a 200 with `data: null`. */
 async function expectedErrorsAsOk(response: Response): Promise<Response> {
   const body = await response.clone().json().catch(() => null) as
     | { errors?: Array<{ extensions?: { code?: string } }> }
@@ -179,5 +185,8 @@ async function expectedErrorsAsOk(response: Response): Promise<Response> {
   const expected = body?.errors?.length &&
     body.errors.every((e) => e.extensions?.code && e.extensions.code !== "INTERNAL_SERVER_ERROR");
   if (!expected) return response;
-  return new Response(JSON.stringify(body), { status: 200, headers: response.headers });
+  return new Response(JSON.stringify({ errors: body!.errors, data: null }), {
+    status: 200,
+    headers: response.headers,
+  });
 }

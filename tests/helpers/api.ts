@@ -35,6 +35,7 @@ export async function createTestApi(
     db?: ApiServices["db"];
     log?: Logger;
     corsOrigins?: string[];
+    graphqlLimits?: { maxDepth?: number; maxNodes?: number };
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -64,6 +65,7 @@ export async function createTestApi(
       services,
       production: options.production ?? false,
       trustProxyHops: 1,
+      limits: options.graphqlLimits,
     },
   });
   return {
