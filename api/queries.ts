@@ -108,20 +108,39 @@ export function linkedAccountsOf(tx: Tx, userId: string) {
     from linked_accounts where user_id = ${userId} order by created_at, id`;
 }
 
+export interface Preferences {
+  preferredLlm: string | null;
+  notificationsEnabled: boolean;
+}
+
 export interface UserRow {
   id: string;
   email: string;
   createdAt: Date;
+  /** Present when read with the user, so `User.preferences` needs no second query. */
+  preferences?: Preferences;
 }
 
 export async function userById(tx: Tx, userId: string): Promise<UserRow | null> {
-  const [row] = await tx<UserRow[]>`
-    select id, email, created_at as "createdAt" from users where id = ${userId}`;
-  return row ?? null;
+  const [row] = await tx<
+    (UserRow & { preferred_llm: string | null; notifications_enabled: boolean | null })[]
+  >`
+    select u.id, u.email, u.created_at as "createdAt", p.preferred_llm, p.notifications_enabled
+    from users u left join user_preferences p on p.user_id = u.id
+    where u.id = ${userId}`;
+  if (!row) return null;
+  const { preferred_llm, notifications_enabled, ...user } = row;
+  return {
+    ...user,
+    preferences: {
+      preferredLlm: preferred_llm,
+      notificationsEnabled: notifications_enabled ?? true,
+    },
+  };
 }
 
-export async function preferencesOf(tx: Tx, userId: string) {
-  const [row] = await tx<{ preferredLlm: string | null; notificationsEnabled: boolean }[]>`
+export async function preferencesOf(tx: Tx, userId: string): Promise<Preferences> {
+  const [row] = await tx<Preferences[]>`
     select preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled"
     from user_preferences where user_id = ${userId}`;
   return row ?? { preferredLlm: null, notificationsEnabled: true };

@@ -219,7 +219,8 @@ export const resolvers = {
   User: {
     // The parent came from `me` or a sign-in payload, so it is the caller's own account.
     preferences(user: UserRow, _: Args, c: Context) {
-      return apiContext(c).services.db.withTenant(user.id, (tx) => preferencesOf(tx, user.id));
+      return user.preferences ??
+        apiContext(c).services.db.withTenant(user.id, (tx) => preferencesOf(tx, user.id));
     },
   },
 

@@ -47,10 +47,15 @@ export interface RateLimiter {
   hit(scope: string, subject: string, limit: Limit, tx?: Tx): Promise<Verdict>;
 }
 
+/** Counter key for `subject` in `scope`; the subject is hashed, never stored. */
+export function rateLimitKey(scope: string, subject: string): string {
+  return `${scope}:${encodeHexLowerCase(sha256(new TextEncoder().encode(subject)))}`;
+}
+
 export function createRateLimiter(db: Pick<Database, "withoutTenant">): RateLimiter {
   return {
     async hit(scope, subject, { limit, windowSeconds }, outer) {
-      const key = `${scope}:${encodeHexLowerCase(sha256(new TextEncoder().encode(subject)))}`;
+      const key = rateLimitKey(scope, subject);
       const count = (tx: Tx) =>
         tx<{ hits: number; retry_after: number }[]>`
           insert into rate_limit_counters as c (key, window_started_at, hits)

@@ -5,7 +5,7 @@
  */
 import type { Database, Tx } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
-import type { AccessTokens, Viewer } from "./access_tokens.ts";
+import type { AccessTokens } from "./access_tokens.ts";
 import { mintToken, parseToken } from "./opaque_tokens.ts";
 import { fail, ok, type Outcome } from "./user_errors.ts";
 
@@ -109,14 +109,4 @@ export async function revokeAllSessions(tx: Tx, userId: string, reason: string):
     update refresh_tokens set revoked_at = now(), revoked_reason = ${reason}
     where user_id = ${userId} and revoked_at is null`;
   return result.count;
-}
-
-/** True while the viewer's family has a token that is neither revoked nor expired. */
-export async function sessionIsLive(tx: Tx, viewer: Viewer): Promise<boolean> {
-  const [row] = await tx`
-    select 1 from refresh_tokens
-    where user_id = ${viewer.userId} and family_id = ${viewer.sessionId}
-      and revoked_at is null and expires_at > now()
-    limit 1`;
-  return row !== undefined;
 }

@@ -4,6 +4,7 @@
  * and the date. Sections not run keep their previous figures.
  */
 import { describeMachine } from "./machine.ts";
+import { measureGraphql } from "./graphql_bench.ts";
 import { measureStartup } from "./startup_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
@@ -57,5 +58,66 @@ timed from spawning \`deno task start\` to \`/readyz\` answering 200; median of 
   } | ${f.testSummary} |
 `;
   await writeSection("startup", body);
+  console.log(body);
+}
+
+if (!only || only === "graphql") {
+  const seconds = 10;
+  const results = await measureGraphql({ seconds, rates: [500, 1000] });
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const rows: string[] = [];
+  for (const r of results) {
+    for (const [op, byConnections] of Object.entries(r.throughput)) {
+      for (const [connections, t] of Object.entries(byConnections)) {
+        rows.push(
+          `| ${r.impl} | \`${op}\` | ${connections} | ${t.rps} | ${t.p50} ms | ${t.p99} ms | ${t.errors} |`,
+        );
+      }
+    }
+  }
+  const fixed: string[] = [];
+  for (const r of results) {
+    for (const [op, byRate] of Object.entries(r.fixedRate)) {
+      for (const f of Object.values(byRate)) {
+        const cells = [f.p50, f.p95, f.p99, f.max].map(ms).join(" | ");
+        fixed.push(
+          `| ${r.impl} | \`${op}\` | ${f.offeredRate} / ${f.achievedRate} | ${cells} | ${f.failed} |`,
+        );
+      }
+    }
+  }
+  const login = results.find((r) => r.login)?.login;
+  const body = `
+### GraphQL API (issue #3)
+
+Measured ${date} on ${machine} with \`deno task bench graphql\`. Each server runs in its own
+process on this same 2-core machine as the load generator (which takes CPU from it). Our route
+(@hono/graphql-server) and the peer (graphql-yoga 5), both mounted in the same Hono app with the
+same middleware, serve the same schema, resolvers,
+authentication (JWT, live-session check and per-user rate-limit upsert in one transaction per
+request) and limits, against embedded PostgreSQL 18 with default durability. 200 seeded tenants
+take turns; each has 25 completed analyses with charts, so a 20-item page is ~30 KB of JSON.
+
+Most requests/s (autocannon 8, closed loop, ${seconds} s after a 3 s warm-up):
+
+| server | operation | connections | requests/s | p50 | p99 | errors |
+|---|---|---|---|---|---|---|
+${rows.join("\n")}
+
+Fixed offered rate, open loop (bench/open_loop.ts: latency from each request's due time, so
+queueing is not hidden; ${seconds} s). Goal: p95 < 25 ms at 1,000 requests/s.
+
+| server | operation | offered / achieved req/s | p50 | p95 | p99 | max | failed |
+|---|---|---|---|---|---|---|---|
+${fixed.join("\n")}
+
+Login (argon2id 19 MiB, t=2, p=1 in a worker per core), 20 concurrent clients for ${seconds} s:
+${
+    login
+      ? `${login.rps} logins/s, p50 ${login.p50} ms, p95 ${login.p95} ms, p99 ${login.p99} ms, ${login.errors} failed.`
+      : "not run"
+  }
+`;
+  await writeSection("graphql", body);
   console.log(body);
 }

@@ -73,8 +73,14 @@ export function connectDatabase(options: DatabaseOptions): Database {
         return Promise.reject(new Error(`Cannot open tenant context: "${userId}" is not a uuid`));
       }
       return app.begin(async (tx) => {
-        await tx`select set_config('app.current_user_id', ${userId}, true)`;
-        return await fn(tx);
+        // Not awaited first: postgres.js sends it pipelined ahead of fn's first query on this
+        // connection, which runs after it. If it failed, fn would see no tenant rows at all, and
+        // awaiting it below rolls the transaction back.
+        const tenant = tx`select set_config('app.current_user_id', ${userId}, true)`;
+        tenant.catch(() => {});
+        const result = await fn(tx);
+        await tenant;
+        return result;
       }) as Promise<T>;
     },
     withoutTenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {

@@ -172,7 +172,7 @@ apiTest(
         await post(JSON.stringify([{ query: "{ me { id } }" }, { query: "{ me { id } }" }])),
         /Batched/,
       ],
-      [await post(JSON.stringify({ query: `{ ${"me { id } ".repeat(2000)} }` })), /too large/],
+      [await post(JSON.stringify({ query: `{ ${"me { id } ".repeat(2100)} }` })), /too large/],
       [await post(JSON.stringify({ query: "{ me { id " })), /Syntax Error/],
       [await post("query=x", "text/plain"), /application\/json/],
       [await post(JSON.stringify({ query: "{ nope }" })), /Cannot query field "nope"/],

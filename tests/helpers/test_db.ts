@@ -7,9 +7,7 @@
 import postgres from "postgres";
 import { connectDatabase, type Database, type Sql } from "../../db/database.ts";
 import { loadMigrations, migrate } from "../../db/migrate.ts";
-import { createBoss } from "../../jobs/boss.ts";
-import { grantEnqueue } from "../../jobs/queue_access.ts";
-import { ensureQueues } from "../../jobs/queues.ts";
+import { installJobSchema } from "../../jobs/queue_access.ts";
 import { createLogger, type Logger } from "../../log/logger.ts";
 
 export interface TestDatabase {
@@ -50,11 +48,7 @@ async function ensureTemplate(): Promise<string> {
       const building = databaseUrl(`${name}_building`);
       await migrate(building, quiet, migrations);
       // pg-boss's schema and our queues too, as every process sets them up at start.
-      const boss = createBoss({ url: building, log: quiet, max: 1, maintenance: false });
-      await boss.start();
-      await ensureQueues(boss);
-      await boss.stop({ graceful: false, timeout: 1000 });
-      await grantEnqueue(building);
+      await installJobSchema(building, quiet);
       await admin.unsafe(`alter database "${name}_building" rename to "${name}"`);
     }
     await admin`select pg_advisory_unlock(4242)`;

@@ -1,0 +1,323 @@
+/**
+ * Issue #3's figures: authenticated `me` and `listAnalysisRequests(first: 20)`
+ * served by our Hono route and by graphql-yoga (same schema, resolvers,
+ * authentication and limits), each server in its own process:
+ * - the most requests/s at 50 and 200 connections (autocannon, closed loop);
+ * - p50/p95/p99 at a fixed offered 1,000 requests/s (open loop, see open_loop.ts);
+ * - login p95 at 20 concurrent logins (argon2id bound; Hono only).
+ * 200 seeded tenants take turns, so no single user's rows or counters are hot.
+ */
+import autocannon from "autocannon";
+import { createPasswordHasher } from "../auth/passwords.ts";
+import { connectDatabase } from "../db/database.ts";
+import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
+import { migrate } from "../db/migrate.ts";
+import { installJobSchema } from "../jobs/queue_access.ts";
+import { createLogger } from "../log/logger.ts";
+import { openLoop, type OpenLoopResult } from "./open_loop.ts";
+import { type BenchUser, seedBenchUsers } from "./seed.ts";
+
+const ISSUER = "http://bench.alatar.local";
+const PASSWORD = "bench password 2026";
+
+export const OPERATIONS = {
+  me: `{ me { id email preferences { preferredLlm notificationsEnabled } } }`,
+  "listAnalysisRequests(first: 20)": `{ listAnalysisRequests(first: 20) { edges { cursor node {
+    id prompt status progress { stage percent } createdAt updatedAt
+    result { summary speech model visualizations { type title data } }
+    proposedActions { id description actionType parameters status } } }
+    pageInfo { hasNextPage endCursor } } }`,
+};
+
+export interface Throughput {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+export interface GraphqlFigures {
+  impl: string;
+  throughput: Record<string, Record<number, Throughput>>;
+  /** By operation, then offered rate. */
+  fixedRate: Record<string, Record<number, OpenLoopResult>>;
+  login?: { rps: number; p50: number; p95: number; p99: number; errors: number };
+}
+
+async function startServer(impl: string, databaseUrl: string, jwtSecret: string) {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      ...(Deno.env.get("BENCH_V8_FLAGS") ? [`--v8-flags=${Deno.env.get("BENCH_V8_FLAGS")}`] : []),
+      new URL("./graphql_server.ts", import.meta.url).pathname,
+    ],
+    cwd: Deno.env.get("BENCH_PROFILE_DIR") ?? undefined,
+    env: {
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: jwtSecret,
+      APP_URL: ISSUER,
+      PORT: String(port),
+      BENCH_IMPL: impl,
+    },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!seen.includes("listening")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${impl} server exited before listening`);
+    seen += value;
+  }
+  return {
+    url: `http://127.0.0.1:${port}${impl === "yoga" ? "/yoga/graphql" : "/graphql"}`,
+    async stop() {
+      child.kill("SIGTERM");
+      await reader.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+function rotatingTokens(users: BenchUser[]) {
+  let i = 0;
+  return () => users[i++ % users.length]!.accessToken;
+}
+
+async function assertAnswers(url: string, query: string, token: string) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = await res.json();
+  if (res.status !== 200 || body.errors) {
+    throw new Error(`bench query failed: ${JSON.stringify(body).slice(0, 300)}`);
+  }
+}
+
+async function closedLoop(
+  url: string,
+  query: string,
+  users: BenchUser[],
+  connections: number,
+  seconds: number,
+) {
+  const token = rotatingTokens(users);
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [{
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query }),
+      setupRequest: (request: Record<string, unknown>) => ({
+        ...request,
+        headers: {
+          ...(request.headers as Record<string, string>),
+          authorization: `Bearer ${token()}`,
+        },
+      }),
+    }],
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+async function fixedRate(
+  url: string,
+  query: string,
+  users: BenchUser[],
+  rate: number,
+  seconds: number,
+) {
+  const token = rotatingTokens(users);
+  const body = JSON.stringify({ query });
+  return await openLoop({
+    rate,
+    seconds,
+    send: async () => {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token()}` },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      const text = await res.text();
+      return res.status === 200 && !text.includes('"errors"');
+    },
+  });
+}
+
+/** 20 clients each signing in again as soon as the last answer came; every latency kept. */
+async function logins(url: string, users: BenchUser[], seconds: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const client = async () => {
+    while (performance.now() < deadline) {
+      const user = users[next++ % users.length]!;
+      const started = performance.now();
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query:
+            `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }`,
+          variables: { e: user.email, p: PASSWORD },
+        }),
+      });
+      const body = await res.json();
+      latencies.push(performance.now() - started);
+      if (!body.data?.login?.accessToken) errors++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 20 }, client));
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+  return {
+    rps: Math.round((latencies.length / elapsed) * 10) / 10,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    errors,
+  };
+}
+
+export async function measureGraphql(
+  options: { seconds: number; rates: number[] },
+): Promise<GraphqlFigures[]> {
+  const log = createLogger({ level: "error" });
+  const scratch = await Deno.makeTempDir({ prefix: "alatar-bench-gql-" });
+  await Deno.chmod(scratch, 0o755);
+  const pg = await startEmbeddedPostgres({
+    dataDir: `${scratch}/pg`,
+    port: freePort(),
+    password: crypto.randomUUID(),
+    persistent: false,
+    log,
+    settings: { max_connections: "300" },
+  });
+  const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
+  const figures: GraphqlFigures[] = [];
+  try {
+    await migrate(pg.url, log);
+    await installJobSchema(pg.url, log);
+    const db = connectDatabase({ url: pg.url, poolMax: 4, log });
+    const hasher = createPasswordHasher({ workers: 1 });
+    const passwordHash = await hasher.hash(PASSWORD);
+    hasher.close();
+    console.error("graphql: seeding 200 tenants…");
+    const users = await seedBenchUsers({
+      db,
+      users: 200,
+      requestsPerUser: 25,
+      passwordHash,
+      jwtSecret,
+      issuer: ISSUER,
+    });
+    await db.end();
+
+    for (const impl of ["hono", "yoga"]) {
+      const server = await startServer(impl, pg.url, jwtSecret);
+      try {
+        const result: GraphqlFigures = { impl, throughput: {}, fixedRate: {} };
+        // Logins first, on an idle server: an overloaded run leaves a queue behind it.
+        if (impl === "hono") {
+          console.error("graphql: logins at 20 connections…");
+          result.login = await logins(server.url, users, options.seconds);
+        }
+        for (const [name, query] of Object.entries(OPERATIONS)) {
+          await assertAnswers(server.url, query, users[0]!.accessToken);
+          await closedLoop(server.url, query, users, 50, 3); // warm-up
+          result.throughput[name] = {};
+          for (const connections of [50, 200]) {
+            console.error(`graphql: ${impl} ${name} at ${connections} connections…`);
+            result.throughput[name]![connections] = await closedLoop(
+              server.url,
+              query,
+              users,
+              connections,
+              options.seconds,
+            );
+          }
+          result.fixedRate[name] = {};
+          for (const rate of options.rates) {
+            console.error(`graphql: ${impl} ${name} at ${rate} req/s open loop…`);
+            result.fixedRate[name]![rate] = await fixedRate(
+              server.url,
+              query,
+              users,
+              rate,
+              options.seconds,
+            );
+            // Let a backlog from an overloaded run drain before the next measurement.
+            await assertAnswers(server.url, OPERATIONS.me, users[0]!.accessToken);
+          }
+        }
+        figures.push(result);
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    await pg.stop();
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+  return figures;
+}
+
+/** Development aid: 5 s of `me` at 50 connections against one implementation, with per-process CPU. */
+export async function measureGraphqlQuick(impl: string, operation: keyof typeof OPERATIONS = "me") {
+  const log = createLogger({ level: "error" });
+  const scratch = await Deno.makeTempDir({ prefix: "alatar-bench-gql-" });
+  await Deno.chmod(scratch, 0o755);
+  const pg = await startEmbeddedPostgres({
+    dataDir: `${scratch}/pg`,
+    port: freePort(),
+    password: crypto.randomUUID(),
+    persistent: false,
+    log,
+  });
+  const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
+  try {
+    await migrate(pg.url, log);
+    await installJobSchema(pg.url, log);
+    const db = connectDatabase({ url: pg.url, poolMax: 4, log });
+    const users = await seedBenchUsers({
+      db,
+      users: 200,
+      requestsPerUser: 2,
+      passwordHash: "x",
+      jwtSecret,
+      issuer: ISSUER,
+    });
+    await db.end();
+    const server = await startServer(impl, pg.url, jwtSecret);
+    try {
+      await closedLoop(server.url, OPERATIONS[operation], users, 50, 2);
+      const top = new Deno.Command("sh", {
+        args: ["-c", "sleep 2; top -b -n 1 | head -20"],
+        stdout: "piped",
+      }).output();
+      const result = await closedLoop(server.url, OPERATIONS[operation], users, 50, 5);
+      console.error(new TextDecoder().decode((await top).stdout));
+      return result;
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await pg.stop();
+  }
+}
