@@ -40,7 +40,6 @@ export function createPasswordHasher(options: { workers: number }): PasswordHash
   );
   const pending = new Map<number, Pending>();
   let nextId = 0;
-  let dummy: Promise<string> | undefined;
 
   for (const worker of workers) {
     worker.onmessage = (event: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {
@@ -62,6 +61,9 @@ export function createPasswordHasher(options: { workers: number }): PasswordHash
 
   const hash = (password: string) =>
     call({ op: "hash", password: normalise(password), params: ARGON2_PARAMS }) as Promise<string>;
+  // Made at once, so the first unknown sign-in does not pay for it (and stand out).
+  const dummy = hash(crypto.randomUUID());
+  dummy.catch(() => {});
 
   return {
     hash,
@@ -70,7 +72,6 @@ export function createPasswordHasher(options: { workers: number }): PasswordHash
       return { valid, needsRehash: valid && weakerThanCurrent(encoded) };
     },
     async verifyDummy(password) {
-      dummy ??= hash(crypto.randomUUID());
       await call({ op: "verify", password: normalise(password), encoded: await dummy });
     },
     close() {

@@ -86,16 +86,26 @@ function rotatingTokens(users: BenchUser[]) {
   return () => users[i++ % users.length]!.accessToken;
 }
 
+/** Waits (up to a minute) until the server answers `query` correctly: a backlog has drained. */
 async function assertAnswers(url: string, query: string, token: string) {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = await res.json();
-  if (res.status !== 200 || body.errors) {
-    throw new Error(`bench query failed: ${JSON.stringify(body).slice(0, 300)}`);
+  let last = "";
+  for (let attempt = 0; attempt < 60; attempt++) {
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = await res.json();
+      if (res.status === 200 && !body.errors) return;
+      last = JSON.stringify(body).slice(0, 300);
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+  throw new Error(`bench query failed: ${last}`);
 }
 
 async function closedLoop(

@@ -16,16 +16,24 @@ export interface OpenLoopResult {
   max: number;
 }
 
+/**
+ * At most `maxInFlight` requests are on the wire at once (256 by default): an
+ * overloaded server would otherwise be sent a new connection per request until
+ * the machine runs out of sockets. Requests beyond the bound wait here, and
+ * since latency counts from the due time, that wait is measured, not hidden.
+ */
 export async function openLoop(options: {
   rate: number;
   seconds: number;
   send: (index: number) => Promise<boolean>;
+  maxInFlight?: number;
 }): Promise<OpenLoopResult> {
   const total = Math.round(options.rate * options.seconds);
   const interval = 1000 / options.rate;
   const latencies = new Float64Array(total);
   const inFlight: Promise<void>[] = [];
   let failed = 0;
+  const slots = new Semaphore(options.maxInFlight ?? 256);
   const start = performance.now() + 20;
   let next = 0;
   while (next < total) {
@@ -34,7 +42,7 @@ export async function openLoop(options: {
       const due = start + next * interval;
       const index = next;
       inFlight.push(
-        options.send(index).then(
+        slots.run(() => options.send(index)).then(
           (ok) => {
             latencies[index] = performance.now() - due;
             if (!ok) failed++;
@@ -62,4 +70,23 @@ export async function openLoop(options: {
     p99: at(0.99),
     max: sorted.at(-1)!,
   };
+}
+
+class Semaphore {
+  #free: number;
+  #waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
 }

@@ -108,21 +108,23 @@ apiTest(
       },
     ]);
 
-    // Both paths run one argon2id verification; compare medians of several tries.
-    const time = async (address: string) => {
-      const samples: number[] = [];
-      for (let i = 0; i < 5; i++) {
+    // Both paths run one argon2id verification. Skipping it for unknown accounts would make
+    // them ~20x faster (a few ms against ~60), so a 2.5x bound catches that while tolerating
+    // the worker's noise. Samples alternate so drift hits both sides alike.
+    const samples: Record<string, number[]> = { known: [], unknown: [] };
+    for (let i = 0; i < 7; i++) {
+      for (const [label, address] of [["known", email], ["unknown", "nobody@example.com"]]) {
         const started = performance.now();
         await gql(app, LOGIN, { email: address, password: "not the password" }, {
           ip: `198.51.100.${i}`,
         });
-        samples.push(performance.now() - started);
+        samples[label!]!.push(performance.now() - started);
       }
-      return samples.sort((a, b) => a - b)[2]!;
-    };
-    const [known, nobody] = [await time(email), await time("nobody@example.com")];
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[3]!;
+    const [known, nobody] = [median(samples.known!), median(samples.unknown!)];
     const ratio = Math.max(known, nobody) / Math.min(known, nobody);
-    assert.ok(ratio < 1.6, `known ${known.toFixed(0)} ms vs unknown ${nobody.toFixed(0)} ms`);
+    assert.ok(ratio < 2.5, `known ${known.toFixed(0)} ms vs unknown ${nobody.toFixed(0)} ms`);
   },
   { limits: { loginPerEmail: { limit: 100, windowSeconds: 60 } } },
 );
