@@ -50,6 +50,7 @@ async function startServer(impl: string, databaseUrl: string, jwtSecret: string)
     args: [
       "run",
       "-A",
+      ...(Deno.env.get("BENCH_SERVER_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
       ...(Deno.env.get("BENCH_V8_FLAGS") ? [`--v8-flags=${Deno.env.get("BENCH_V8_FLAGS")}`] : []),
       new URL("./graphql_server.ts", import.meta.url).pathname,
     ],
@@ -239,47 +240,50 @@ export async function measureGraphql(
     });
     await db.end();
 
-    for (const impl of ["hono", "yoga"]) {
+    // Every phase gets a fresh server process, warmed up first: phases do not inherit each
+    // other's queues, and graphql-yoga under Deno stops answering after a burst of cut-off
+    // connections (reproduce: BENCH_PRELOAD_200=1 deno run -A bench/profile_graphql.ts yoga me 500).
+    const phase = async <T>(impl: string, query: string, run: (url: string) => Promise<T>) => {
       const server = await startServer(impl, pg.url, jwtSecret);
       try {
-        const result: GraphqlFigures = { impl, throughput: {}, fixedRate: {} };
-        // Logins first, on an idle server: an overloaded run leaves a queue behind it.
-        if (impl === "hono") {
-          console.error("graphql: logins at 20 connections…");
-          result.login = await logins(server.url, users, options.seconds);
-        }
-        for (const [name, query] of Object.entries(OPERATIONS)) {
-          await assertAnswers(server.url, query, users[0]!.accessToken);
-          await closedLoop(server.url, query, users, 50, 3); // warm-up
-          result.throughput[name] = {};
-          for (const connections of [50, 200]) {
-            console.error(`graphql: ${impl} ${name} at ${connections} connections…`);
-            result.throughput[name]![connections] = await closedLoop(
-              server.url,
-              query,
-              users,
-              connections,
-              options.seconds,
-            );
-          }
-          result.fixedRate[name] = {};
-          for (const rate of options.rates) {
-            console.error(`graphql: ${impl} ${name} at ${rate} req/s open loop…`);
-            result.fixedRate[name]![rate] = await fixedRate(
-              server.url,
-              query,
-              users,
-              rate,
-              options.seconds,
-            );
-            // Let a backlog from an overloaded run drain before the next measurement.
-            await assertAnswers(server.url, OPERATIONS.me, users[0]!.accessToken);
-          }
-        }
-        figures.push(result);
+        await assertAnswers(server.url, query, users[0]!.accessToken);
+        await closedLoop(server.url, query, users, 50, 3);
+        return await run(server.url);
       } finally {
         await server.stop();
       }
+    };
+    for (const impl of ["hono", "yoga"]) {
+      const result: GraphqlFigures = { impl, throughput: {}, fixedRate: {} };
+      if (impl === "hono") {
+        console.error("graphql: logins at 20 connections…");
+        result.login = await phase(
+          impl,
+          OPERATIONS.me,
+          (url) => logins(url, users, options.seconds),
+        );
+      }
+      for (const [name, query] of Object.entries(OPERATIONS)) {
+        result.throughput[name] = {};
+        for (const connections of [50, 200]) {
+          console.error(`graphql: ${impl} ${name} at ${connections} connections…`);
+          result.throughput[name]![connections] = await phase(
+            impl,
+            query,
+            (url) => closedLoop(url, query, users, connections, options.seconds),
+          );
+        }
+        result.fixedRate[name] = {};
+        for (const rate of options.rates) {
+          console.error(`graphql: ${impl} ${name} at ${rate} req/s open loop…`);
+          result.fixedRate[name]![rate] = await phase(
+            impl,
+            query,
+            (url) => fixedRate(url, query, users, rate, options.seconds),
+          );
+        }
+      }
+      figures.push(result);
     }
   } finally {
     await pg.stop();
@@ -289,7 +293,11 @@ export async function measureGraphql(
 }
 
 /** Development aid: 5 s of `me` at 50 connections against one implementation, with per-process CPU. */
-export async function measureGraphqlQuick(impl: string, operation: keyof typeof OPERATIONS = "me") {
+export async function measureGraphqlQuick(
+  impl: string,
+  operation: keyof typeof OPERATIONS = "me",
+  openLoopRate?: number,
+) {
   const log = createLogger({ level: "error" });
   const scratch = await Deno.makeTempDir({ prefix: "alatar-bench-gql-" });
   await Deno.chmod(scratch, 0o755);
@@ -308,7 +316,7 @@ export async function measureGraphqlQuick(impl: string, operation: keyof typeof 
     const users = await seedBenchUsers({
       db,
       users: 200,
-      requestsPerUser: 2,
+      requestsPerUser: 25,
       passwordHash: "x",
       jwtSecret,
       issuer: ISSUER,
@@ -321,7 +329,32 @@ export async function measureGraphqlQuick(impl: string, operation: keyof typeof 
         args: ["-c", "sleep 2; top -b -n 1 | head -20"],
         stdout: "piped",
       }).output();
-      const result = await closedLoop(server.url, OPERATIONS[operation], users, 50, 5);
+      if (Deno.env.get("BENCH_PRELOAD_200")) {
+        await closedLoop(server.url, OPERATIONS[operation], users, 200, 5);
+        const probe = await fetch(server.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            authorization: `Bearer ${users[0]!.accessToken}`,
+          },
+          body: JSON.stringify({ query: OPERATIONS.me }),
+          signal: AbortSignal.timeout(5000),
+        }).then(async (r) => `${r.status} ${(await r.text()).slice(0, 300)}`, (e) => String(e));
+        console.error("after the burst:", probe);
+        const { default: postgres } = await import("postgres");
+        const owner = postgres(pg.url, { max: 1 });
+        const activity =
+          await owner`select state, wait_event_type, wait_event, xact_start, left(query, 90) as query
+          from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`;
+        console.error(
+          activity.map((a) => `${a.state} | ${a.wait_event_type}/${a.wait_event} | ${a.query}`)
+            .join("\n"),
+        );
+        await owner.end();
+      }
+      const result = openLoopRate
+        ? await fixedRate(server.url, OPERATIONS[operation], users, openLoopRate, 5)
+        : await closedLoop(server.url, OPERATIONS[operation], users, 50, 5);
       console.error(new TextDecoder().decode((await top).stdout));
       return result;
     } finally {

@@ -4,7 +4,7 @@
  * snapshot. With BENCH_V8_FLAGS=--prof and BENCH_PROFILE_DIR=/tmp/prof the
  * server writes a V8 profile; read it with `node --prof-process`.
  *
- *   deno run -A bench/profile_graphql.ts hono "listAnalysisRequests(first: 20)"
+ *   deno run -A bench/profile_graphql.ts hono "listAnalysisRequests(first: 20)" [open-loop rate]
  */
 import { measureGraphqlQuick, OPERATIONS } from "./graphql_bench.ts";
 
@@ -13,4 +13,5 @@ const operation = (Deno.args[1] ?? "me") as keyof typeof OPERATIONS;
 if (!(operation in OPERATIONS)) {
   throw new Error(`operation is one of: ${Object.keys(OPERATIONS).join(", ")}`);
 }
-console.log(JSON.stringify(await measureGraphqlQuick(impl, operation)));
+const rate = Deno.args[2] ? Number(Deno.args[2]) : undefined;
+console.log(JSON.stringify(await measureGraphqlQuick(impl, operation, rate)));
