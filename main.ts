@@ -16,6 +16,8 @@ import { buildApiSchema } from "./api/schema.ts";
 import { createAccessTokens } from "./auth/access_tokens.ts";
 import { createFileEmailSender, createHttpEmailSender } from "./auth/mail.ts";
 import { createPasswordHasher } from "./auth/passwords.ts";
+import { createTokenCipher } from "./auth/token_cipher.ts";
+import { createDevStore } from "./devstore/server.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
@@ -103,6 +105,18 @@ async function main(args: string[]): Promise<number> {
       : createFileEmailSender(`${config.dataDir}/mail`, log);
     if (runsWorker) await startWorker({ boss, db, log, emailSender });
 
+    // Development without Shopify keys: the local dev store stands in for Shopify.
+    if (role === "start" && config.shopify.devStore) {
+      const store = createDevStore({
+        app: { apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret },
+      });
+      const devServer = Deno.serve(
+        { port: config.shopify.devStore.port, hostname: "127.0.0.1", onListen: () => {} },
+        store.fetch,
+      );
+      resources.add("dev store", () => devServer.shutdown());
+    }
+
     if (role === "api" || role === "start") {
       const hasher = createPasswordHasher({ workers: Math.max(1, navigator.hardwareConcurrency) });
       resources.add("password hasher", () => Promise.resolve(hasher.close()));
@@ -111,6 +125,8 @@ async function main(args: string[]): Promise<number> {
         boss,
         log,
         hasher,
+        cipher: await createTokenCipher(config.encryptionKeys),
+        shopify: config.shopify,
         accessTokens: createAccessTokens({ secret: config.jwtSecret, issuer: config.appUrl }),
         limiter: createRateLimiter(db),
         limits: DEFAULT_RATE_LIMITS,

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { Viewer } from "../auth/access_tokens.ts";
 import type { AccountDeps } from "../auth/accounts.ts";
 import type { Logger } from "../log/logger.ts";
+import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
 import { authenticationRequired } from "./errors.ts";
 import {
   type AnalysisRequestRow,
@@ -16,7 +17,8 @@ import {
   proposedActionsByRequestIds,
 } from "./queries.ts";
 
-export type ApiServices = AccountDeps;
+/** Everything resolvers may use; also what linking a Shopify store needs. */
+export type ApiServices = AccountDeps & ShopifyLinkDeps;
 
 export interface RequestContext {
   viewer: Viewer | null;

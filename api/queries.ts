@@ -102,6 +102,13 @@ export interface LinkedAccountRow {
   created_at: Date;
 }
 
+export async function linkedAccountById(tx: Tx, userId: string, id: string) {
+  const [row] = await tx<LinkedAccountRow[]>`
+    select id, provider, account_identifier, status, scopes, sync_status, last_synced_at, created_at
+    from linked_accounts where user_id = ${userId} and id = ${id}`;
+  return row ?? null;
+}
+
 export function linkedAccountsOf(tx: Tx, userId: string) {
   return tx<LinkedAccountRow[]>`
     select id, provider, account_identifier, status, scopes, sync_status, last_synced_at, created_at

@@ -5,10 +5,12 @@
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
 import { rotateRefreshToken } from "../auth/sessions.ts";
+import { completeShopifyOAuth, startShopifyOAuth } from "../shopify/oauth.ts";
 import type { Outcome, UserError } from "../auth/user_errors.ts";
 import { apiContext, requireViewer } from "./context.ts";
 import {
   analysisRequestPage,
+  linkedAccountById,
   linkedAccountsOf,
   preferencesOf,
   proposedActionPage,
@@ -81,7 +83,7 @@ export function toProposedAction(row: ProposedActionRow) {
   };
 }
 
-function toLinkedAccount(row: LinkedAccountRow) {
+export function toLinkedAccount(row: LinkedAccountRow) {
   return {
     id: row.id,
     provider: row.provider,
@@ -213,6 +215,22 @@ export const resolvers = {
       const ctx = apiContext(c);
       const outcome = await accounts.updatePreferences(ctx.services, requireViewer(ctx), args);
       return payload(c, outcome, (preferences) => ({ preferences }), { preferences: null });
+    },
+    async startShopifyOAuth(_: unknown, args: { shop: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await startShopifyOAuth(ctx.services, requireViewer(ctx), args.shop);
+      return payload(c, outcome, (value) => value, { authorizationUrl: null });
+    },
+    async completeShopifyOAuth(_: unknown, args: { query: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const outcome = await completeShopifyOAuth(ctx.services, args.query, viewer);
+      if (!outcome.ok) return payload(c, outcome, () => ({}), { linkedAccount: null });
+      const row = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => linkedAccountById(tx, viewer.userId, outcome.value.id),
+      );
+      return { linkedAccount: row && toLinkedAccount(row), userErrors: [] };
     },
   },
 

@@ -15,6 +15,7 @@ import { depthLimit, nodeLimit } from "../api/limits.ts";
 import { buildApiSchema } from "../api/schema.ts";
 import { createAccessTokens } from "../auth/access_tokens.ts";
 import { createPasswordHasher } from "../auth/passwords.ts";
+import { createTokenCipher } from "../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "../auth/rate_limit.ts";
 import { connectDatabase } from "../db/database.ts";
 import { createBoss } from "../jobs/boss.ts";
@@ -40,6 +41,11 @@ const services: ApiServices = {
   boss,
   log,
   hasher: createPasswordHasher({ workers: navigator.hardwareConcurrency }),
+  cipher: await createTokenCipher([{
+    id: "bench",
+    key: crypto.getRandomValues(new Uint8Array(32)),
+  }]),
+  shopify: { apiKey: "bench", apiSecret: "bench", scopes: [], adminBaseUrl: "https://{shop}" },
   accessTokens: createAccessTokens({ secret: env("JWT_SECRET"), issuer: env("APP_URL") }),
   limiter: createRateLimiter(db),
   limits: {

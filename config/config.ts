@@ -37,11 +37,14 @@ export interface Config {
   encryptionKeys: EncryptionKey[];
   openRouter: { apiKey: string | undefined; model: string; baseUrl: string };
   shopify: {
-    apiKey: string | undefined;
-    apiSecret: string | undefined;
+    apiKey: string;
+    apiSecret: string;
     scopes: string[];
     apiVersion: string;
+    /** `https://{shop}` for Shopify; the dev store's address when it runs. */
     adminBaseUrl: string;
+    /** Run the local dev store in this process (development, no Shopify keys given). */
+    devStore: { port: number } | null;
   };
   email: { from: string; apiUrl: string | undefined; apiKey: string | undefined };
   /** How many reverse proxies in front of us append to X-Forwarded-For (0: use the socket). */
@@ -113,7 +116,8 @@ const EnvSchema = z.object({
   ),
   SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM").default("2025-10"),
   SHOPIFY_ADMIN_BASE_URL: z.string().includes("{shop}", { message: "must contain {shop}" })
-    .default("https://{shop}"),
+    .optional(),
+  DEVSTORE_PORT: z.coerce.number().int().min(1).max(65535).default(8100),
   EMAIL_FROM: z.string().min(3).default("Alatar <no-reply@alatar.local>"),
   EMAIL_API_URL: z.url().optional(),
   EMAIL_API_KEY: optionalText,
@@ -128,7 +132,12 @@ export interface GeneratedSecrets {
   JWT_SECRET: string;
   ALATAR_ENCRYPTION_KEYS: string;
   EMBEDDED_PG_PASSWORD: string;
+  /** The dev store's app secret, shared by `deno task start` and `deno task devstore`. */
+  SHOPIFY_API_SECRET: string;
 }
+
+/** The app key the dev store knows when no real one is configured. */
+export const DEV_SHOPIFY_API_KEY = "alatar-dev-app";
 
 /**
  * Validates `env`. In production every secret must be present; elsewhere
@@ -156,12 +165,16 @@ export function parseConfig(
       "APP_URL",
       "EMAIL_API_URL",
       "EMAIL_API_KEY",
+      "SHOPIFY_API_KEY",
+      "SHOPIFY_API_SECRET",
     ]
-    : ["JWT_SECRET", "ALATAR_ENCRYPTION_KEYS"];
+    : ["JWT_SECRET", "ALATAR_ENCRYPTION_KEYS", "SHOPIFY_API_SECRET"];
   for (const name of required) {
     if (withSecrets[name] === undefined) problems.push(`${name}: is required${hint(name)}`);
   }
   if (problems.length > 0 || !e) throw new ConfigError(problems);
+  // Without Shopify keys outside production, the app talks to the local dev store.
+  const devStore = !isProduction && !cleaned.SHOPIFY_API_KEY ? { port: e.DEVSTORE_PORT } : null;
   return {
     appEnv: e.APP_ENV,
     port: e.PORT,
@@ -179,11 +192,13 @@ export function parseConfig(
       baseUrl: e.OPENROUTER_BASE_URL,
     },
     shopify: {
-      apiKey: e.SHOPIFY_API_KEY,
-      apiSecret: e.SHOPIFY_API_SECRET,
+      apiKey: e.SHOPIFY_API_KEY ?? DEV_SHOPIFY_API_KEY,
+      apiSecret: e.SHOPIFY_API_SECRET!,
       scopes: e.SHOPIFY_SCOPES,
       apiVersion: e.SHOPIFY_API_VERSION,
-      adminBaseUrl: e.SHOPIFY_ADMIN_BASE_URL,
+      adminBaseUrl: e.SHOPIFY_ADMIN_BASE_URL ??
+        (devStore ? `http://127.0.0.1:${devStore.port}/{shop}` : "https://{shop}"),
+      devStore,
     },
     email: { from: e.EMAIL_FROM, apiUrl: e.EMAIL_API_URL, apiKey: e.EMAIL_API_KEY },
     trustProxyHops: e.TRUST_PROXY_HOPS,
@@ -201,6 +216,9 @@ function hint(name: string): string {
       return ` (${KEY_RING_HINT})`;
     case "DATABASE_URL":
       return " (postgres://user:password@host:5432/db; the embedded server is for development only)";
+    case "SHOPIFY_API_KEY":
+    case "SHOPIFY_API_SECRET":
+      return " (the app's client id and secret from the Shopify Partner dashboard)";
     case "EMAIL_API_URL":
     case "EMAIL_API_KEY":
       return " (a JSON e-mail API and its key, for password-reset mail)";

@@ -7,6 +7,7 @@ const secrets = {
   JWT_SECRET: "x".repeat(48),
   ALATAR_ENCRYPTION_KEYS: `k1:${key()}`,
   EMBEDDED_PG_PASSWORD: "pw",
+  SHOPIFY_API_SECRET: "dev-shopify-secret",
 };
 
 function problems(fn: () => unknown): string[] {
@@ -27,7 +28,10 @@ Deno.test("development defaults need no variables once secrets are generated", (
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.encryptionKeys[0]?.id, "k1");
   assert.equal(config.encryptionKeys[0]?.key.length, 32);
-  assert.equal(config.shopify.adminBaseUrl, "https://{shop}");
+  // No Shopify keys in development: the local dev store stands in for Shopify.
+  assert.deepEqual(config.shopify.devStore, { port: 8100 });
+  assert.equal(config.shopify.adminBaseUrl, "http://127.0.0.1:8100/{shop}");
+  assert.equal(config.shopify.apiKey, "alatar-dev-app");
   assert.equal(config.openRouter.apiKey, undefined);
 });
 
@@ -47,6 +51,8 @@ Deno.test("production refuses to start without each secret, naming it", () => {
       "APP_URL",
       "EMAIL_API_URL",
       "EMAIL_API_KEY",
+      "SHOPIFY_API_KEY",
+      "SHOPIFY_API_SECRET",
     ]
   ) {
     assert.ok(found.some((p) => p.startsWith(`${name}:`)), `${name} not named in ${found}`);
@@ -62,7 +68,11 @@ Deno.test("production accepts a complete configuration", () => {
     ALATAR_ENCRYPTION_KEYS: `k2:${key()},k1:${key()}`,
     EMAIL_API_URL: "https://api.mail.example/email",
     EMAIL_API_KEY: "key",
+    SHOPIFY_API_KEY: "key",
+    SHOPIFY_API_SECRET: "secret",
   });
+  assert.equal(config.shopify.adminBaseUrl, "https://{shop}");
+  assert.equal(config.shopify.devStore, null);
   assert.equal(config.appUrl, "https://alatar.example.com");
   assert.deepEqual(config.encryptionKeys.map((k) => k.id), ["k2", "k1"]);
 });

@@ -21,6 +21,7 @@ function fresh(): GeneratedSecrets {
     JWT_SECRET: randomBase64(48),
     ALATAR_ENCRYPTION_KEYS: `dev1:${randomBase64(32)}`,
     EMBEDDED_PG_PASSWORD: randomBase64(18).replace(/[+/=]/g, "x"),
+    SHOPIFY_API_SECRET: randomBase64(24),
   };
 }
 

@@ -10,6 +10,7 @@ Deno.test("development secrets are generated once, private, and then reused", as
       "ALATAR_ENCRYPTION_KEYS",
       "EMBEDDED_PG_PASSWORD",
       "JWT_SECRET",
+      "SHOPIFY_API_SECRET",
     ]);
     assert.equal((await Deno.stat(first.path)).mode! & 0o777, 0o600);
     // What was generated is valid configuration.
@@ -30,7 +31,11 @@ Deno.test("a secrets file missing a value gets only that value added", async () 
     await Deno.writeTextFile(`${dir}/secrets.json`, JSON.stringify({ JWT_SECRET: "k".repeat(40) }));
     const result = await ensureDevSecrets(dir);
     assert.equal(result.secrets.JWT_SECRET, "k".repeat(40));
-    assert.deepEqual(result.generated.sort(), ["ALATAR_ENCRYPTION_KEYS", "EMBEDDED_PG_PASSWORD"]);
+    assert.deepEqual(result.generated.sort(), [
+      "ALATAR_ENCRYPTION_KEYS",
+      "EMBEDDED_PG_PASSWORD",
+      "SHOPIFY_API_SECRET",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

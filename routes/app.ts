@@ -22,6 +22,7 @@ import type { Logger } from "../log/logger.ts";
 import "./variables.ts";
 import { type GraphqlDeps, graphqlRoutes } from "./graphql.ts";
 import { healthRoutes } from "./health.ts";
+import { shopifyRoutes } from "./shopify.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps.db));
   app.route("/", metricsRoutes(metrics));
   app.route("/", graphqlRoutes(deps.graphql));
+  app.route("/", shopifyRoutes(deps.graphql.services));
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", "No such endpoint", c.get("requestId")), 404));
   app.onError((error, c) => {

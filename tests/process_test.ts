@@ -26,6 +26,8 @@ Deno.test("production with a missing secret exits non-zero, naming the variable"
     APP_URL: "https://alatar.example.com",
     EMAIL_API_URL: "https://api.mail.example/email",
     EMAIL_API_KEY: "key",
+    SHOPIFY_API_KEY: "key",
+    SHOPIFY_API_SECRET: "secret",
     ALATAR_ENCRYPTION_KEYS: `k1:${btoa(String.fromCharCode(...new Uint8Array(32)))}`,
   });
   const { code, stderr } = await child.output();
@@ -51,6 +53,7 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: "debug",
+    DEVSTORE_PORT: String(freePort()),
   });
   const lines: Array<Record<string, unknown>> = [];
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
@@ -79,6 +82,7 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
     assert.deepEqual(closed, [
       "http server",
       "password hasher",
+      "dev store",
       "pg-boss",
       "database pools",
       "postgres",

@@ -35,6 +35,9 @@ async function seedTenant(db: Database, userId: string) {
     await tx`insert into audit_log (user_id, actor, action) values (${userId}, 'user', 'login')`;
     await tx`insert into email_outbox (user_id, to_address, subject, body)
              values (${userId}, 'owner@example.com', 'hello', 'body')`;
+    await tx`insert into shopify_oauth_states (state_hash, user_id, shop, expires_at)
+             values (sha256(gen_random_uuid()::text::bytea), ${userId}, 'a-shop.myshopify.com',
+                     now() + interval '10 minutes')`;
     return { accountId: account!.id as string, requestId: request!.id as string };
   });
 }

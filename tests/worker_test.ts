@@ -48,7 +48,7 @@ dbTest(
 
     const run = runs.find((r) => r.jobId === jobId)!;
     assert.equal(run.outcome, "completed");
-    assert.deepEqual(run.result, { cacheRows: 2, rateLimitCounters: 0 });
+    assert.deepEqual(run.result, { cacheRows: 2, rateLimitCounters: 0, oauthStates: 0 });
     for (const user of users) {
       const keys = await t.db.withTenant(
         user,

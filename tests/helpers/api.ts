@@ -8,6 +8,7 @@ import { buildApiSchema } from "../../api/schema.ts";
 import type { ApiServices } from "../../api/context.ts";
 import { createAccessTokens } from "../../auth/access_tokens.ts";
 import { createPasswordHasher } from "../../auth/passwords.ts";
+import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { createApp } from "../../routes/app.ts";
@@ -18,6 +19,8 @@ import type { TestDatabase } from "./test_db.ts";
 
 export const TEST_JWT_SECRET = "test-secret-".repeat(4);
 export const TEST_ISSUER = "http://alatar.test";
+export const TEST_ENCRYPTION_KEY = crypto.getRandomValues(new Uint8Array(32));
+export const TEST_SHOPIFY_APP = { apiKey: "test-app", apiSecret: "test-app-secret" };
 
 export interface TestApi {
   app: Hono;
@@ -36,6 +39,8 @@ export async function createTestApi(
     log?: Logger;
     corsOrigins?: string[];
     graphqlLimits?: { maxDepth?: number; maxNodes?: number };
+    /** Where the Shopify client goes: a dev store started by the test. */
+    shopifyAdminBaseUrl?: string;
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -47,6 +52,13 @@ export async function createTestApi(
     boss,
     log,
     hasher,
+    cipher: await createTokenCipher([{ id: "test", key: TEST_ENCRYPTION_KEY }]),
+    shopify: {
+      apiKey: TEST_SHOPIFY_APP.apiKey,
+      apiSecret: TEST_SHOPIFY_APP.apiSecret,
+      scopes: ["read_orders", "read_products", "write_discounts"],
+      adminBaseUrl: options.shopifyAdminBaseUrl ?? "http://127.0.0.1:1/{shop}",
+    },
     accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
     limiter: createRateLimiter(t.db),
     limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },

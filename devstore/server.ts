@@ -1,0 +1,35 @@
+/**
+ * The local Shopify dev store: one HTTP app serving Shopify's own paths under a
+ * prefix naming the shop (`/{shop}/admin/…`), so our client reaches it through
+ * configuration alone (`SHOPIFY_ADMIN_BASE_URL=http://127.0.0.1:8100/{shop}`).
+ * Development and tests only; production never loads it.
+ *
+ * @example
+ * ```ts
+ * const store = createDevStore({ app: { apiKey, apiSecret } });
+ * Deno.serve({ port: 8100 }, store.fetch);
+ * ```
+ */
+import { Hono } from "hono";
+import { type DevApp, oauthRoutes, TokenRegistry } from "./oauth.ts";
+import { type DevShop, generateShop, SHOP_DOMAIN } from "./seed.ts";
+
+export interface DevStore {
+  fetch: (request: Request) => Response | Promise<Response>;
+  tokens: TokenRegistry;
+  shop: DevShop;
+}
+
+export function createDevStore(options: { app: DevApp; today?: Date; seed?: number }): DevStore {
+  const shop = generateShop({ today: options.today, seed: options.seed });
+  const tokens = new TokenRegistry();
+  const app = new Hono();
+  app.route("/", oauthRoutes({ app: options.app, tokens, knownShops: new Set([SHOP_DOMAIN]) }));
+  app.notFound((c) => c.json({ errors: "Not Found" }, 404));
+  return { fetch: app.fetch, tokens, shop };
+}
+
+/** The Admin base URL template that points a client at a dev store on `port`. */
+export function devStoreBaseUrl(port: number): string {
+  return `http://127.0.0.1:${port}/{shop}`;
+}

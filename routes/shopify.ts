@@ -1,0 +1,25 @@
+/**
+ * `GET /auth/shopify/callback`: where Shopify sends the merchant's browser
+ * after approving. The state in the query names whose flow it is; the answer
+ * is a small JSON document (an app that needs a page or a deep link catches
+ * the redirect and calls `completeShopifyOAuth` instead).
+ */
+import { Hono } from "hono";
+import { completeShopifyOAuth, type ShopifyLinkDeps } from "../shopify/oauth.ts";
+import { errorBody } from "./app.ts";
+
+export function shopifyRoutes(deps: ShopifyLinkDeps): Hono {
+  return new Hono().get("/auth/shopify/callback", async (c) => {
+    const query = new URL(c.req.url).search;
+    const outcome = await completeShopifyOAuth(deps, query, null);
+    if (!outcome.ok) {
+      const [error] = outcome.errors;
+      return c.json(errorBody(error!.code, error!.message, c.get("requestId")), 400);
+    }
+    return c.json({
+      status: "linked",
+      linkedAccountId: outcome.value.id,
+      shop: outcome.value.shop,
+    });
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * Linking a Shopify store (authorization code grant, non-embedded app).
+ *
+ * `startShopifyOAuth` validates the shop and stores a single-use, hashed,
+ * ten-minute `state` bound to the user and the shop; the merchant approves at
+ * the returned address. `completeShopifyOAuth` takes the callback's query
+ * string and checks, in order, the HMAC, the timestamp, the shop and the
+ * state, then exchanges the code for expiring offline tokens and stores them
+ * encrypted. Nothing is written for the account until every check and the
+ * exchange have passed, so a failure leaves no half-linked store.
+ */
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { z } from "zod";
+import type { Viewer } from "../auth/access_tokens.ts";
+import type { TokenCipher } from "../auth/token_cipher.ts";
+import { fail, ok, type Outcome } from "../auth/user_errors.ts";
+import type { Config } from "../config/config.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../log/logger.ts";
+import { SHOP_DOMAIN, verifyOAuthQuery } from "./signatures.ts";
+
+export const STATE_TTL_MINUTES = 10;
+export const TOKEN_EXCHANGE_TIMEOUT_MS = 10_000;
+
+export interface ShopifyLinkDeps {
+  db: Database;
+  cipher: TokenCipher;
+  shopify: Pick<Config["shopify"], "apiKey" | "apiSecret" | "scopes" | "adminBaseUrl">;
+  /** Our public address: the OAuth redirect goes to `${appUrl}/auth/shopify/callback`. */
+  appUrl: string;
+  log: Logger;
+}
+
+export interface LinkedStore {
+  id: string;
+  shop: string;
+  scopes: string[];
+}
+
+/** Shopify's address for `shop`, from the configured template. */
+export function adminUrl(template: string, shop: string, path: string): string {
+  return template.replace("{shop}", shop) + path;
+}
+
+const hashState = (state: string) => sha256(new TextEncoder().encode(state));
+
+export async function startShopifyOAuth(
+  deps: ShopifyLinkDeps,
+  viewer: Viewer,
+  shopInput: string,
+): Promise<Outcome<{ authorizationUrl: string }>> {
+  const shop = shopInput.trim().toLowerCase();
+  if (shop.length > 255 || !SHOP_DOMAIN.test(shop)) {
+    return fail(
+      "INVALID_INPUT",
+      "Enter the store's myshopify.com address, e.g. my-shop.myshopify.com.",
+      {
+        field: "shop",
+      },
+    );
+  }
+  const state = encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
+  await deps.db.withTenant(
+    viewer.userId,
+    (tx) =>
+      tx`insert into shopify_oauth_states (state_hash, user_id, shop, expires_at)
+       values (${hashState(state)}, ${viewer.userId}, ${shop},
+               now() + make_interval(mins => ${STATE_TTL_MINUTES}))`,
+  );
+  const url = new URL(adminUrl(deps.shopify.adminBaseUrl, shop, "/admin/oauth/authorize"));
+  url.searchParams.set("client_id", deps.shopify.apiKey);
+  url.searchParams.set("scope", deps.shopify.scopes.join(","));
+  url.searchParams.set("redirect_uri", `${deps.appUrl}/auth/shopify/callback`);
+  url.searchParams.set("state", state);
+  return ok({ authorizationUrl: url.toString() });
+}
+
+const TokenResponse = z.object({
+  access_token: z.string().min(10),
+  scope: z.string(),
+  expires_in: z.number().int().positive().optional(),
+  refresh_token: z.string().min(10).optional(),
+  refresh_token_expires_in: z.number().int().positive().optional(),
+});
+
+const RESTART = "Start linking the store again.";
+
+/**
+ * Completes linking from the callback's whole query string. `viewer` is the
+ * signed-in caller of the GraphQL mutation, or null for the browser redirect,
+ * where the state alone says whose flow it is.
+ */
+export async function completeShopifyOAuth(
+  deps: ShopifyLinkDeps,
+  query: string,
+  viewer: Viewer | null,
+): Promise<Outcome<LinkedStore>> {
+  const params = new URLSearchParams(query.replace(/^\?/, ""));
+  const verdict = verifyOAuthQuery(params, deps.shopify.apiSecret, { now: Date.now() });
+  if (!verdict.ok) {
+    deps.log.warn("security: Shopify OAuth callback refused", { reason: verdict.reason });
+    return fail(
+      "INVALID_INPUT",
+      `This authorization could not be verified (${verdict.reason}). ${RESTART}`,
+      {
+        field: "query",
+      },
+    );
+  }
+  const shop = params.get("shop")!;
+  // The callback names no user: consuming its state is the one cross-tenant step here.
+  // Read then mark (no RETURNING): a used state is, by policy, no longer visible.
+  const state = await deps.db.withSystem("consume a Shopify OAuth state", async (tx) => {
+    const stateHash = hashState(params.get("state") ?? "");
+    const [live] = await tx<{ user_id: string }[]>`
+      select user_id from shopify_oauth_states
+      where state_hash = ${stateHash} and shop = ${shop} and used_at is null and expires_at > now()
+      for update`;
+    if (!live) return null;
+    await tx`update shopify_oauth_states set used_at = now() where state_hash = ${stateHash}`;
+    return live;
+  });
+  if (!state?.user_id) {
+    return fail("INVALID_INPUT", `This authorization expired or was already used. ${RESTART}`, {
+      field: "query",
+    });
+  }
+  if (viewer && viewer.userId !== state.user_id) {
+    return fail("PERMISSION_DENIED", "This authorization was started by another account.");
+  }
+  const userId = state.user_id;
+
+  const exchanged = await exchangeCode(deps, shop, params.get("code") ?? "");
+  if (!exchanged.ok) return exchanged;
+  const tokens = exchanged.value;
+  const scopes = tokens.scope.split(",").map((s) => s.trim()).filter(Boolean);
+
+  return await deps.db.withTenant(userId, async (tx) => {
+    const [existing] = await tx<{ id: string }[]>`
+      select id from linked_accounts
+      where user_id = ${userId} and provider = 'shopify' and account_identifier = ${shop}`;
+    const accountId = existing?.id ?? crypto.randomUUID();
+    const binding = { userId, accountId };
+    const access = await deps.cipher.encrypt(tokens.access_token, binding);
+    const refresh = tokens.refresh_token
+      ? await deps.cipher.encrypt(tokens.refresh_token, binding)
+      : null;
+    const accessExpiry = tokens.expires_in ?? null;
+    const refreshExpiry = tokens.refresh_token_expires_in ?? null;
+    await tx`
+      insert into linked_accounts (
+        id, user_id, provider, account_identifier, encrypted_access_token, encrypted_refresh_token,
+        access_token_expires_at, refresh_token_expires_at, scopes, status, sync_status)
+      values (
+        ${accountId}, ${userId}, 'shopify', ${shop}, ${access}, ${refresh},
+        case when ${accessExpiry}::int is null then null else now() + make_interval(secs => ${accessExpiry}::int) end,
+        case when ${refreshExpiry}::int is null then null else now() + make_interval(secs => ${refreshExpiry}::int) end,
+        ${scopes}, 'active', 'syncing')
+      on conflict (user_id, provider, account_identifier) do update set
+        encrypted_access_token = excluded.encrypted_access_token,
+        encrypted_refresh_token = excluded.encrypted_refresh_token,
+        access_token_expires_at = excluded.access_token_expires_at,
+        refresh_token_expires_at = excluded.refresh_token_expires_at,
+        scopes = excluded.scopes,
+        status = 'active'`;
+    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, details)
+             values (${userId}, 'user', 'shopify.linked', 'linked_account', ${accountId},
+                     ${tx.json({ shop, scopes })})`;
+    deps.log.info("Shopify store linked", { user_id: userId, shop, scopes });
+    return ok({ id: accountId, shop, scopes });
+  });
+}
+
+async function exchangeCode(
+  deps: ShopifyLinkDeps,
+  shop: string,
+  code: string,
+): Promise<Outcome<z.infer<typeof TokenResponse>>> {
+  const unavailable = (detail: string) => {
+    deps.log.warn("Shopify token exchange failed", { shop, detail });
+    return fail("EXTERNAL_SERVICE_ERROR", `Shopify did not complete the authorization. ${RESTART}`);
+  };
+  let response: Response;
+  try {
+    response = await fetch(adminUrl(deps.shopify.adminBaseUrl, shop, "/admin/oauth/access_token"), {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({
+        client_id: deps.shopify.apiKey,
+        client_secret: deps.shopify.apiSecret,
+        code,
+        expiring: 1,
+      }),
+      signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS),
+    });
+  } catch (error) {
+    return unavailable(error instanceof Error ? error.name : "network error");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) return unavailable(`HTTP ${response.status} ${body?.error ?? ""}`.trim());
+  const parsed = TokenResponse.safeParse(body);
+  return parsed.success ? ok(parsed.data) : unavailable("unexpected token response");
+}

@@ -1,0 +1,253 @@
+/** Linking a store through the real OAuth flow against the local dev store. */
+import assert from "node:assert/strict";
+import { freePort } from "../db/embedded.ts";
+import { createDevStore, type DevStore, devStoreBaseUrl } from "../devstore/server.ts";
+import { SHOP_DOMAIN } from "../devstore/seed.ts";
+import { signOAuthQuery } from "../shopify/signatures.ts";
+import { createTestApi, gql, signUp, TEST_SHOPIFY_APP, type TestApi } from "./helpers/api.ts";
+import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
+
+const START = `mutation($shop: String!) { startShopifyOAuth(shop: $shop) {
+  authorizationUrl userErrors { code field message } } }`;
+const COMPLETE = `mutation($q: String!) { completeShopifyOAuth(query: $q) {
+  linkedAccount { id accountIdentifier status scopes syncStatus } userErrors { code field message } } }`;
+
+interface Env {
+  api: TestApi;
+  store: DevStore;
+  t: TestDatabase;
+}
+
+function oauthTest(
+  name: string,
+  fn: (env: Env) => Promise<void>,
+  options: { storeDown?: boolean } = {},
+) {
+  dbTest(name, async (t) => {
+    const store = createDevStore({
+      app: TEST_SHOPIFY_APP,
+      today: new Date("2026-11-22T00:00:00Z"),
+    });
+    const port = freePort();
+    const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
+    const api = await createTestApi(t, {
+      shopifyAdminBaseUrl: options.storeDown ? "http://127.0.0.1:1/{shop}" : devStoreBaseUrl(port),
+    });
+    try {
+      await fn({ api, store, t });
+    } finally {
+      await api.close();
+      await server.shutdown();
+    }
+  });
+}
+
+/** Follows the authorization URL like a browser would, up to our callback. */
+async function approve(authorizationUrl: string): Promise<URL> {
+  const res = await fetch(authorizationUrl, { redirect: "manual" });
+  await res.body?.cancel();
+  assert.equal(res.status, 302);
+  return new URL(res.headers.get("location")!);
+}
+
+async function begin(api: TestApi, token: string, shop = SHOP_DOMAIN) {
+  const res = await gql(api.app, START, { shop }, { token });
+  return res.body.data.startShopifyOAuth.authorizationUrl as string;
+}
+
+oauthTest(
+  "a user links the demo shop through OAuth; tokens are stored encrypted",
+  async ({ api, store, t }) => {
+    const account = await signUp(api.app);
+    const authorizationUrl = await begin(api, account.accessToken);
+    const url = new URL(authorizationUrl);
+    assert.equal(url.pathname, `/${SHOP_DOMAIN}/admin/oauth/authorize`);
+    assert.equal(url.searchParams.get("client_id"), TEST_SHOPIFY_APP.apiKey);
+    assert.equal(url.searchParams.get("redirect_uri"), "http://alatar.test/auth/shopify/callback");
+    assert.ok((url.searchParams.get("state") ?? "").length >= 40);
+
+    const callback = await approve(authorizationUrl);
+    assert.equal(callback.pathname, "/auth/shopify/callback");
+    const res = await api.app.request(callback.pathname + callback.search);
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.status, "linked");
+
+    const listed = await gql(
+      api.app,
+      `{ linkedAccounts { id accountIdentifier status scopes syncStatus } }`,
+      {},
+      {
+        token: account.accessToken,
+      },
+    );
+    assert.deepEqual(listed.body.data.linkedAccounts, [{
+      id: body.linkedAccountId,
+      accountIdentifier: SHOP_DOMAIN,
+      status: "ACTIVE",
+      scopes: ["read_orders", "read_products", "write_discounts"],
+      syncStatus: "SYNCING",
+    }]);
+
+    const [row] = await t
+      .owner`select encrypted_access_token, encrypted_refresh_token, access_token_expires_at
+                              from linked_accounts`;
+    for (const column of [row!.encrypted_access_token, row!.encrypted_refresh_token]) {
+      assert.ok(
+        !new TextDecoder().decode(column).includes("shp"),
+        "a token is stored in plaintext",
+      );
+    }
+    const access = await api.services.cipher.decrypt(row!.encrypted_access_token, {
+      userId: account.userId,
+      accountId: body.linkedAccountId,
+    });
+    assert.equal(
+      store.tokens.check(access)?.shop,
+      SHOP_DOMAIN,
+      "the stored token is not one Shopify issued",
+    );
+    const minutes = (row!.access_token_expires_at.getTime() - Date.now()) / 60_000;
+    assert.ok(minutes > 55 && minutes <= 60, "an expiring offline token lives an hour");
+    const [audit] = await t.owner`select action from audit_log where action = 'shopify.linked'`;
+    assert.ok(audit);
+  },
+);
+
+oauthTest("completeShopifyOAuth links from the callback's query string", async ({ api }) => {
+  const account = await signUp(api.app);
+  const callback = await approve(await begin(api, account.accessToken));
+  const res = await gql(api.app, COMPLETE, { q: callback.search }, { token: account.accessToken });
+  const payload = res.body.data.completeShopifyOAuth;
+  assert.deepEqual(payload.userErrors, []);
+  assert.equal(payload.linkedAccount.accountIdentifier, SHOP_DOMAIN);
+});
+
+oauthTest("shop names are validated and the caller must be signed in", async ({ api }) => {
+  const { accessToken: token } = await signUp(api.app);
+  for (
+    const shop of [
+      "",
+      "evil.com",
+      "a.myshopify.com.evil.com",
+      "-x.myshopify.com",
+      "x y.myshopify.com",
+    ]
+  ) {
+    const res = await gql(api.app, START, { shop }, { token });
+    assert.deepEqual(
+      res.body.data.startShopifyOAuth.userErrors.map((e: { field: string }) => e.field),
+      ["shop"],
+      shop,
+    );
+  }
+  const upper = await gql(api.app, START, { shop: " Alatar-Demo.MyShopify.com " }, { token });
+  assert.match(
+    upper.body.data.startShopifyOAuth.authorizationUrl,
+    /\/alatar-demo\.myshopify\.com\//,
+  );
+  const anonymous = await gql(api.app, START, { shop: SHOP_DOMAIN });
+  assert.equal(anonymous.body.errors[0].extensions.code, "AUTHENTICATION_REQUIRED");
+});
+
+oauthTest("a replayed, expired, forged or foreign callback links nothing", async ({ api, t }) => {
+  const a = await signUp(api.app);
+  const b = await signUp(api.app);
+  const complete = async (search: string, token?: string) =>
+    token
+      ? (await gql(api.app, COMPLETE, { q: search }, { token })).body.data.completeShopifyOAuth
+        .userErrors
+      : [(await (await api.app.request(`/auth/shopify/callback${search}`)).json()).error];
+
+  // Replay: the state works once.
+  const first = await approve(await begin(api, a.accessToken));
+  assert.equal((await api.app.request(first.pathname + first.search)).status, 200);
+  const [replayed] = await complete(first.search);
+  assert.equal(replayed.code, "INVALID_INPUT");
+  assert.match(replayed.message, /expired or was already used/);
+
+  // Expired state.
+  const late = await approve(await begin(api, a.accessToken));
+  await t
+    .owner`update shopify_oauth_states set expires_at = now() - interval '1 second' where used_at is null`;
+  assert.match((await complete(late.search))[0].message, /expired or was already used/);
+
+  // Forged: parameters changed after signing, or signed with another secret.
+  const forged = await approve(await begin(api, a.accessToken));
+  forged.searchParams.set("shop", "someone-else.myshopify.com");
+  assert.match((await complete(forged.search))[0].message, /signature mismatch/);
+  const params = new URLSearchParams({
+    code: "x",
+    shop: SHOP_DOMAIN,
+    state: "y",
+    timestamp: String(Math.floor(Date.now() / 1000)),
+  });
+  params.set("hmac", signOAuthQuery(params, "not the app secret"));
+  assert.match((await complete(`?${params}`))[0].message, /signature mismatch/);
+
+  // B completes A's authorization.
+  const foreign = await approve(await begin(api, a.accessToken));
+  const [denied] = await complete(foreign.search, b.accessToken);
+  assert.equal(denied.code, "PERMISSION_DENIED");
+
+  const [count] = await t.owner`select count(*)::int as n from linked_accounts`;
+  assert.equal(count!.n, 1, "only the first, genuine callback linked a store");
+});
+
+oauthTest(
+  "a code Shopify refuses gives EXTERNAL_SERVICE_ERROR and no account",
+  async ({ api, t }) => {
+    const account = await signUp(api.app);
+    const url = new URL(await begin(api, account.accessToken));
+    // Shopify's redirect, made by hand with the app secret but a code it never issued.
+    const params = new URLSearchParams({
+      code: "0123456789abcdef0123456789abcdef",
+      shop: SHOP_DOMAIN,
+      state: url.searchParams.get("state")!,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    });
+    params.set("hmac", signOAuthQuery(params, TEST_SHOPIFY_APP.apiSecret));
+    const res = await gql(api.app, COMPLETE, { q: `?${params}` }, { token: account.accessToken });
+    assert.equal(res.body.data.completeShopifyOAuth.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
+    const [count] = await t.owner`select count(*)::int as n from linked_accounts`;
+    assert.equal(count!.n, 0);
+  },
+);
+
+oauthTest(
+  "an unreachable Shopify gives EXTERNAL_SERVICE_ERROR and no account",
+  async ({ api, t }) => {
+    const account = await signUp(api.app);
+    const url = new URL(await begin(api, account.accessToken));
+    const params = new URLSearchParams({
+      code: "c0de",
+      shop: SHOP_DOMAIN,
+      state: url.searchParams.get("state")!,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    });
+    params.set("hmac", signOAuthQuery(params, TEST_SHOPIFY_APP.apiSecret));
+    const res = await gql(api.app, COMPLETE, { q: `?${params}` }, { token: account.accessToken });
+    assert.equal(res.body.data.completeShopifyOAuth.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
+    const [count] = await t.owner`select count(*)::int as n from linked_accounts`;
+    assert.equal(count!.n, 0);
+  },
+  { storeDown: true },
+);
+
+oauthTest(
+  "linking the same shop again keeps the account and replaces its tokens",
+  async ({ api, t }) => {
+    const account = await signUp(api.app);
+    const link = async () => {
+      const callback = await approve(await begin(api, account.accessToken));
+      return (await (await api.app.request(callback.pathname + callback.search)).json())
+        .linkedAccountId;
+    };
+    const first = await link();
+    const [before] = await t.owner`select encrypted_access_token from linked_accounts`;
+    const second = await link();
+    const [after] = await t.owner`select encrypted_access_token from linked_accounts`;
+    assert.equal(first, second);
+    assert.notDeepEqual(before!.encrypted_access_token, after!.encrypted_access_token);
+  },
+);
