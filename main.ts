@@ -15,8 +15,10 @@ import { provisionDatabase } from "./db/provision.ts";
 import { buildApiSchema } from "./api/schema.ts";
 import { createAccessTokens } from "./auth/access_tokens.ts";
 import { createFileEmailSender, createHttpEmailSender } from "./auth/mail.ts";
+import { DEMO_EMAIL, DEMO_PASSWORD, ensureDemoAccount } from "./auth/demo_account.ts";
 import { createPasswordHasher } from "./auth/passwords.ts";
 import { createTokenCipher } from "./auth/token_cipher.ts";
+import { SHOP_DOMAIN } from "./devstore/seed.ts";
 import { createDevStore } from "./devstore/server.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
@@ -138,6 +140,7 @@ async function main(args: string[]): Promise<number> {
         production: config.appEnv === "production",
         trustProxyHops: config.trustProxyHops,
       };
+      if (role === "start" && config.appEnv === "development") await ensureDemoAccount(services);
       const app = createApp({ config, log, db, metrics: createMetrics(), graphql });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
       resources.add("http server", () => server.shutdown());
@@ -145,7 +148,17 @@ async function main(args: string[]): Promise<number> {
 
     const readyMs = Math.round(performance.now() - started);
     log.info("ready", { ms: readyMs, url: role === "worker" ? undefined : config.appUrl });
-    if (role === "start") printBanner(config.appUrl, database.embedded, readyMs);
+    if (role === "start") {
+      printBanner({
+        url: config.appUrl,
+        embedded: database.embedded,
+        ms: readyMs,
+        devStore: config.shopify.devStore
+          ? config.shopify.adminBaseUrl.replace("{shop}", SHOP_DOMAIN)
+          : null,
+        demo: config.appEnv === "development",
+      });
+    }
 
     await waitForSignal(log);
     log.info("shutting down");
@@ -184,16 +197,23 @@ function waitForSignal(log: Logger): Promise<void> {
   });
 }
 
-function printBanner(url: string, embedded: boolean, ms: number) {
+function printBanner(
+  o: { url: string; embedded: boolean; ms: number; devStore: string | null; demo: boolean },
+) {
   console.error(
     [
       "",
-      `  Alatar is running at ${url}  (API + worker, ready in ${ms} ms)`,
-      `  Database: ${embedded ? "embedded PostgreSQL in DATA_DIR/postgres" : "DATABASE_URL"}`,
-      `  Health:   ${url}/healthz   Readiness: ${url}/readyz   Metrics: ${url}/metrics`,
+      `  Alatar is running at ${o.url}  (API + worker, ready in ${o.ms} ms)`,
+      `  GraphQL:  POST ${o.url}/graphql`,
+      o.demo ? `  Demo login: ${DEMO_EMAIL} / ${DEMO_PASSWORD}` : null,
+      o.devStore
+        ? `  Demo shop:  ${SHOP_DOMAIN}, served by the local dev store at ${o.devStore}`
+        : null,
+      `  Database: ${o.embedded ? "embedded PostgreSQL in DATA_DIR/postgres" : "DATABASE_URL"}`,
+      `  Health:   ${o.url}/healthz   Readiness: ${o.url}/readyz   Metrics: ${o.url}/metrics`,
       "  Stop with Ctrl-C.",
       "",
-    ].join("\n"),
+    ].filter((line) => line !== null).join("\n"),
   );
 }
 
