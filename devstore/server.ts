@@ -11,22 +11,34 @@
  * ```
  */
 import { Hono } from "hono";
+import { adminApiRoutes, type Fault } from "./admin_api.ts";
 import { type DevApp, oauthRoutes, TokenRegistry } from "./oauth.ts";
+import type { LeakyBucket } from "./throttle.ts";
 import { type DevShop, generateShop, SHOP_DOMAIN } from "./seed.ts";
 
 export interface DevStore {
   fetch: (request: Request) => Response | Promise<Response>;
   tokens: TokenRegistry;
   shop: DevShop;
+  /** Faults the Admin API serves next, one per request (tests). */
+  faults: Fault[];
+  bucket: LeakyBucket;
 }
 
-export function createDevStore(options: { app: DevApp; today?: Date; seed?: number }): DevStore {
+export function createDevStore(options: {
+  app: DevApp;
+  today?: Date;
+  seed?: number;
+  bucket?: { maximum: number; restoreRate: number };
+}): DevStore {
   const shop = generateShop({ today: options.today, seed: options.seed });
   const tokens = new TokenRegistry();
+  const admin = adminApiRoutes({ shop, tokens, bucket: options.bucket });
   const app = new Hono();
   app.route("/", oauthRoutes({ app: options.app, tokens, knownShops: new Set([SHOP_DOMAIN]) }));
+  app.route("/", admin.routes);
   app.notFound((c) => c.json({ errors: "Not Found" }, 404));
-  return { fetch: app.fetch, tokens, shop };
+  return { fetch: app.fetch, tokens, shop, faults: admin.faults, bucket: admin.bucket };
 }
 
 /** The Admin base URL template that points a client at a dev store on `port`. */

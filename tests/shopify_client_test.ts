@@ -1,0 +1,153 @@
+/** The Admin API client against the local dev store, throttle and faults included. */
+import assert from "node:assert/strict";
+import { createAdminApiClient } from "@shopify/admin-api-client";
+import { freePort } from "../db/embedded.ts";
+import { ORDER_WINDOW_DAYS } from "../devstore/admin_api.ts";
+import { SHOP_DOMAIN } from "../devstore/seed.ts";
+import { createDevStore, type DevStore, devStoreBaseUrl } from "../devstore/server.ts";
+import { createLogger } from "../log/logger.ts";
+import { type AdminClient, createAdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
+
+const today = new Date();
+const TOKEN = "shpat_dev_store_test_token";
+const ORDERS = `query($after: String) { orders(first: 50, after: $after) {
+  nodes { id name } pageInfo { hasNextPage endCursor } } }`;
+
+async function withStore(
+  fn: (
+    store: DevStore,
+    client: (options?: { timeoutMs?: number; scopes?: string[] }) => AdminClient,
+  ) => Promise<void>,
+  bucket?: { maximum: number; restoreRate: number },
+) {
+  const store = createDevStore({ app: { apiKey: "k", apiSecret: "s" }, today, bucket });
+  const port = freePort();
+  const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
+  const client = (options: { timeoutMs?: number; scopes?: string[] } = {}) => {
+    store.tokens.accessTokens.set(TOKEN, {
+      shop: SHOP_DOMAIN,
+      scopes: options.scopes ?? ["read_orders", "read_products", "read_customers"],
+      expiresAt: null,
+    });
+    return createAdminClient({
+      shop: SHOP_DOMAIN,
+      accessToken: () => TOKEN,
+      adminBaseUrl: devStoreBaseUrl(port),
+      apiVersion: "2025-10",
+      log: createLogger({ level: "error" }),
+      retryBaseMs: 10,
+      timeoutMs: options.timeoutMs,
+    });
+  };
+  try {
+    await fn(store, client);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+function ordersInWindow(store: DevStore) {
+  const since = Date.now() - ORDER_WINDOW_DAYS * 86_400_000;
+  return store.shop.orders.filter((o) => Date.parse(o.createdAt) >= since).map((o) =>
+    `gid://shopify/Order/${o.id}`
+  );
+}
+
+Deno.test("paging returns every order in the 60-day window exactly once", async () => {
+  await withStore(async (store, client) => {
+    const ids: string[] = [];
+    for await (const order of client().paginate(ORDERS, {}, (d: { orders: never }) => d.orders)) {
+      ids.push((order as { id: string }).id);
+    }
+    const expected = ordersInWindow(store);
+    assert.ok(expected.length > 1000, `${expected.length} orders in the window`);
+    assert.equal(ids.length, expected.length);
+    assert.deepEqual(new Set(ids), new Set(expected));
+  }, { maximum: 100_000, restoreRate: 100_000 });
+});
+
+Deno.test("under a tight bucket the client paces itself: never THROTTLED twice in a row", async () => {
+  await withStore(async (store, client) => {
+    const api = client();
+    let count = 0;
+    for await (const _ of api.paginate(ORDERS, {}, (d: { orders: never }) => d.orders)) count++;
+    assert.equal(count, ordersInWindow(store).length);
+    assert.ok(api.stats.maxThrottledInARow <= 1, JSON.stringify(api.stats));
+    assert.ok(api.stats.throttled <= 1, JSON.stringify(api.stats));
+    assert.ok(api.stats.waitedMs > 0, "the bucket was never the limit, so pacing was not tested");
+  }, { maximum: 120, restoreRate: 1500 });
+});
+
+Deno.test("5xx, 429, timeouts and malformed answers are retried; then it works", async () => {
+  await withStore(async (store, client) => {
+    const api = client({ timeoutMs: 300 });
+    store.faults.push(
+      { kind: "server_error", status: 502 },
+      { kind: "rate_limited", retryAfterSeconds: 1 },
+      { kind: "slow", ms: 600 },
+      { kind: "malformed" },
+    );
+    const { data } = await api.request<{ shop: { name: string } }>(`{ shop { name } }`);
+    assert.equal(data.shop.name, "Alatar Outdoors (demo)");
+    assert.equal(api.stats.retries, 4);
+    assert.ok(api.stats.waitedMs >= 1000, "Retry-After was not honoured");
+  });
+});
+
+Deno.test("a Shopify that keeps failing gives up after the attempt limit with a clear error", async () => {
+  await withStore(async (store, client) => {
+    const api = client();
+    for (let i = 0; i < 5; i++) store.faults.push({ kind: "server_error" });
+    await assert.rejects(
+      api.request(`{ shop { name } }`),
+      (e: ShopifyApiError) =>
+        e.kind === "unavailable" && /after 5 attempts \(HTTP 503\)/.test(e.message),
+    );
+  });
+});
+
+Deno.test("a refused token and a missing scope fail at once, without retries", async () => {
+  await withStore(async (store, client) => {
+    const api = client({ scopes: ["read_products"] });
+    await assert.rejects(
+      api.request(`{ orders(first: 1) { nodes { id } } }`),
+      (e: ShopifyApiError) => e.kind === "access_denied" && e.details.code === "ACCESS_DENIED",
+    );
+    store.tokens.accessTokens.clear();
+    await assert.rejects(
+      api.request(`{ shop { name } }`),
+      (e: ShopifyApiError) => e.kind === "unauthorized",
+    );
+    assert.equal(api.stats.retries, 0);
+  });
+});
+
+Deno.test("the official @shopify/admin-api-client reads the dev store like Shopify", async () => {
+  await withStore(async (store, client) => {
+    client(); // issues the token
+    const official = createAdminApiClient({
+      storeDomain: SHOP_DOMAIN,
+      apiVersion: "2025-10",
+      accessToken: TOKEN,
+      // The client addresses https://{shop}; route it to the dev store, as configuration would.
+      customFetchApi: async (url: string | URL | Request, init?: RequestInit) =>
+        await store.fetch(
+          new Request(
+            String(url).replace(`https://${SHOP_DOMAIN}`, `http://devstore/${SHOP_DOMAIN}`),
+            init,
+          ),
+        ),
+    });
+    const { data, errors, extensions } = await official.request(
+      `query($n: Int!) { shop { myshopifyDomain currencyCode } orders(first: $n) { nodes { id totalPriceSet { shopMoney { amount currencyCode } } } } }`,
+      { variables: { n: 3 } },
+    );
+    assert.equal(errors, undefined);
+    assert.deepEqual(data.shop, { myshopifyDomain: SHOP_DOMAIN, currencyCode: "USD" });
+    assert.equal(data.orders.nodes.length, 3);
+    assert.match(data.orders.nodes[0].totalPriceSet.shopMoney.amount, /^\d+\.\d{2}$/);
+    // shop (1) + orders connection (2 + 3 × (order 1 + totalPriceSet 1 + shopMoney 1))
+    assert.equal(extensions?.cost?.requestedQueryCost, 1 + 2 + 3 * 3);
+    assert.equal(typeof extensions?.cost?.throttleStatus?.currentlyAvailable, "number");
+  });
+});
