@@ -135,7 +135,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     for (;;) {
       await pace(knownCost.get(key) ?? 0);
       stats.requests++;
-      const transient = async (why: string) => {
+      const transient = (why: string) => {
         attempt++;
         if (attempt >= maxAttempts) {
           throw new ShopifyApiError(
@@ -159,13 +159,13 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (error) {
-        await transient(error instanceof Error ? error.name : "network error");
+        transient(error instanceof Error ? error.name : "network error");
         await wait(backoff(attempt));
         continue;
       }
       if (response.status === 429) {
         await response.body?.cancel();
-        await transient("HTTP 429");
+        transient("HTTP 429");
         const retryAfter = Number(response.headers.get("retry-after"));
         await wait(
           Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : backoff(attempt),
@@ -174,7 +174,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       }
       if (response.status >= 500) {
         await response.body?.cancel();
-        await transient(`HTTP ${response.status}`);
+        transient(`HTTP ${response.status}`);
         await wait(backoff(attempt));
         continue;
       }
@@ -199,7 +199,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       try {
         body = await response.json();
       } catch {
-        await transient("malformed JSON");
+        transient("malformed JSON");
         await wait(backoff(attempt));
         continue;
       }
