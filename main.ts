@@ -5,6 +5,7 @@
  *   deno run -A main.ts api      stateless HTTP API
  *   deno run -A main.ts worker   drains the job queues
  *   deno run -A main.ts migrate  applies pending migrations and exits
+ *   deno run -A main.ts keys:rotate  re-encrypts stored credentials under the newest key
  */
 import { ConfigError } from "./config/config.ts";
 import { loadConfig } from "./config/load_config.ts";
@@ -22,6 +23,7 @@ import { SHOP_DOMAIN } from "./devstore/seed.ts";
 import { createDevStore } from "./devstore/server.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
+import { rotateCredentialKeys } from "./shopify/rotate_keys.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
 import { ensureQueues } from "./jobs/queues.ts";
 import { startWorker } from "./jobs/worker.ts";
@@ -29,7 +31,7 @@ import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
 import { createMetrics } from "./routes/metrics.ts";
 
-const ROLES = ["start", "api", "worker", "migrate"] as const;
+const ROLES = ["start", "api", "worker", "migrate", "keys:rotate"] as const;
 type Role = typeof ROLES[number];
 
 /** Closers run in reverse order of opening: stop taking work before closing what it needs. */
@@ -85,6 +87,17 @@ async function main(args: string[]): Promise<number> {
 
     const db = connectDatabase({ url: database.ownerUrl, poolMax: config.databasePoolMax, log });
     resources.add("database pools", () => db.end());
+
+    if (role === "keys:rotate") {
+      const cipher = await createTokenCipher(config.encryptionKeys);
+      const report = await rotateCredentialKeys({ db, cipher, log });
+      console.error(
+        `Re-encrypted ${report.rotated} of ${report.accounts} linked accounts under key "${cipher.newestKeyId}" ` +
+          `(${report.alreadyCurrent} already were).`,
+      );
+      await shutdown();
+      return 0;
+    }
 
     // Every role but migrate enqueues (the API writes jobs in tenant transactions), so every
     // role has pg-boss; only workers run its maintenance and cron.

@@ -40,7 +40,7 @@ Deno.test("production with a missing secret exits non-zero, naming the variable"
 Deno.test("an unknown role is refused with the list of roles", async () => {
   const { code, stderr } = await spawnMain("serve", baseEnv()).output();
   assert.equal(code, 2);
-  assert.match(new TextDecoder().decode(stderr), /start, api, worker, migrate/);
+  assert.match(new TextDecoder().decode(stderr), /start, api, worker, migrate, keys:rotate/);
 });
 
 dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { freePort } from "../db/embedded.ts";
 import { createDevStore, type DevStore, devStoreBaseUrl } from "../devstore/server.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
+import { credentialsFor } from "../shopify/credentials.ts";
 import { signOAuthQuery } from "../shopify/signatures.ts";
 import { createTestApi, gql, signUp, TEST_SHOPIFY_APP, type TestApi } from "./helpers/api.ts";
 import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
@@ -249,5 +250,89 @@ oauthTest(
     const [after] = await t.owner`select encrypted_access_token from linked_accounts`;
     assert.equal(first, second);
     assert.notDeepEqual(before!.encrypted_access_token, after!.encrypted_access_token);
+  },
+);
+
+/** Links the demo shop for a new user; returns the user and the account id. */
+async function linkStore(api: TestApi) {
+  const account = await signUp(api.app);
+  const callback = await approve(await begin(api, account.accessToken));
+  const res = await api.app.request(callback.pathname + callback.search);
+  return { userId: account.userId, accountId: (await res.json()).linkedAccountId as string };
+}
+
+const soon = (t: TestDatabase) =>
+  t.owner`update linked_accounts set access_token_expires_at = now() + interval '1 minute'`;
+
+oauthTest("a fresh token is used as it is", async ({ api, store }) => {
+  const { userId, accountId } = await linkStore(api);
+  const before = store.tokens.refreshTokens.size;
+  const credentials = await credentialsFor(api.services, userId, accountId);
+  assert.equal(credentials.shop, SHOP_DOMAIN);
+  assert.ok(store.tokens.check(credentials.accessToken));
+  assert.equal(store.tokens.refreshTokens.size, before, "refreshed a token that was not expiring");
+});
+
+oauthTest(
+  "a token about to expire is refreshed once, even by concurrent callers",
+  async ({ api, store, t }) => {
+    const { userId, accountId } = await linkStore(api);
+    const [old] = await t.owner`select encrypted_access_token from linked_accounts`;
+    await soon(t);
+    const before = store.tokens.refreshTokens.size;
+    const results = await Promise.all(
+      [1, 2, 3].map(() => credentialsFor(api.services, userId, accountId)),
+    );
+    assert.equal(store.tokens.refreshTokens.size, before + 1, "more than one refresh");
+    assert.equal(new Set(results.map((r) => r.accessToken)).size, 1);
+    assert.ok(store.tokens.check(results[0]!.accessToken));
+    const [row] = await t
+      .owner`select encrypted_access_token, access_token_expires_at from linked_accounts`;
+    assert.notDeepEqual(row!.encrypted_access_token, old!.encrypted_access_token);
+    assert.ok(row!.access_token_expires_at.getTime() - Date.now() > 55 * 60_000);
+  },
+);
+
+oauthTest(
+  "a refresh whose answer was lost before saving is simply done again",
+  async ({ api, store, t }) => {
+    const { userId, accountId } = await linkStore(api);
+    const [row] = await t.owner`select encrypted_refresh_token from linked_accounts`;
+    const stored = await api.services.cipher.decrypt(row!.encrypted_refresh_token, {
+      userId,
+      accountId,
+    });
+    // Another process refreshed with the stored token, then died before writing the answer.
+    const lost = await store.fetch(
+      new Request(`http://devstore/${SHOP_DOMAIN}/admin/oauth/access_token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          client_id: TEST_SHOPIFY_APP.apiKey,
+          client_secret: TEST_SHOPIFY_APP.apiSecret,
+          grant_type: "refresh_token",
+          refresh_token: stored,
+          expiring: 1,
+        }),
+      }),
+    );
+    assert.equal(lost.status, 200);
+    await lost.body?.cancel();
+    await soon(t);
+    const credentials = await credentialsFor(api.services, userId, accountId);
+    assert.ok(store.tokens.check(credentials.accessToken), "the account was stranded");
+  },
+);
+
+oauthTest(
+  "credentials Shopify no longer accepts mark the account and ask for re-linking",
+  async ({ api, store, t }) => {
+    const { userId, accountId } = await linkStore(api);
+    store.tokens.revokeShop(SHOP_DOMAIN);
+    await soon(t);
+    await assert.rejects(credentialsFor(api.services, userId, accountId), /Link it again/);
+    const [row] = await t.owner`select status from linked_accounts`;
+    assert.equal(row!.status, "error");
+    await assert.rejects(credentialsFor(api.services, userId, accountId), /not linked/);
   },
 );

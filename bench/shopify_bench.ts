@@ -1,0 +1,78 @@
+/**
+ * Issue #4's figure: paging the last 60 days of orders, with line items,
+ * through our Admin client against the dev store under Shopify's Standard-plan
+ * bucket (1,000 points, 100 restored per second). Reports the actual points
+ * spent per second divided by the restore rate (how close the client runs to
+ * the limit without being refused), wall time, requests and THROTTLED answers.
+ */
+import { freePort } from "../db/embedded.ts";
+import { SHOP_DOMAIN } from "../devstore/seed.ts";
+import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
+import { createLogger } from "../log/logger.ts";
+import { createAdminClient } from "../shopify/admin_client.ts";
+
+export const ORDERS_WITH_LINES = `query($after: String) {
+  orders(first: 25, after: $after) {
+    nodes {
+      id name createdAt cancelledAt test
+      totalPriceSet { shopMoney { amount currencyCode } }
+      lineItems(first: 10) { nodes { id sku quantity originalUnitPriceSet { shopMoney { amount } } } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export interface PagingFigures {
+  orders: number;
+  lineItems: number;
+  requests: number;
+  throttled: number;
+  retries: number;
+  wallSeconds: number;
+  pointsPerSecond: number;
+  restoreRate: number;
+}
+
+export async function measureShopifyPaging(): Promise<PagingFigures> {
+  const store = createDevStore({
+    app: { apiKey: "k", apiSecret: "s" },
+    bucket: { maximum: 1000, restoreRate: 100 },
+  });
+  store.tokens.accessTokens.set("shpat_bench", {
+    shop: SHOP_DOMAIN,
+    scopes: ["read_orders"],
+    expiresAt: null,
+  });
+  const port = freePort();
+  const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
+  try {
+    const client = createAdminClient({
+      shop: SHOP_DOMAIN,
+      accessToken: () => "shpat_bench",
+      adminBaseUrl: devStoreBaseUrl(port),
+      apiVersion: "2025-10",
+      log: createLogger({ level: "error" }),
+    });
+    const started = performance.now();
+    let orders = 0;
+    let lineItems = 0;
+    type Page = { orders: { nodes: Array<{ lineItems: { nodes: unknown[] } }>; pageInfo: never } };
+    for await (const order of client.paginate(ORDERS_WITH_LINES, {}, (d: Page) => d.orders)) {
+      orders++;
+      lineItems += order.lineItems.nodes.length;
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    return {
+      orders,
+      lineItems,
+      requests: client.stats.requests,
+      throttled: client.stats.throttled,
+      retries: client.stats.retries,
+      wallSeconds,
+      pointsPerSecond: client.stats.pointsSpent / wallSeconds,
+      restoreRate: 100,
+    };
+  } finally {
+    await server.shutdown();
+  }
+}
