@@ -14,12 +14,20 @@ import { Hono } from "hono";
 import { adminApiRoutes, type Fault } from "./admin_api.ts";
 import { type DevApp, oauthRoutes, TokenRegistry } from "./oauth.ts";
 import type { LeakyBucket } from "./throttle.ts";
+import { signWebhook } from "../shopify/signatures.ts";
 import { type DevShop, generateShop, SHOP_DOMAIN } from "./seed.ts";
 
 export interface DevStore {
   fetch: (request: Request) => Response | Promise<Response>;
   tokens: TokenRegistry;
   shop: DevShop;
+  /** Sends a webhook signed as Shopify signs it; returns the response. */
+  sendWebhook(
+    url: string,
+    topic: string,
+    payload: unknown,
+    options?: { webhookId?: string },
+  ): Promise<Response>;
   /** Faults the Admin API serves next, one per request (tests). */
   faults: Fault[];
   bucket: LeakyBucket;
@@ -38,7 +46,36 @@ export function createDevStore(options: {
   app.route("/", oauthRoutes({ app: options.app, tokens, knownShops: new Set([SHOP_DOMAIN]) }));
   app.route("/", admin.routes);
   app.notFound((c) => c.json({ errors: "Not Found" }, 404));
-  return { fetch: app.fetch, tokens, shop, faults: admin.faults, bucket: admin.bucket };
+  const sendWebhook = (
+    url: string,
+    topic: string,
+    payload: unknown,
+    opts: { webhookId?: string } = {},
+  ) => {
+    const body = new TextEncoder().encode(JSON.stringify(payload));
+    return fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": topic,
+        "x-shopify-shop-domain": shop.domain,
+        "x-shopify-webhook-id": opts.webhookId ?? crypto.randomUUID(),
+        "x-shopify-api-version": "2025-10",
+        "x-shopify-triggered-at": new Date().toISOString(),
+        "x-shopify-hmac-sha256": signWebhook(body, options.app.apiSecret),
+      },
+      body,
+      signal: AbortSignal.timeout(5000),
+    });
+  };
+  return {
+    fetch: app.fetch,
+    tokens,
+    shop,
+    faults: admin.faults,
+    bucket: admin.bucket,
+    sendWebhook,
+  };
 }
 
 /** The Admin base URL template that points a client at a dev store on `port`. */

@@ -6,6 +6,7 @@
 import type { PgBoss } from "pg-boss";
 import { EMAIL_QUEUE } from "./email_delivery.ts";
 import { PURGE_QUEUE } from "./purge.ts";
+import { WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -19,6 +20,14 @@ export const QUEUES: Record<string, QueueOptions> = {
     retryLimit: 2,
     retryDelay: 30,
     expireInSeconds: 300,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
+  [WEBHOOK_QUEUE]: {
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: 120,
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,
   },

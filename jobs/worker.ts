@@ -9,6 +9,7 @@ import type { Logger } from "../log/logger.ts";
 import { deliverEmail, EMAIL_QUEUE, type EmailJob } from "./email_delivery.ts";
 import { type JobObserver, loggedHandler } from "./handler.ts";
 import { PURGE_QUEUE, purgeExpired } from "./purge.ts";
+import { processWebhook, WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 
 export interface WorkerDeps {
   boss: PgBoss;
@@ -38,5 +39,13 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
       observe,
     ),
   );
-  log.info("worker ready", { queues: [PURGE_QUEUE, EMAIL_QUEUE] });
+  await boss.work<{ webhookId: string }>(
+    WEBHOOK_QUEUE,
+    loggedHandler<{ webhookId: string }>(
+      log,
+      (job) => processWebhook({ db, log }, job.data.webhookId),
+      observe,
+    ),
+  );
+  log.info("worker ready", { queues: [PURGE_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE] });
 }

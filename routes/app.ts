@@ -23,6 +23,7 @@ import "./variables.ts";
 import { type GraphqlDeps, graphqlRoutes } from "./graphql.ts";
 import { healthRoutes } from "./health.ts";
 import { shopifyRoutes } from "./shopify.ts";
+import { webhookRoutes } from "./webhooks.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -86,6 +87,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", metricsRoutes(metrics));
   app.route("/", graphqlRoutes(deps.graphql));
   app.route("/", shopifyRoutes(deps.graphql.services));
+  const { db, boss, shopify } = deps.graphql.services;
+  app.route("/", webhookRoutes({ db, boss, apiSecret: shopify.apiSecret, log }));
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", "No such endpoint", c.get("requestId")), 404));
   app.onError((error, c) => {

@@ -1,0 +1,170 @@
+/**
+ * Shopify webhooks: received, verified and acknowledged fast by the route;
+ * processed by the `shopify.webhook` job.
+ *
+ * Receiving: the HMAC covers the raw bytes, so they are verified before any
+ * parsing. The delivery is stored under Shopify's webhook id (a redelivery is
+ * acknowledged and dropped) and its job written in the same transaction.
+ *
+ * Processing, for every account that links the shop, in that tenant's context:
+ * - `app/uninstalled`: the account is revoked and its tokens deleted;
+ * - `shop/redact`: the account and everything mirrored for it are deleted;
+ * - `customers/redact`: what is held about the customer is deleted;
+ * - `customers/data_request`: what is held about the customer is recorded.
+ * Each is written to the audit log. The payload is dropped once processed.
+ */
+import { z } from "zod";
+import type { Database } from "../db/database.ts";
+import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import type { Logger } from "../log/logger.ts";
+import { verifyWebhook } from "./signatures.ts";
+
+export const WEBHOOK_QUEUE = "shopify.webhook";
+
+export const HANDLED_TOPICS = [
+  "app/uninstalled",
+  "shop/redact",
+  "customers/redact",
+  "customers/data_request",
+];
+
+export type ReceiveResult =
+  | { status: 200; duplicate: boolean }
+  | { status: 401; reason: string }
+  | { status: 400; reason: string };
+
+export async function receiveWebhook(
+  deps: { db: Database; boss: Enqueuer; apiSecret: string; log: Logger },
+  raw: Uint8Array,
+  headers: Headers,
+): Promise<ReceiveResult> {
+  if (!verifyWebhook(raw, headers.get("x-shopify-hmac-sha256"), deps.apiSecret)) {
+    deps.log.warn("security: Shopify webhook with a bad signature refused", {
+      topic: headers.get("x-shopify-topic"),
+    });
+    return { status: 401, reason: "invalid signature" };
+  }
+  const webhookId = headers.get("x-shopify-webhook-id");
+  const topic = headers.get("x-shopify-topic");
+  const shop = headers.get("x-shopify-shop-domain");
+  if (!webhookId || !topic || !shop) {
+    return { status: 400, reason: "missing Shopify webhook headers" };
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(new TextDecoder().decode(raw));
+  } catch {
+    return { status: 400, reason: "the body is not JSON" };
+  }
+  const inserted = await deps.db.withoutTenant(async (tx) => {
+    const rows = await tx`
+      insert into shopify_webhook_deliveries (webhook_id, topic, shop, payload)
+      values (${webhookId}, ${topic}, ${shop}, ${tx.json(payload as never)})
+      on conflict (webhook_id) do nothing
+      returning webhook_id`;
+    if (rows.length === 0) return false;
+    await enqueueInTransaction(deps.boss, tx, WEBHOOK_QUEUE, { webhookId });
+    return true;
+  });
+  if (!inserted) {
+    deps.log.info("duplicate Shopify webhook acknowledged", { webhook_id: webhookId, topic });
+  }
+  return { status: 200, duplicate: !inserted };
+}
+
+const CustomerPayload = z.object({
+  customer: z.object({ id: z.number(), email: z.string().nullable().optional() }),
+  orders_to_redact: z.array(z.number()).optional(),
+  orders_requested: z.array(z.number()).optional(),
+});
+
+/** The `shopify.webhook` job. Idempotent: a processed delivery is skipped. */
+export async function processWebhook(
+  deps: { db: Database; log: Logger },
+  webhookId: string,
+): Promise<{ topic: string; accounts: number } | null> {
+  const [delivery] = await deps.db.withoutTenant((tx) =>
+    tx<{ topic: string; shop: string; payload: unknown }[]>`
+      select topic, shop, payload from shopify_webhook_deliveries
+      where webhook_id = ${webhookId} and processed_at is null`
+  );
+  if (!delivery) return null;
+  const accounts = await deps.db.withSystem(
+    "find the accounts that link a webhook's shop",
+    (tx) =>
+      tx<{ id: string; user_id: string }[]>`
+        select id, user_id from linked_accounts where provider = 'shopify' and account_identifier = ${delivery.shop}`,
+  );
+  for (const account of accounts) {
+    await deps.db.withTenant(
+      account.user_id,
+      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload),
+    );
+  }
+  await deps.db.withoutTenant((tx) =>
+    tx`update shopify_webhook_deliveries set processed_at = now(), payload = null where webhook_id = ${webhookId}`
+  );
+  deps.log.info("Shopify webhook processed", {
+    webhook_id: webhookId,
+    topic: delivery.topic,
+    accounts: accounts.length,
+  });
+  return { topic: delivery.topic, accounts: accounts.length };
+}
+
+type Tx = Parameters<Parameters<Database["withTenant"]>[1]>[0];
+
+async function applyTopic(
+  tx: Tx,
+  topic: string,
+  account: { id: string; user_id: string },
+  payload: unknown,
+) {
+  const audit = (action: string, details: Record<string, unknown>) =>
+    tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, details)
+       values (${account.user_id}, 'shopify', ${action}, 'linked_account', ${account.id}, ${
+      tx.json(details as never)
+    })`;
+  switch (topic) {
+    case "app/uninstalled": {
+      await tx`update linked_accounts set status = 'revoked', encrypted_access_token = null,
+               encrypted_refresh_token = null, access_token_expires_at = null, refresh_token_expires_at = null
+               where id = ${account.id}`;
+      await audit("shopify.app_uninstalled", {});
+      return;
+    }
+    case "shop/redact": {
+      const cache =
+        await tx`delete from cached_shopify_data where linked_account_id = ${account.id}`;
+      await tx`delete from linked_accounts where id = ${account.id}`;
+      await audit("shopify.shop_redacted", { cached_rows_deleted: cache.count });
+      return;
+    }
+    case "customers/redact": {
+      const parsed = CustomerPayload.safeParse(payload);
+      // Until the store mirror (issue #5) holds customer rows, the only copies are cached
+      // query results; they are dropped whole rather than searched.
+      const cache =
+        await tx`delete from cached_shopify_data where linked_account_id = ${account.id}`;
+      await audit("shopify.customer_redacted", {
+        customer_id: parsed.success ? parsed.data.customer.id : null,
+        orders: parsed.success ? parsed.data.orders_to_redact ?? [] : [],
+        cached_rows_deleted: cache.count,
+      });
+      return;
+    }
+    case "customers/data_request": {
+      const parsed = CustomerPayload.safeParse(payload);
+      const [held] =
+        await tx`select count(*)::int as n from cached_shopify_data where linked_account_id = ${account.id}`;
+      await audit("shopify.customer_data_requested", {
+        customer_id: parsed.success ? parsed.data.customer.id : null,
+        orders: parsed.success ? parsed.data.orders_requested ?? [] : [],
+        held: { mirrored_customer_records: 0, cached_query_results_for_shop: held!.n },
+      });
+      return;
+    }
+    default:
+      return;
+  }
+}
