@@ -10,6 +10,7 @@ import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
 import { createLogger } from "../log/logger.ts";
 import { createAdminClient } from "../shopify/admin_client.ts";
+import { runBulkQuery, streamJsonl } from "../shopify/bulk.ts";
 
 export const ORDERS_WITH_LINES = `query($after: String) {
   orders(first: 25, after: $after) {
@@ -71,6 +72,67 @@ export async function measureShopifyPaging(): Promise<PagingFigures> {
       wallSeconds,
       pointsPerSecond: client.stats.pointsSpent / wallSeconds,
       restoreRate: 100,
+    };
+  } finally {
+    await server.shutdown();
+  }
+}
+
+export interface BulkFigures {
+  orders: number;
+  rows: number;
+  bytes: number;
+  operationSeconds: number;
+  streamSeconds: number;
+  rowsPerSecond: number;
+}
+
+/** A bulk export of the whole year (orders, line items, refunds), streamed and parsed. */
+export async function measureBulkExport(): Promise<BulkFigures> {
+  const store = createDevStore({
+    app: { apiKey: "k", apiSecret: "s" },
+    bucket: { maximum: 1000, restoreRate: 100 },
+  });
+  store.tokens.accessTokens.set("shpat_bench", {
+    shop: SHOP_DOMAIN,
+    scopes: ["read_orders", "read_all_orders"],
+    expiresAt: null,
+  });
+  const port = freePort();
+  const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
+  try {
+    const client = createAdminClient({
+      shop: SHOP_DOMAIN,
+      accessToken: () => "shpat_bench",
+      adminBaseUrl: devStoreBaseUrl(port),
+      apiVersion: "2025-10",
+      log: createLogger({ level: "error" }),
+    });
+    const started = performance.now();
+    const { url } = await runBulkQuery(
+      client,
+      `{ orders { edges { node { id name createdAt cancelledAt test discountCodes
+          totalPriceSet { shopMoney { amount currencyCode } }
+          lineItems { edges { node { id sku quantity originalUnitPriceSet { shopMoney { amount } } } } } } } } }`,
+      { pollIntervalMs: 100 },
+    );
+    const ready = performance.now();
+    let rows = 0;
+    let orders = 0;
+    let bytes = 0;
+    for await (const object of streamJsonl(url!)) {
+      rows++;
+      if (!object.__parentId) orders++;
+      bytes += JSON.stringify(object).length + 1;
+    }
+    const done = performance.now();
+    return {
+      orders,
+      rows,
+      bytes,
+      operationSeconds: (ready - started) / 1000,
+      streamSeconds: (done - ready) / 1000,
+      rowsPerSecond: rows / ((done - ready) / 1000),
     };
   } finally {
     await server.shutdown();

@@ -33,6 +33,7 @@ import type {
   DevVariant,
 } from "./seed.ts";
 import { LeakyBucket } from "./throttle.ts";
+import { type BulkOperation, startBulkOperation } from "./bulk.ts";
 
 export const ORDER_WINDOW_DAYS = 60;
 const SCHEMA_FILE = new URL("./admin_schema.graphql", import.meta.url);
@@ -53,6 +54,10 @@ export interface AdminApiOptions {
 interface Context {
   scopes: string[];
   now: number;
+  /** Set while a bulk operation runs its query. */
+  bulk?: boolean;
+  /** The dev store's address as the client reached it (for bulk file URLs). */
+  origin: string;
 }
 
 const gid = (type: string, id: number) => `gid://shopify/${type}/${id}`;
@@ -83,15 +88,24 @@ function requireScope(ctx: Context, scope: string, field: string): void {
   );
 }
 
-/** Relay connection over `items` in order; the cursor holds the item's position. */
-function connection<T>(items: T[], args: { first?: number | null; after?: string | null }) {
-  const first = args.first;
+/**
+ * Relay connection over `items` in order; the cursor holds the item's position.
+ * In a bulk operation connections take no page size and return everything.
+ */
+function connection<T>(
+  items: T[],
+  args: { first?: number | null; after?: string | null },
+  bulk = false,
+) {
+  const first = bulk && (args.first === undefined || args.first === null)
+    ? items.length
+    : args.first;
   if (first === undefined || first === null) {
     throw new GraphQLError("you must provide one of first or last", {
       extensions: { code: "BAD_REQUEST" },
     });
   }
-  if (first < 0 || first > 250) {
+  if (first < 0 || (first > 250 && !bulk)) {
     throw new GraphQLError("The value of first must be between 0 and 250.", {
       extensions: { code: "BAD_REQUEST" },
     });
@@ -158,7 +172,13 @@ function matches(record: Record<string, unknown>, filters: Comparison[]): boolea
   });
 }
 
-function buildResolvers(shop: DevShop) {
+interface BulkState {
+  current: BulkOperation | null;
+  byId: Map<string, BulkOperation>;
+  start: (query: string, ctx: Context) => BulkOperation | { error: string };
+}
+
+function buildResolvers(shop: DevShop, bulk: BulkState) {
   const products = new Map(shop.products.map((p) => [p.id, p]));
   const variants = new Map(shop.products.flatMap((p) => p.variants.map((v) => [v.id, v] as const)));
   const customers = new Map(shop.customers.map((c) => [c.id, c]));
@@ -182,7 +202,34 @@ function buildResolvers(shop: DevShop) {
 
   return {
     Node: { __resolveType: (node: { __typename: string }) => node.__typename },
+    Mutation: {
+      bulkOperationRunQuery: (_: unknown, args: { query: string }, ctx: Context) => {
+        if (
+          bulk.current && (bulk.current.status === "CREATED" || bulk.current.status === "RUNNING")
+        ) {
+          return {
+            bulkOperation: null,
+            userErrors: [{
+              field: ["query"],
+              message: "A bulk query operation for this app and shop is already in progress.",
+            }],
+          };
+        }
+        const started = bulk.start(args.query, ctx);
+        if ("error" in started) {
+          return {
+            bulkOperation: null,
+            userErrors: [{ field: ["query"], message: started.error }],
+          };
+        }
+        return { bulkOperation: started, userErrors: [] };
+      },
+    },
+    BulkOperation: {
+      __isTypeOf: (value: { id?: string }) => String(value.id ?? "").includes("BulkOperation"),
+    },
     Query: {
+      currentBulkOperation: () => bulk.current,
       shop: () => ({
         id: gid("Shop", 1),
         name: shop.name,
@@ -205,7 +252,7 @@ function buildResolvers(shop: DevShop) {
           Date.parse(o.createdAt) >= since && matches(o as never, filters)
         );
         if (args.reverse) list = [...list].reverse();
-        return connection(list, args);
+        return connection(list, args, ctx.bulk);
       },
       products: (
         _: unknown,
@@ -214,7 +261,11 @@ function buildResolvers(shop: DevShop) {
       ) => {
         requireScope(ctx, "read_products", "products");
         const filters = parseSearch(args.query);
-        return connection(shop.products.filter((p) => matches(p as never, filters)), args);
+        return connection(
+          shop.products.filter((p) => matches(p as never, filters)),
+          args,
+          ctx.bulk,
+        );
       },
       customers: (
         _: unknown,
@@ -223,7 +274,11 @@ function buildResolvers(shop: DevShop) {
       ) => {
         requireScope(ctx, "read_customers", "customers");
         const filters = parseSearch(args.query);
-        return connection(shop.customers.filter((c) => matches(c as never, filters)), args);
+        return connection(
+          shop.customers.filter((c) => matches(c as never, filters)),
+          args,
+          ctx.bulk,
+        );
       },
       node: (_: unknown, args: { id: string }, ctx: Context) => {
         const [, type, raw] = /^gid:\/\/shopify\/(\w+)\/(\d+)$/.exec(args.id) ?? [];
@@ -237,6 +292,10 @@ function buildResolvers(shop: DevShop) {
           requireScope(ctx, "read_products", "node");
           const product = products.get(id);
           return product ? { ...product, __typename: "Product" } : null;
+        }
+        if (type === "BulkOperation") {
+          const operation = bulk.byId.get(args.id);
+          return operation ? { ...operation, __typename: "BulkOperation" } : null;
         }
         if (type === "Customer") {
           requireScope(ctx, "read_customers", "node");
@@ -257,8 +316,8 @@ function buildResolvers(shop: DevShop) {
       totalTaxSet: (o: DevOrder) => money(o.tax, o),
       totalPriceSet: (o: DevOrder) => money(subtotal(o) + o.shipping + o.tax, o),
       totalRefundedSet: (o: DevOrder) => money(refunded(o), o),
-      lineItems: (o: DevOrder, args: { first?: number; after?: string }) =>
-        connection(o.lineItems.map((line) => ({ line, order: o })), args),
+      lineItems: (o: DevOrder, args: { first?: number; after?: string }, ctx: Context) =>
+        connection(o.lineItems.map((line) => ({ line, order: o })), args, ctx.bulk),
       refunds: (o: DevOrder, args: { first?: number }) =>
         o.refunds.slice(0, args.first ?? o.refunds.length).map((refund) => ({ refund, order: o })),
     },
@@ -326,9 +385,24 @@ function buildResolvers(shop: DevShop) {
 export function adminApiRoutes(
   options: AdminApiOptions,
 ): { routes: Hono; faults: Fault[]; bucket: LeakyBucket } {
+  const bulk: BulkState = {
+    current: null,
+    byId: new Map(),
+    start: (query, ctx) =>
+      startBulkOperation({
+        schema,
+        query,
+        context: ctx as unknown as Record<string, unknown>,
+        fileUrl: (n) => `${ctx.origin}/${options.shop.domain}/bulk/${n}.jsonl`,
+        onChange: (operation) => {
+          bulk.current = operation;
+          bulk.byId.set(operation.id, operation);
+        },
+      }),
+  };
   const schema = makeExecutableSchema({
     typeDefs: Deno.readTextFileSync(SCHEMA_FILE),
-    resolvers: buildResolvers(options.shop),
+    resolvers: buildResolvers(options.shop, bulk),
   });
   const bucket = new LeakyBucket(
     options.bucket?.maximum ?? 1000,
@@ -336,6 +410,14 @@ export function adminApiRoutes(
   );
   const faults: Fault[] = [];
   const routes = new Hono();
+
+  // Where a finished bulk operation's JSONL is downloaded (Shopify serves a signed storage URL).
+  routes.get("/:shop/bulk/:file", (c) => {
+    const id = `gid://shopify/BulkOperation/${c.req.param("file").replace(/\.jsonl$/, "")}`;
+    const operation = bulk.byId.get(id);
+    if (!operation?.file && operation?.file !== "") return c.text("Not Found", 404);
+    return c.body(operation.file, 200, { "content-type": "application/jsonl" });
+  });
 
   routes.post("/:shop/admin/api/:version/graphql.json", async (c) => {
     const token = c.req.header("x-shopify-access-token") ?? "";
@@ -425,7 +507,11 @@ export function adminApiRoutes(
       schema,
       document,
       variableValues: variables,
-      contextValue: { scopes: grant.scopes, now: Date.now() } satisfies Context,
+      contextValue: {
+        scopes: grant.scopes,
+        now: Date.now(),
+        origin: new URL(c.req.url).origin,
+      } satisfies Context,
     });
     const actual = result.data
       ? queryCost(schema, operation, fragments, variables, result.data)

@@ -7,6 +7,7 @@ import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, type DevStore, devStoreBaseUrl } from "../devstore/server.ts";
 import { createLogger } from "../log/logger.ts";
 import { type AdminClient, createAdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
+import { runBulkQuery, streamJsonl } from "../shopify/bulk.ts";
 
 const today = new Date();
 const TOKEN = "shpat_dev_store_test_token";
@@ -149,5 +150,53 @@ Deno.test("the official @shopify/admin-api-client reads the dev store like Shopi
     // shop (1) + orders connection (2 + 3 × (order 1 + totalPriceSet 1 + shopMoney 1))
     assert.equal(extensions?.cost?.requestedQueryCost, 1 + 2 + 3 * 3);
     assert.equal(typeof extensions?.cost?.throttleStatus?.currentlyAvailable, "number");
+  });
+});
+
+Deno.test("a bulk export streams back into the same orders and line items as paging", async () => {
+  await withStore(async (_store, client) => {
+    const api = client();
+    const { url, objectCount } = await runBulkQuery(
+      api,
+      `{ orders { edges { node { id name lineItems { edges { node { id sku quantity } } } } } } }`,
+      { pollIntervalMs: 20 },
+    );
+    assert.ok(url);
+    const bulkOrders = new Map<string, string[]>();
+    let lines = 0;
+    for await (const object of streamJsonl(url)) {
+      lines++;
+      const id = String(object.id);
+      if (object.__parentId) bulkOrders.get(String(object.__parentId))!.push(id);
+      else bulkOrders.set(id, []);
+    }
+    assert.equal(lines, objectCount);
+
+    const paged = new Map<string, string[]>();
+    const query = `query($after: String) { orders(first: 100, after: $after) {
+      nodes { id lineItems(first: 10) { nodes { id } } } pageInfo { hasNextPage endCursor } } }`;
+    type Page = {
+      orders: {
+        nodes: Array<{ id: string; lineItems: { nodes: Array<{ id: string }> } }>;
+        pageInfo: never;
+      };
+    };
+    for await (const order of api.paginate(query, {}, (d: Page) => d.orders)) {
+      paged.set(order.id, order.lineItems.nodes.map((l) => l.id));
+    }
+    assert.ok(paged.size > 1000);
+    assert.deepEqual(bulkOrders, paged);
+  }, { maximum: 100_000, restoreRate: 100_000 });
+});
+
+Deno.test("a second bulk operation while one runs is refused with Shopify's message", async () => {
+  await withStore(async (_store, client) => {
+    const api = client();
+    const query = `{ orders { edges { node { id } } } }`;
+    await api.request(
+      `mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } userErrors { message } } }`,
+      { q: query },
+    );
+    await assert.rejects(runBulkQuery(api, query), /already in progress/);
   });
 });
