@@ -4,9 +4,9 @@
  */
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
-import { rotateRefreshToken } from "../auth/sessions.ts";
+import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
 import { completeShopifyOAuth, startShopifyOAuth } from "../shopify/oauth.ts";
-import type { Outcome, UserError } from "../auth/user_errors.ts";
+import { type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
 import { apiContext, requireViewer } from "./context.ts";
 import {
   analysisRequestPage,
@@ -24,7 +24,7 @@ import type {
 } from "./queries.ts";
 import { connection, decodeCursor, pageLimit } from "./pagination.ts";
 import { DateTimeScalar, JSONScalar } from "./scalars.ts";
-import { invalidInput } from "./errors.ts";
+import { authenticationRequired, invalidInput } from "./errors.ts";
 
 type Args = Record<string, unknown>;
 
@@ -218,19 +218,40 @@ export const resolvers = {
     },
     async startShopifyOAuth(_: unknown, args: { shop: string }, c: Context) {
       const ctx = apiContext(c);
-      const outcome = await startShopifyOAuth(ctx.services, requireViewer(ctx), args.shop);
+      if (!ctx.viewer) {
+        // Log in with Shopify starts without an account: limit it like sign-in.
+        const verdict = await ctx.services.limiter.hit(
+          "login:ip",
+          ctx.ip,
+          ctx.services.limits.loginPerIp,
+        );
+        if (!verdict.allowed) {
+          return payload(c, rateLimited(verdict.retryAfterSeconds), () => ({}), {
+            authorizationUrl: null,
+          });
+        }
+      }
+      const outcome = await startShopifyOAuth(ctx.services, ctx.viewer, args.shop);
       return payload(c, outcome, (value) => value, { authorizationUrl: null });
     },
     async completeShopifyOAuth(_: unknown, args: { query: string }, c: Context) {
       const ctx = apiContext(c);
-      const viewer = requireViewer(ctx);
-      const outcome = await completeShopifyOAuth(ctx.services, args.query, viewer);
-      if (!outcome.ok) return payload(c, outcome, () => ({}), { linkedAccount: null });
-      const row = await ctx.services.db.withTenant(
-        viewer.userId,
-        (tx) => linkedAccountById(tx, viewer.userId, outcome.value.id),
-      );
-      return { linkedAccount: row && toLinkedAccount(row), userErrors: [] };
+      const outcome = await completeShopifyOAuth(ctx.services, args.query, ctx.viewer);
+      const empty = { linkedAccount: null, ...noSession };
+      if (!outcome.ok) return payload(c, outcome, () => ({}), empty);
+      const userId = outcome.value.signIn ?? ctx.viewer?.userId;
+      if (!userId) throw authenticationRequired();
+      return await ctx.services.db.withTenant(userId, async (tx) => {
+        const row = await linkedAccountById(tx, userId, outcome.value.id);
+        const session = outcome.value.signIn ? await issueTokens(ctx.services, tx, userId) : null;
+        const user = session ? await userById(tx, userId) : null;
+        return {
+          ...noSession,
+          ...(session ? { ...session, user } : {}),
+          linkedAccount: row && toLinkedAccount(row),
+          userErrors: [],
+        };
+      });
     },
   },
 

@@ -16,10 +16,9 @@ export function shopifyRoutes(deps: ShopifyLinkDeps): Hono {
       const [error] = outcome.errors;
       return c.json(errorBody(error!.code, error!.message, c.get("requestId")), 400);
     }
-    return c.json({
-      status: "linked",
-      linkedAccountId: outcome.value.id,
-      shop: outcome.value.shop,
-    });
+    const { id, shop, signIn } = outcome.value;
+    // Log in with Shopify in a browser: the app finishes with completeShopifyOAuth instead,
+    // which returns the session; tokens never go to a browser page.
+    return c.json({ status: signIn ? "signed_in" : "linked", linkedAccountId: id, shop });
   });
 }

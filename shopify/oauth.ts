@@ -16,7 +16,9 @@ import type { Viewer } from "../auth/access_tokens.ts";
 import type { TokenCipher } from "../auth/token_cipher.ts";
 import { fail, ok, type Outcome } from "../auth/user_errors.ts";
 import type { Config } from "../config/config.ts";
-import type { Database } from "../db/database.ts";
+import type { Database, Tx } from "../db/database.ts";
+import { EmailSchema } from "../auth/credentials.ts";
+import { createAdminClient } from "./admin_client.ts";
 import type { Logger } from "../log/logger.ts";
 import { SHOP_DOMAIN, verifyOAuthQuery } from "./signatures.ts";
 
@@ -36,6 +38,8 @@ export interface LinkedStore {
   id: string;
   shop: string;
   scopes: string[];
+  /** Set by "Log in with Shopify": the account to sign in. */
+  signIn?: string;
 }
 
 /** Shopify's address for `shop`, from the configured template. */
@@ -45,9 +49,13 @@ export function adminUrl(template: string, shop: string, path: string): string {
 
 const hashState = (state: string) => sha256(new TextEncoder().encode(state));
 
+/**
+ * `viewer` null starts "Log in with Shopify": the state names no user, and
+ * completing it signs in (or creates) the account that belongs to the shop.
+ */
 export async function startShopifyOAuth(
   deps: ShopifyLinkDeps,
-  viewer: Viewer,
+  viewer: Viewer | null,
   shopInput: string,
 ): Promise<Outcome<{ authorizationUrl: string }>> {
   const shop = shopInput.trim().toLowerCase();
@@ -61,13 +69,13 @@ export async function startShopifyOAuth(
     );
   }
   const state = encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
-  await deps.db.withTenant(
-    viewer.userId,
-    (tx) =>
-      tx`insert into shopify_oauth_states (state_hash, user_id, shop, expires_at)
-       values (${hashState(state)}, ${viewer.userId}, ${shop},
-               now() + make_interval(mins => ${STATE_TTL_MINUTES}))`,
-  );
+  const insert = (tx: Tx, userId: string | null) =>
+    tx`insert into shopify_oauth_states (state_hash, user_id, shop, expires_at)
+       values (${
+      hashState(state)
+    }, ${userId}, ${shop}, now() + make_interval(mins => ${STATE_TTL_MINUTES}))`;
+  if (viewer) await deps.db.withTenant(viewer.userId, (tx) => insert(tx, viewer.userId));
+  else await deps.db.withSystem("start a Log in with Shopify flow", (tx) => insert(tx, null));
   const url = new URL(adminUrl(deps.shopify.adminBaseUrl, shop, "/admin/oauth/authorize"));
   url.searchParams.set("client_id", deps.shopify.apiKey);
   url.searchParams.set("scope", deps.shopify.scopes.join(","));
@@ -121,20 +129,27 @@ export async function completeShopifyOAuth(
     await tx`update shopify_oauth_states set used_at = now() where state_hash = ${stateHash}`;
     return live;
   });
-  if (!state?.user_id) {
+  if (!state) {
     return fail("INVALID_INPUT", `This authorization expired or was already used. ${RESTART}`, {
       field: "query",
     });
   }
-  if (viewer && viewer.userId !== state.user_id) {
+  if (state.user_id && viewer && viewer.userId !== state.user_id) {
     return fail("PERMISSION_DENIED", "This authorization was started by another account.");
   }
-  const userId = state.user_id;
 
   const exchanged = await exchangeCode(deps, shop, params.get("code") ?? "");
   if (!exchanged.ok) return exchanged;
   const tokens = exchanged.value;
   const scopes = tokens.scope.split(",").map((s) => s.trim()).filter(Boolean);
+
+  let userId = state.user_id;
+  if (!userId) {
+    const owner = await shopOwnerAccount(deps, shop, tokens.access_token);
+    if (!owner.ok) return owner;
+    userId = owner.value;
+  }
+  const signIn = state.user_id ? undefined : userId;
 
   return await deps.db.withTenant(userId, async (tx) => {
     const [existing] = await tx<{ id: string }[]>`
@@ -168,7 +183,7 @@ export async function completeShopifyOAuth(
              values (${userId}, 'user', 'shopify.linked', 'linked_account', ${accountId},
                      ${tx.json({ shop, scopes })})`;
     deps.log.info("Shopify store linked", { user_id: userId, shop, scopes });
-    return ok({ id: accountId, shop, scopes });
+    return ok({ id: accountId, shop, scopes, signIn });
   });
 }
 
@@ -201,4 +216,61 @@ async function exchangeCode(
   if (!response.ok) return unavailable(`HTTP ${response.status} ${body?.error ?? ""}`.trim());
   const parsed = TokenResponse.safeParse(body);
   return parsed.success ? ok(parsed.data) : unavailable("unexpected token response");
+}
+
+/**
+ * "Log in with Shopify": the account a shop signs in to. A returning owner is
+ * found by the shop their account was created through. A new shop gets a new,
+ * password-less account under the shop's e-mail, unless that address already
+ * belongs to another account: Shopify does not prove who owns a shop's
+ * e-mail, so it must never open someone else's account.
+ */
+async function shopOwnerAccount(
+  deps: ShopifyLinkDeps,
+  shop: string,
+  accessToken: string,
+): Promise<Outcome<string>> {
+  const [existing] = await deps.db.withSystem(
+    "find the account a shop signs in to",
+    (tx) =>
+      tx<{ user_id: string }[]>`
+      select la.user_id from linked_accounts la join users u on u.id = la.user_id
+      where la.provider = 'shopify' and la.account_identifier = ${shop} and u.password_hash is null
+      limit 1`,
+  );
+  if (existing) return ok(existing.user_id);
+
+  let email: string;
+  try {
+    const client = createAdminClient({
+      shop,
+      accessToken: () => accessToken,
+      adminBaseUrl: deps.shopify.adminBaseUrl,
+      apiVersion: "2025-10",
+      log: deps.log,
+      maxAttempts: 3,
+    });
+    const { data } = await client.request<{ shop: { email: string } }>(`{ shop { email } }`);
+    email = EmailSchema.parse(data.shop.email);
+  } catch {
+    return fail("EXTERNAL_SERVICE_ERROR", `Shopify did not tell us the shop's owner. ${RESTART}`);
+  }
+  const [taken] = await deps.db.withSystem(
+    "check an e-mail before creating a Shopify account",
+    (tx) => tx`select 1 from users where email = ${email}`,
+  );
+  if (taken) {
+    return fail(
+      "PERMISSION_DENIED",
+      "An Alatar account already uses this shop's e-mail address. Sign in with its password, then link the store.",
+    );
+  }
+  const userId = crypto.randomUUID();
+  await deps.db.withTenant(userId, async (tx) => {
+    await tx`insert into users (id, email) values (${userId}, ${email})`;
+    await tx`insert into user_preferences (user_id) values (${userId})`;
+    await tx`insert into audit_log (user_id, actor, action, details)
+             values (${userId}, 'user', 'account.registered_with_shopify', ${tx.json({ shop })})`;
+  });
+  return ok(userId);
 }

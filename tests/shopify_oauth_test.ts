@@ -124,7 +124,7 @@ oauthTest("completeShopifyOAuth links from the callback's query string", async (
   assert.equal(payload.linkedAccount.accountIdentifier, SHOP_DOMAIN);
 });
 
-oauthTest("shop names are validated and the caller must be signed in", async ({ api }) => {
+oauthTest("shop names are validated and normalised", async ({ api }) => {
   const { accessToken: token } = await signUp(api.app);
   for (
     const shop of [
@@ -147,8 +147,12 @@ oauthTest("shop names are validated and the caller must be signed in", async ({ 
     upper.body.data.startShopifyOAuth.authorizationUrl,
     /\/alatar-demo\.myshopify\.com\//,
   );
+  // Without a session, starting is "Log in with Shopify" (tested below), not an error.
   const anonymous = await gql(api.app, START, { shop: SHOP_DOMAIN });
-  assert.equal(anonymous.body.errors[0].extensions.code, "AUTHENTICATION_REQUIRED");
+  assert.match(
+    anonymous.body.data.startShopifyOAuth.authorizationUrl,
+    /\/admin\/oauth\/authorize\?/,
+  );
 });
 
 oauthTest("a replayed, expired, forged or foreign callback links nothing", async ({ api, t }) => {
@@ -334,5 +338,51 @@ oauthTest(
     const [row] = await t.owner`select status from linked_accounts`;
     assert.equal(row!.status, "error");
     await assert.rejects(credentialsFor(api.services, userId, accountId), /not linked/);
+  },
+);
+
+const LOGIN_WITH_SHOPIFY = `mutation($q: String!) { completeShopifyOAuth(query: $q) {
+  accessToken refreshToken user { id email } linkedAccount { accountIdentifier status }
+  userErrors { code message } } }`;
+
+async function loginWithShopify(api: TestApi) {
+  const url =
+    (await gql(api.app, START, { shop: SHOP_DOMAIN })).body.data.startShopifyOAuth.authorizationUrl;
+  const callback = await approve(url);
+  return (await gql(api.app, LOGIN_WITH_SHOPIFY, { q: callback.search })).body.data
+    .completeShopifyOAuth;
+}
+
+oauthTest(
+  "Log in with Shopify creates the shop's account, signs it in, and finds it again",
+  async ({ api, store, t }) => {
+    const first = await loginWithShopify(api);
+    assert.deepEqual(first.userErrors, []);
+    assert.equal(first.user.email, store.shop.email);
+    assert.deepEqual(first.linkedAccount, { accountIdentifier: SHOP_DOMAIN, status: "ACTIVE" });
+    const me = await gql(api.app, `{ me { id } }`, {}, { token: first.accessToken });
+    assert.equal(me.body.data.me.id, first.user.id);
+    const [row] = await t.owner`select password_hash from users where id = ${first.user.id}`;
+    assert.equal(row!.password_hash, null, "a Shopify account has no password");
+
+    const again = await loginWithShopify(api);
+    assert.equal(again.user.id, first.user.id);
+    const [count] = await t.owner`select count(*)::int as n from users`;
+    assert.equal(count!.n, 1);
+  },
+);
+
+oauthTest(
+  "Log in with Shopify never opens a password account that shares the shop's e-mail",
+  async ({ api, store, t }) => {
+    const owner = await signUp(api.app, store.shop.email);
+    const attempt = await loginWithShopify(api);
+    assert.equal(attempt.userErrors[0].code, "PERMISSION_DENIED");
+    assert.equal(attempt.accessToken, null);
+    const [accounts] = await t.owner`select count(*)::int as n from linked_accounts`;
+    assert.equal(accounts!.n, 0);
+    // The owner can still link the store the ordinary way, signed in with the password.
+    const callback = await approve(await begin(api, owner.accessToken));
+    assert.equal((await api.app.request(callback.pathname + callback.search)).status, 200);
   },
 );

@@ -48,9 +48,11 @@ async function linkedUser(t: TestDatabase) {
   return { userId, accountId };
 }
 
+/** Queued webhook jobs in the order they were delivered. */
 async function jobsFor(t: TestDatabase): Promise<string[]> {
   const rows = await t
-    .owner`select data->>'webhookId' as id from pgboss.job_common where name = 'shopify.webhook'`;
+    .owner`select data->>'webhookId' as id from pgboss.job_common where name = 'shopify.webhook'
+                               order by created_on, id`;
   return rows.map((r) => r.id);
 }
 
