@@ -6,7 +6,7 @@
  * limit; both are checked in one tenant transaction.
  */
 import type { Viewer } from "../auth/access_tokens.ts";
-import { rateLimitKey, type Verdict } from "../auth/rate_limit.ts";
+import { countHit, rateLimitKey, retryAfter, type Verdict, verdictOf } from "../auth/rate_limit.ts";
 import type { Tx } from "../db/database.ts";
 import type { ApiServices } from "./context.ts";
 
@@ -54,27 +54,14 @@ async function checkSessionAndCount(
   const { limit, windowSeconds } = services.limits.requestsPerUser;
   const key = rateLimitKey("user", viewer.userId);
   const [row] = await tx<{ live: boolean; hits: number; retry_after: number }[]>`
-    with counted as (
-      insert into rate_limit_counters as c (key, window_started_at, hits)
-      values (${key}, now(), 1)
-      on conflict (key) do update set
-        hits = case when c.window_started_at <= now() - make_interval(secs => ${windowSeconds})
-                    then 1 else c.hits + 1 end,
-        window_started_at = case when c.window_started_at <= now() - make_interval(secs => ${windowSeconds})
-                                 then now() else c.window_started_at end
-      returning hits, window_started_at
-    )
+    with counted as (${countHit(tx, key, windowSeconds)})
     select
       set_config('synchronous_commit', 'off', true) is not null
         and exists (select 1 from refresh_tokens
                     where user_id = ${viewer.userId} and family_id = ${viewer.sessionId}
                       and revoked_at is null and expires_at > now()) as live,
       hits,
-      ceil(extract(epoch from (window_started_at + make_interval(secs => ${windowSeconds}) - now())))::int
-        as retry_after
+      ${retryAfter(tx, windowSeconds)} as retry_after
     from counted`;
-  return {
-    live: row!.live,
-    verdict: { allowed: row!.hits <= limit, retryAfterSeconds: Math.max(1, row!.retry_after) },
-  };
+  return { live: row!.live, verdict: verdictOf(row!, limit) };
 }

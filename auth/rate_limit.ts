@@ -52,24 +52,41 @@ export function rateLimitKey(scope: string, subject: string): string {
   return `${scope}:${encodeHexLowerCase(sha256(new TextEncoder().encode(subject)))}`;
 }
 
+/**
+ * The statement that counts one hit: a CTE body returning the counter's `hits`
+ * and `window_started_at` (a window that has passed starts again at 1).
+ * Shared with the per-request check, which runs it inside a larger statement.
+ */
+export function countHit(tx: Tx, key: string, windowSeconds: number) {
+  const passed = tx`c.window_started_at <= now() - make_interval(secs => ${windowSeconds})`;
+  return tx`
+    insert into rate_limit_counters as c (key, window_started_at, hits)
+    values (${key}, now(), 1)
+    on conflict (key) do update set
+      hits = case when ${passed} then 1 else c.hits + 1 end,
+      window_started_at = case when ${passed} then now() else c.window_started_at end
+    returning hits, window_started_at`;
+}
+
+/** Seconds until the counted window ends, computed on the database's clock. */
+export function retryAfter(tx: Tx, windowSeconds: number) {
+  return tx`ceil(extract(epoch from (window_started_at + make_interval(secs => ${windowSeconds}) - now())))::int`;
+}
+
+export function verdictOf(row: { hits: number; retry_after: number }, limit: number): Verdict {
+  return { allowed: row.hits <= limit, retryAfterSeconds: Math.max(1, row.retry_after) };
+}
+
 export function createRateLimiter(db: Pick<Database, "withoutTenant">): RateLimiter {
   return {
     async hit(scope, subject, { limit, windowSeconds }, outer) {
       const key = rateLimitKey(scope, subject);
       const count = (tx: Tx) =>
         tx<{ hits: number; retry_after: number }[]>`
-          insert into rate_limit_counters as c (key, window_started_at, hits)
-          values (${key}, now(), 1)
-          on conflict (key) do update set
-            hits = case when c.window_started_at <= now() - make_interval(secs => ${windowSeconds})
-                        then 1 else c.hits + 1 end,
-            window_started_at = case when c.window_started_at <= now() - make_interval(secs => ${windowSeconds})
-                                     then now() else c.window_started_at end
-          returning hits,
-            ceil(extract(epoch from (window_started_at + make_interval(secs => ${windowSeconds}) - now())))::int
-              as retry_after`;
+          with counted as (${countHit(tx, key, windowSeconds)})
+          select hits, ${retryAfter(tx, windowSeconds)} as retry_after from counted`;
       const [row] = outer ? await count(outer) : await db.withoutTenant(count);
-      return { allowed: row!.hits <= limit, retryAfterSeconds: Math.max(1, row!.retry_after) };
+      return verdictOf(row!, limit);
     },
   };
 }

@@ -13,7 +13,7 @@ import { connectDatabase } from "../db/database.ts";
 import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
 import { migrate } from "../db/migrate.ts";
 import { installJobSchema } from "../jobs/queue_access.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import { openLoop, type OpenLoopResult } from "./open_loop.ts";
 import { type BenchUser, seedBenchUsers } from "./seed.ts";
 
@@ -206,9 +206,8 @@ async function logins(url: string, users: BenchUser[], seconds: number) {
   };
 }
 
-export async function measureGraphql(
-  options: { seconds: number; rates: number[] },
-): Promise<GraphqlFigures[]> {
+/** A throwaway embedded PostgreSQL, migrated and with pg-boss installed, for one benchmark. */
+async function withBenchDatabase<T>(fn: (url: string, log: Logger) => Promise<T>): Promise<T> {
   const log = createLogger({ level: "error" });
   const scratch = await Deno.makeTempDir({ prefix: "alatar-bench-gql-" });
   await Deno.chmod(scratch, 0o755);
@@ -220,12 +219,23 @@ export async function measureGraphql(
     log,
     settings: { max_connections: "300" },
   });
-  const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
-  const figures: GraphqlFigures[] = [];
   try {
     await migrate(pg.url, log);
     await installJobSchema(pg.url, log);
-    const db = connectDatabase({ url: pg.url, poolMax: 4, log });
+    return await fn(pg.url, log);
+  } finally {
+    await pg.stop();
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
+
+export async function measureGraphql(
+  options: { seconds: number; rates: number[] },
+): Promise<GraphqlFigures[]> {
+  const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
+  const figures: GraphqlFigures[] = [];
+  await withBenchDatabase(async (databaseUrl, log) => {
+    const db = connectDatabase({ url: databaseUrl, poolMax: 4, log });
     const hasher = createPasswordHasher({ workers: 1 });
     const passwordHash = await hasher.hash(PASSWORD);
     hasher.close();
@@ -244,7 +254,7 @@ export async function measureGraphql(
     // other's queues, and graphql-yoga under Deno stops answering after a burst of cut-off
     // connections (reproduce: BENCH_PRELOAD_200=1 deno run -A bench/profile_graphql.ts yoga me 500).
     const phase = async <T>(impl: string, query: string, run: (url: string) => Promise<T>) => {
-      const server = await startServer(impl, pg.url, jwtSecret);
+      const server = await startServer(impl, databaseUrl, jwtSecret);
       try {
         await assertAnswers(server.url, query, users[0]!.accessToken);
         await closedLoop(server.url, query, users, 50, 3);
@@ -285,10 +295,7 @@ export async function measureGraphql(
       }
       figures.push(result);
     }
-  } finally {
-    await pg.stop();
-    await Deno.remove(scratch, { recursive: true }).catch(() => {});
-  }
+  });
   return figures;
 }
 
@@ -298,21 +305,9 @@ export async function measureGraphqlQuick(
   operation: keyof typeof OPERATIONS = "me",
   openLoopRate?: number,
 ) {
-  const log = createLogger({ level: "error" });
-  const scratch = await Deno.makeTempDir({ prefix: "alatar-bench-gql-" });
-  await Deno.chmod(scratch, 0o755);
-  const pg = await startEmbeddedPostgres({
-    dataDir: `${scratch}/pg`,
-    port: freePort(),
-    password: crypto.randomUUID(),
-    persistent: false,
-    log,
-  });
   const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
-  try {
-    await migrate(pg.url, log);
-    await installJobSchema(pg.url, log);
-    const db = connectDatabase({ url: pg.url, poolMax: 4, log });
+  return await withBenchDatabase(async (databaseUrl, log) => {
+    const db = connectDatabase({ url: databaseUrl, poolMax: 4, log });
     const users = await seedBenchUsers({
       db,
       users: 200,
@@ -322,7 +317,7 @@ export async function measureGraphqlQuick(
       issuer: ISSUER,
     });
     await db.end();
-    const server = await startServer(impl, pg.url, jwtSecret);
+    const server = await startServer(impl, databaseUrl, jwtSecret);
     try {
       await closedLoop(server.url, OPERATIONS[operation], users, 50, 2);
       const top = new Deno.Command("sh", {
@@ -342,7 +337,7 @@ export async function measureGraphqlQuick(
         }).then(async (r) => `${r.status} ${(await r.text()).slice(0, 300)}`, (e) => String(e));
         console.error("after the burst:", probe);
         const { default: postgres } = await import("postgres");
-        const owner = postgres(pg.url, { max: 1 });
+        const owner = postgres(databaseUrl, { max: 1 });
         const activity =
           await owner`select state, wait_event_type, wait_event, xact_start, left(query, 90) as query
           from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`;
@@ -360,7 +355,5 @@ export async function measureGraphqlQuick(
     } finally {
       await server.stop();
     }
-  } finally {
-    await pg.stop();
-  }
+  });
 }

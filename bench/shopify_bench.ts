@@ -9,7 +9,7 @@ import { freePort } from "../db/embedded.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
 import { createLogger } from "../log/logger.ts";
-import { createAdminClient } from "../shopify/admin_client.ts";
+import { type AdminClient, createAdminClient } from "../shopify/admin_client.ts";
 import { runBulkQuery, streamJsonl } from "../shopify/bulk.ts";
 
 export const ORDERS_WITH_LINES = `query($after: String) {
@@ -34,26 +34,33 @@ export interface PagingFigures {
   restoreRate: number;
 }
 
-export async function measureShopifyPaging(): Promise<PagingFigures> {
+/** A dev store under the Standard-plan bucket, served locally, with a client holding `scopes`. */
+async function withBenchStore<T>(
+  scopes: string[],
+  fn: (client: AdminClient) => Promise<T>,
+): Promise<T> {
   const store = createDevStore({
     app: { apiKey: "k", apiSecret: "s" },
     bucket: { maximum: 1000, restoreRate: 100 },
   });
-  store.tokens.accessTokens.set("shpat_bench", {
-    shop: SHOP_DOMAIN,
-    scopes: ["read_orders"],
-    expiresAt: null,
-  });
+  store.tokens.accessTokens.set("shpat_bench", { shop: SHOP_DOMAIN, scopes, expiresAt: null });
   const port = freePort();
   const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
   try {
-    const client = createAdminClient({
+    return await fn(createAdminClient({
       shop: SHOP_DOMAIN,
       accessToken: () => "shpat_bench",
       adminBaseUrl: devStoreBaseUrl(port),
       apiVersion: "2025-10",
       log: createLogger({ level: "error" }),
-    });
+    }));
+  } finally {
+    await server.shutdown();
+  }
+}
+
+export async function measureShopifyPaging(): Promise<PagingFigures> {
+  return await withBenchStore(["read_orders"], async (client) => {
     const started = performance.now();
     let orders = 0;
     let lineItems = 0;
@@ -73,9 +80,7 @@ export async function measureShopifyPaging(): Promise<PagingFigures> {
       pointsPerSecond: client.stats.pointsSpent / wallSeconds,
       restoreRate: 100,
     };
-  } finally {
-    await server.shutdown();
-  }
+  });
 }
 
 export interface BulkFigures {
@@ -89,25 +94,7 @@ export interface BulkFigures {
 
 /** A bulk export of the whole year (orders, line items, refunds), streamed and parsed. */
 export async function measureBulkExport(): Promise<BulkFigures> {
-  const store = createDevStore({
-    app: { apiKey: "k", apiSecret: "s" },
-    bucket: { maximum: 1000, restoreRate: 100 },
-  });
-  store.tokens.accessTokens.set("shpat_bench", {
-    shop: SHOP_DOMAIN,
-    scopes: ["read_orders", "read_all_orders"],
-    expiresAt: null,
-  });
-  const port = freePort();
-  const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
-  try {
-    const client = createAdminClient({
-      shop: SHOP_DOMAIN,
-      accessToken: () => "shpat_bench",
-      adminBaseUrl: devStoreBaseUrl(port),
-      apiVersion: "2025-10",
-      log: createLogger({ level: "error" }),
-    });
+  return await withBenchStore(["read_orders", "read_all_orders"], async (client) => {
     const started = performance.now();
     const { url } = await runBulkQuery(
       client,
@@ -134,7 +121,5 @@ export async function measureBulkExport(): Promise<BulkFigures> {
       streamSeconds: (done - ready) / 1000,
       rowsPerSecond: rows / ((done - ready) / 1000),
     };
-  } finally {
-    await server.shutdown();
-  }
+  });
 }

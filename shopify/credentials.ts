@@ -12,7 +12,7 @@
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import { ShopifyApiError } from "./admin_client.ts";
-import { adminUrl, type ShopifyLinkDeps } from "./oauth.ts";
+import { postTokenEndpoint, type ShopifyLinkDeps } from "./oauth.ts";
 
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
@@ -98,35 +98,19 @@ async function refresh(
   shop: string,
   refreshToken: string,
 ): Promise<{ tokens: z.infer<typeof RefreshResponse> } | { revoked: true }> {
-  let response: Response;
-  try {
-    response = await fetch(adminUrl(deps.shopify.adminBaseUrl, shop, "/admin/oauth/access_token"), {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        client_id: deps.shopify.apiKey,
-        client_secret: deps.shopify.apiSecret,
-        grant_type: "refresh_token",
-        refresh_token: refreshToken,
-        expiring: 1,
-      }),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
+  const answer = await postTokenEndpoint(deps, shop, {
+    grant_type: "refresh_token",
+    refresh_token: refreshToken,
+    expiring: 1,
+  });
+  if (answer.status === 400 && answer.body?.error === "invalid_grant") return { revoked: true };
+  if (answer.status !== 200) {
     throw new ShopifyApiError(
       "unavailable",
-      `Shopify did not answer the token refresh (${(error as Error).name})`,
+      `Shopify did not refresh the token (${answer.failure ?? `HTTP ${answer.status}`})`,
     );
   }
-  const body = await response.json().catch(() => null);
-  if (response.status === 400 && body?.error === "invalid_grant") return { revoked: true };
-  if (!response.ok) {
-    throw new ShopifyApiError(
-      "unavailable",
-      `Shopify answered the token refresh with HTTP ${response.status}`,
-    );
-  }
-  const parsed = RefreshResponse.safeParse(body);
+  const parsed = RefreshResponse.safeParse(answer.body);
   if (!parsed.success) {
     throw new ShopifyApiError("unavailable", "Shopify's token refresh answer was not understood");
   }

@@ -187,35 +187,54 @@ export async function completeShopifyOAuth(
   });
 }
 
+/**
+ * POSTs to the shop's token endpoint with the app's credentials (code exchange
+ * and refresh share this). Network failures and timeouts come back as
+ * `{ status: 0 }`; the body is null when it was not JSON.
+ */
+export async function postTokenEndpoint(
+  deps: Pick<ShopifyLinkDeps, "shopify">,
+  shop: string,
+  fields: Record<string, string | number>,
+): Promise<{ status: number; body: Record<string, unknown> | null; failure?: string }> {
+  try {
+    const response = await fetch(
+      adminUrl(deps.shopify.adminBaseUrl, shop, "/admin/oauth/access_token"),
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({
+          client_id: deps.shopify.apiKey,
+          client_secret: deps.shopify.apiSecret,
+          ...fields,
+        }),
+        signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS),
+      },
+    );
+    return { status: response.status, body: await response.json().catch(() => null) };
+  } catch (error) {
+    return {
+      status: 0,
+      body: null,
+      failure: error instanceof Error ? error.name : "network error",
+    };
+  }
+}
+
 async function exchangeCode(
   deps: ShopifyLinkDeps,
   shop: string,
   code: string,
 ): Promise<Outcome<z.infer<typeof TokenResponse>>> {
-  const unavailable = (detail: string) => {
-    deps.log.warn("Shopify token exchange failed", { shop, detail });
-    return fail("EXTERNAL_SERVICE_ERROR", `Shopify did not complete the authorization. ${RESTART}`);
-  };
-  let response: Response;
-  try {
-    response = await fetch(adminUrl(deps.shopify.adminBaseUrl, shop, "/admin/oauth/access_token"), {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        client_id: deps.shopify.apiKey,
-        client_secret: deps.shopify.apiSecret,
-        code,
-        expiring: 1,
-      }),
-      signal: AbortSignal.timeout(TOKEN_EXCHANGE_TIMEOUT_MS),
-    });
-  } catch (error) {
-    return unavailable(error instanceof Error ? error.name : "network error");
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) return unavailable(`HTTP ${response.status} ${body?.error ?? ""}`.trim());
-  const parsed = TokenResponse.safeParse(body);
-  return parsed.success ? ok(parsed.data) : unavailable("unexpected token response");
+  const answer = await postTokenEndpoint(deps, shop, { code, expiring: 1 });
+  const parsed = TokenResponse.safeParse(answer.body);
+  if (answer.status === 200 && parsed.success) return ok(parsed.data);
+  const detail = answer.failure ??
+    (answer.status === 200
+      ? "unexpected token response"
+      : `HTTP ${answer.status} ${answer.body?.error ?? ""}`.trim());
+  deps.log.warn("Shopify token exchange failed", { shop, detail });
+  return fail("EXTERNAL_SERVICE_ERROR", `Shopify did not complete the authorization. ${RESTART}`);
 }
 
 /**

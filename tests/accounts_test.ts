@@ -2,27 +2,20 @@
 import assert from "node:assert/strict";
 import { createFileEmailSender } from "../auth/mail.ts";
 import { deliverEmail } from "../jobs/email_delivery.ts";
-import { createTestApi, gql, LOGIN, REGISTER, signUp, type TestApi } from "./helpers/api.ts";
+import {
+  apiTest,
+  createTestApi,
+  gql,
+  LOGIN,
+  REGISTER,
+  signUp,
+  type TestApi,
+} from "./helpers/api.ts";
 import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
 
 const ME = `{ me { id email preferences { preferredLlm notificationsEnabled } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(refreshToken: $t) {
   accessToken refreshToken user { id } userErrors { code message field } } }`;
-
-function apiTest(
-  name: string,
-  fn: (api: TestApi, t: TestDatabase) => Promise<void>,
-  options: Parameters<typeof createTestApi>[1] = {},
-) {
-  dbTest(name, async (t) => {
-    const api = await createTestApi(t, options);
-    try {
-      await fn(api, t);
-    } finally {
-      await api.close();
-    }
-  });
-}
 
 apiTest("register signs in, and the access token reads me", async ({ app }) => {
   const res = await gql(app, REGISTER, {

@@ -7,6 +7,7 @@ import { ACCESS_TOKEN_AUDIENCE } from "../auth/access_tokens.ts";
 import { connectDatabase } from "../db/database.ts";
 import { createLogger } from "../log/logger.ts";
 import {
+  apiTest,
   createTestApi,
   gql,
   signUp,
@@ -15,21 +16,6 @@ import {
   type TestApi,
 } from "./helpers/api.ts";
 import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
-
-function apiTest(
-  name: string,
-  fn: (api: TestApi, t: TestDatabase) => Promise<void>,
-  options: Parameters<typeof createTestApi>[1] = {},
-) {
-  dbTest(name, async (t) => {
-    const api = await createTestApi(t, options);
-    try {
-      await fn(api, t);
-    } finally {
-      await api.close();
-    }
-  });
-}
 
 Deno.test("schema.graphql is exactly the served schema, and every root field has a resolver", async () => {
   const served = await buildApiSchema(createLogger({ level: "error" }));

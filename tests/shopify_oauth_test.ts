@@ -51,6 +51,18 @@ async function approve(authorizationUrl: string): Promise<URL> {
   return new URL(res.headers.get("location")!);
 }
 
+/** A callback as Shopify would send it for `state`, signed with the app secret, with any code. */
+function signedCallback(state: string, code: string): string {
+  const params = new URLSearchParams({
+    code,
+    shop: SHOP_DOMAIN,
+    state,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+  });
+  params.set("hmac", signOAuthQuery(params, TEST_SHOPIFY_APP.apiSecret));
+  return `?${params}`;
+}
+
 async function begin(api: TestApi, token: string, shop = SHOP_DOMAIN) {
   const res = await gql(api.app, START, { shop }, { token });
   return res.body.data.startShopifyOAuth.authorizationUrl as string;
@@ -205,14 +217,8 @@ oauthTest(
     const account = await signUp(api.app);
     const url = new URL(await begin(api, account.accessToken));
     // Shopify's redirect, made by hand with the app secret but a code it never issued.
-    const params = new URLSearchParams({
-      code: "0123456789abcdef0123456789abcdef",
-      shop: SHOP_DOMAIN,
-      state: url.searchParams.get("state")!,
-      timestamp: String(Math.floor(Date.now() / 1000)),
-    });
-    params.set("hmac", signOAuthQuery(params, TEST_SHOPIFY_APP.apiSecret));
-    const res = await gql(api.app, COMPLETE, { q: `?${params}` }, { token: account.accessToken });
+    const q = signedCallback(url.searchParams.get("state")!, "0123456789abcdef0123456789abcdef");
+    const res = await gql(api.app, COMPLETE, { q }, { token: account.accessToken });
     assert.equal(res.body.data.completeShopifyOAuth.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
     const [count] = await t.owner`select count(*)::int as n from linked_accounts`;
     assert.equal(count!.n, 0);
@@ -224,14 +230,8 @@ oauthTest(
   async ({ api, t }) => {
     const account = await signUp(api.app);
     const url = new URL(await begin(api, account.accessToken));
-    const params = new URLSearchParams({
-      code: "c0de",
-      shop: SHOP_DOMAIN,
-      state: url.searchParams.get("state")!,
-      timestamp: String(Math.floor(Date.now() / 1000)),
-    });
-    params.set("hmac", signOAuthQuery(params, TEST_SHOPIFY_APP.apiSecret));
-    const res = await gql(api.app, COMPLETE, { q: `?${params}` }, { token: account.accessToken });
+    const q = signedCallback(url.searchParams.get("state")!, "c0de");
+    const res = await gql(api.app, COMPLETE, { q }, { token: account.accessToken });
     assert.equal(res.body.data.completeShopifyOAuth.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
     const [count] = await t.owner`select count(*)::int as n from linked_accounts`;
     assert.equal(count!.n, 0);

@@ -15,7 +15,7 @@ import { createApp } from "../../routes/app.ts";
 import { createMetrics } from "../../routes/metrics.ts";
 import type { Hono } from "hono";
 import type { Logger } from "../../log/logger.ts";
-import type { TestDatabase } from "./test_db.ts";
+import { dbTest, type TestDatabase } from "./test_db.ts";
 
 export const TEST_JWT_SECRET = "test-secret-".repeat(4);
 export const TEST_ISSUER = "http://alatar.test";
@@ -145,4 +145,20 @@ export async function signUp(app: Hono, email = `${crypto.randomUUID().slice(0, 
     accessToken: payload.accessToken as string,
     refreshToken: payload.refreshToken as string,
   };
+}
+
+/** `Deno.test` with a fresh database and the real app built over it. */
+export function apiTest(
+  name: string,
+  fn: (api: TestApi, t: TestDatabase) => Promise<void>,
+  options: Parameters<typeof createTestApi>[1] = {},
+) {
+  dbTest(name, async (t) => {
+    const api = await createTestApi(t, options);
+    try {
+      await fn(api, t);
+    } finally {
+      await api.close();
+    }
+  });
 }
