@@ -2,16 +2,7 @@
 import assert from "node:assert/strict";
 import { createFileEmailSender } from "../auth/mail.ts";
 import { deliverEmail } from "../jobs/email_delivery.ts";
-import {
-  apiTest,
-  createTestApi,
-  gql,
-  LOGIN,
-  REGISTER,
-  signUp,
-  type TestApi,
-} from "./helpers/api.ts";
-import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
+import { apiTest, gql, LOGIN, REGISTER, signUp } from "./helpers/api.ts";
 
 const ME = `{ me { id email preferences { preferredLlm notificationsEnabled } } }`;
 const REFRESH = `mutation($t: String!) { refreshToken(refreshToken: $t) {

@@ -13,7 +13,6 @@ import {
   signUp,
   TEST_ISSUER,
   TEST_JWT_SECRET,
-  type TestApi,
 } from "./helpers/api.ts";
 import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
 
