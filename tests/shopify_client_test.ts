@@ -8,6 +8,15 @@ import { createDevStore, type DevStore, devStoreBaseUrl } from "../devstore/serv
 import { createLogger } from "../log/logger.ts";
 import { type AdminClient, createAdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
 import { runBulkQuery, streamJsonl } from "../shopify/bulk.ts";
+import {
+  allCustomers,
+  allProducts,
+  CUSTOMERS_QUERY,
+  fetchShop,
+  ORDERS_QUERY,
+  ordersBetween,
+  PRODUCTS_QUERY,
+} from "../shopify/queries.ts";
 
 const today = new Date();
 const TOKEN = "shpat_dev_store_test_token";
@@ -199,4 +208,48 @@ Deno.test("a second bulk operation while one runs is refused with Shopify's mess
     );
     await assert.rejects(runBulkQuery(api, query), /already in progress/);
   });
+});
+
+Deno.test("the typed query set reads what the agents need, each page under the cost limit", async () => {
+  await withStore(async (store, client) => {
+    const api = client({
+      scopes: ["read_orders", "read_all_orders", "read_products", "read_customers"],
+    });
+    assert.equal((await fetchShop(api)).myshopifyDomain, SHOP_DOMAIN);
+
+    for (const query of [ORDERS_QUERY, PRODUCTS_QUERY, CUSTOMERS_QUERY]) {
+      const { cost } = await api.request(query, { query: "" });
+      assert.ok(cost!.requestedQueryCost < 1000, `requested ${cost!.requestedQueryCost} points`);
+    }
+
+    const from = "2026-11-01T00:00:00Z";
+    const to = "2026-11-04T00:00:00Z";
+    const expected = store.shop.orders.filter((o) => o.createdAt >= from && o.createdAt < to);
+    const orders = [];
+    for await (const order of ordersBetween(api, { from, to })) orders.push(order);
+    assert.deepEqual(orders.map((o) => o.id), expected.map((o) => `gid://shopify/Order/${o.id}`));
+    assert.deepEqual(
+      orders.map((o) => o.lineItems.nodes.length),
+      expected.map((o) => o.lineItems.length),
+    );
+    const refunded = orders.find((o) => o.refunds.length);
+    assert.ok(refunded, "no refunded order in the range");
+    assert.ok(Number(refunded.totalRefundedSet.shopMoney.amount) > 0);
+
+    let products = 0;
+    let inventory = 0;
+    for await (const product of allProducts(api)) {
+      products++;
+      inventory += product.variants.nodes.reduce((s, v) => s + (v.inventoryQuantity ?? 0), 0);
+    }
+    assert.equal(products, store.shop.products.length);
+    assert.equal(
+      inventory,
+      store.shop.products.flatMap((p) => p.variants).reduce((s, v) => s + v.inventoryQuantity, 0),
+    );
+
+    let customers = 0;
+    for await (const _ of allCustomers(api)) customers++;
+    assert.equal(customers, store.shop.customers.length);
+  }, { maximum: 100_000, restoreRate: 100_000 });
 });
