@@ -28,6 +28,8 @@ async function writeSection(name: string, body: string): Promise<void> {
     ? doc.slice(0, at) + section + doc.slice(doc.indexOf(end) + end.length)
     : `${doc.trimEnd()}\n\n${section}\n`;
   await Deno.writeTextFile(DOC, next);
+  // The document is checked by `deno fmt --check` like the code: leave it formatted.
+  await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", DOC.pathname] }).output();
 }
 
 const only = Deno.args[0];
