@@ -97,3 +97,84 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "deno task devstore serves the demo shop's OAuth for the configured app, and refuses without keys",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    const script = new URL("../devstore/main.ts", import.meta.url).pathname;
+    const withoutKeys = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      env: { ...baseEnv(), DEVSTORE_PORT: String(port) },
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(withoutKeys.code, 2);
+    assert.match(
+      new TextDecoder().decode(withoutKeys.stderr),
+      /SHOPIFY_API_KEY and SHOPIFY_API_SECRET/,
+    );
+
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script],
+      env: {
+        ...baseEnv(),
+        DEVSTORE_PORT: String(port),
+        SHOPIFY_API_KEY: "key",
+        SHOPIFY_API_SECRET: "secret",
+      },
+      clearEnv: true,
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      let seen = "";
+      while (!seen.includes("Dev store for")) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`devstore exited: ${seen}`);
+        seen += value;
+      }
+      const authorize = await fetch(
+        `http://127.0.0.1:${port}/alatar-demo.myshopify.com/admin/oauth/authorize?client_id=key&scope=read_orders` +
+          `&redirect_uri=${
+            encodeURIComponent("http://localhost:8000/auth/shopify/callback")
+          }&state=s`,
+        { redirect: "manual" },
+      );
+      await authorize.body?.cancel();
+      assert.equal(authorize.status, 302);
+      const location = new URL(authorize.headers.get("location")!);
+      assert.equal(location.searchParams.get("shop"), "alatar-demo.myshopify.com");
+      assert.match(location.searchParams.get("hmac") ?? "", /^[0-9a-f]{64}$/);
+      const wrongApp = await fetch(
+        `http://127.0.0.1:${port}/alatar-demo.myshopify.com/admin/oauth/authorize?client_id=other&redirect_uri=x`,
+        { redirect: "manual" },
+      );
+      await wrongApp.body?.cancel();
+      assert.equal(wrongApp.status, 400);
+    } finally {
+      child.kill("SIGTERM");
+      await reader.cancel().catch(() => {});
+      await child.status;
+    }
+  },
+});
+
+dbTest("migrate applies pending migrations and exits 0", async (t) => {
+  // The test database is already migrated: the run must find nothing to do and still succeed.
+  const { code, stdout } = await spawnMain("migrate", {
+    ...baseEnv(),
+    APP_ENV: "test",
+    DATABASE_URL: t.url,
+    DATA_DIR: await Deno.makeTempDir(),
+  }).output();
+  assert.equal(code, 0);
+  assert.doesNotMatch(new TextDecoder().decode(stdout), /"level":"error"/);
+  const [row] = await t.owner`select count(*)::int as n from schema_migrations`;
+  assert.ok(row!.n >= 6);
+});
