@@ -2,12 +2,11 @@
  * Issue #3's figures: authenticated `me` and `listAnalysisRequests(first: 20)`
  * served by our Hono route and by graphql-yoga (same schema, resolvers,
  * authentication and limits), each server in its own process:
- * - the most requests/s at 50 and 200 connections (autocannon, closed loop);
+ * - the most requests/s at 50 and 200 connections (wrk, closed loop);
  * - p50/p95/p99 at a fixed offered 1,000 requests/s (open loop, see open_loop.ts);
  * - login p95 at 20 concurrent logins (argon2id bound; Hono only).
  * 200 seeded tenants take turns, so no single user's rows or counters are hot.
  */
-import autocannon from "autocannon";
 import { createPasswordHasher } from "../auth/passwords.ts";
 import { connectDatabase } from "../db/database.ts";
 import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
@@ -15,6 +14,7 @@ import { migrate } from "../db/migrate.ts";
 import { installJobSchema } from "../jobs/queue_access.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { openLoop, type OpenLoopResult } from "./open_loop.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
 import { type BenchUser, seedBenchUsers } from "./seed.ts";
 
 const ISSUER = "http://bench.alatar.local";
@@ -29,12 +29,7 @@ export const OPERATIONS = {
     pageInfo { hasNextPage endCursor } } }`,
 };
 
-export interface Throughput {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
+export type Throughput = WrkResult;
 
 export interface GraphqlFigures {
   impl: string;
@@ -109,37 +104,20 @@ async function assertAnswers(url: string, query: string, token: string) {
   throw new Error(`bench query failed: ${last}`);
 }
 
-async function closedLoop(
+function closedLoop(
   url: string,
   query: string,
   users: BenchUser[],
   connections: number,
   seconds: number,
 ) {
-  const token = rotatingTokens(users);
-  const result = await autocannon({
+  return runWrk({
     url,
     connections,
-    duration: seconds,
-    requests: [{
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query }),
-      setupRequest: (request: Record<string, unknown>) => ({
-        ...request,
-        headers: {
-          ...(request.headers as Record<string, string>),
-          authorization: `Bearer ${token()}`,
-        },
-      }),
-    }],
+    seconds,
+    body: JSON.stringify({ query }),
+    tokens: users.map((u) => u.accessToken),
   });
-  return {
-    rps: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
-  };
 }
 
 async function fixedRate(

@@ -101,7 +101,7 @@ authentication (JWT, live-session check and per-user rate-limit upsert in one tr
 request) and limits, against embedded PostgreSQL 18 with default durability. 200 seeded tenants
 take turns; each has 25 completed analyses with charts, so a 20-item page is ~30 KB of JSON.
 
-Most requests/s (autocannon 8, closed loop, ${seconds} s after a 3 s warm-up):
+Most requests/s (wrk 4.1 from Debian, 2 threads, closed loop, ${seconds} s after a 3 s warm-up):
 
 | server | operation | connections | requests/s | p50 | p99 | errors |
 |---|---|---|---|---|---|---|
