@@ -6,6 +6,7 @@
 import DataLoader from "dataloader";
 import type { Context } from "hono";
 import type { Viewer } from "../auth/access_tokens.ts";
+import { isUuid } from "../db/database.ts";
 import type { AccountDeps } from "../auth/accounts.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
@@ -50,13 +51,11 @@ export function requireViewer(ctx: RequestContext): Viewer {
   return ctx.viewer;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Loaders batch aliased lookups of one request into a single query. */
 export function createLoaders(services: Pick<ApiServices, "db">, viewer: () => Viewer): Loaders {
   return {
     analysisRequest: new DataLoader(async (ids) => {
-      const valid = ids.filter((id) => UUID.test(id));
+      const valid = ids.filter(isUuid);
       const rows = valid.length === 0 ? [] : await services.db.withTenant(
         viewer().userId,
         (tx) => analysisRequestsByIds(tx, viewer().userId, valid),

@@ -5,6 +5,7 @@
  * repeated.
  */
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { isUuid } from "../db/database.ts";
 import { MAX_PAGE_SIZE } from "./limits.ts";
 import { invalidInput } from "./errors.ts";
 
@@ -13,8 +14,6 @@ export interface Position {
   at: string;
   id: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(position: Position): string {
   return encodeBase64urlNoPadding(new TextEncoder().encode(`${position.at}|${position.id}`));
@@ -25,7 +24,7 @@ export function decodeCursor(cursor: string | null | undefined): Position | null
   if (cursor === null || cursor === undefined) return null;
   try {
     const [at, id] = new TextDecoder().decode(decodeBase64urlIgnorePadding(cursor)).split("|");
-    if (at && id && UUID.test(id) && !Number.isNaN(Date.parse(at))) return { at, id };
+    if (at && id && isUuid(id) && !Number.isNaN(Date.parse(at))) return { at, id };
   } catch {
     // fall through
   }

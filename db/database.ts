@@ -47,25 +47,59 @@ export interface DatabaseOptions {
   url: string;
   poolMax: number;
   log: Logger;
+  /** Longest a tenant statement may run; 15 s by default. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * Limits every pooled connection carries. A statement past its limit is
+ * cancelled, and a transaction left idle (its code stuck between queries) is
+ * ended, so neither can hold a connection and its row locks indefinitely.
+ */
+export interface PoolTimeouts {
+  statementMs: number;
+  idleInTransactionMs: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opens a pool that acts as `role` on every connection. */
-export function openPool(url: string, role: string, max: number): Sql {
+export function openPool(
+  url: string,
+  role: string,
+  max: number,
+  timeouts: PoolTimeouts = { statementMs: 15_000, idleInTransactionMs: 60_000 },
+): Sql {
   return postgres(url, {
     max,
     connect_timeout: 10,
     idle_timeout: 60,
     onnotice: () => {},
-    // A startup parameter, so every pooled connection is the role before its first query.
-    connection: { role, application_name: `alatar:${role}` } as Record<string, string>,
+    // Startup parameters: every pooled connection is the role, with its limits, before its first query.
+    connection: {
+      role,
+      application_name: `alatar:${role}`,
+      statement_timeout: String(timeouts.statementMs),
+      idle_in_transaction_session_timeout: String(timeouts.idleInTransactionMs),
+    } as Record<string, string>,
   });
 }
 
+/** A canonical (dashed) UUID, as ids in URLs and arguments must be. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 export function connectDatabase(options: DatabaseOptions): Database {
-  const app = openPool(options.url, APP_ROLE, options.poolMax);
-  const system = openPool(options.url, SYSTEM_ROLE, 2);
+  const app = openPool(options.url, APP_ROLE, options.poolMax, {
+    statementMs: options.statementTimeoutMs ?? 15_000,
+    idleInTransactionMs: 60_000,
+  });
+  // System work (purges across every tenant) may take longer than a request's statement.
+  const system = openPool(options.url, SYSTEM_ROLE, 2, {
+    statementMs: 60_000,
+    idleInTransactionMs: 60_000,
+  });
 
   return {
     withTenant<T>(userId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {

@@ -3,7 +3,14 @@
  * same helper and roles as the app and try to cross from tenant B into A.
  */
 import assert from "node:assert/strict";
-import { APP_ROLE, type Database, openPool, SYSTEM_ROLE, type Tx } from "../db/database.ts";
+import {
+  APP_ROLE,
+  connectDatabase,
+  type Database,
+  openPool,
+  SYSTEM_ROLE,
+  type Tx,
+} from "../db/database.ts";
 import { createUser, dbTest } from "./helpers/test_db.ts";
 
 /** One row in every tenant table for `userId`; returns the ids it made. */
@@ -229,3 +236,27 @@ dbTest(
     }
   },
 );
+
+dbTest("runtime connections carry statement and idle-transaction limits", async (t) => {
+  const user = await createUser(t.db);
+  const [limits] = await t.db.withTenant(
+    user,
+    (tx) =>
+      tx`select current_setting('statement_timeout') as statement,
+              current_setting('idle_in_transaction_session_timeout') as idle`,
+  );
+  assert.deepEqual({ ...limits }, { statement: "15s", idle: "1min" });
+
+  const strict = connectDatabase({ url: t.url, poolMax: 1, log: t.log, statementTimeoutMs: 200 });
+  try {
+    await assert.rejects(
+      strict.withTenant(user, (tx) => tx`select pg_sleep(2)`),
+      /canceling statement due to statement timeout/,
+    );
+    // The connection is usable again afterwards.
+    const [row] = await strict.withTenant(user, (tx) => tx`select 1 as ok`);
+    assert.equal(row!.ok, 1);
+  } finally {
+    await strict.end();
+  }
+});
