@@ -149,12 +149,11 @@ async function main(args: string[]): Promise<number> {
       };
       const graphql = {
         schema: await buildApiSchema(log),
-        services,
         production: config.appEnv === "production",
         trustProxyHops: config.trustProxyHops,
       };
       if (role === "start" && config.appEnv === "development") await ensureDemoAccount(services);
-      const app = createApp({ config, log, db, metrics: createMetrics(), graphql });
+      const app = createApp({ config, log, metrics: createMetrics(), services, graphql });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
       resources.add("http server", () => server.shutdown());
     }

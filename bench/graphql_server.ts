@@ -63,9 +63,9 @@ const schema = await buildApiSchema(log);
 const app = createApp({
   config: { appEnv: "production", corsOrigins: [] },
   log,
-  db,
   metrics: createMetrics(),
-  graphql: { schema, services, production: true, trustProxyHops: 0 },
+  services,
+  graphql: { schema, production: true, trustProxyHops: 0 },
 });
 if (impl === "yoga") {
   const yoga = createYoga({

@@ -17,9 +17,9 @@ import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 import { secureHeaders } from "hono/secure-headers";
 import type { Config } from "../config/config.ts";
-import type { Database } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import "./variables.ts";
+import type { ApiServices } from "../api/context.ts";
 import { type GraphqlDeps, graphqlRoutes } from "./graphql.ts";
 import { healthRoutes } from "./health.ts";
 import { shopifyRoutes } from "./shopify.ts";
@@ -31,9 +31,10 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface AppDeps {
   config: Pick<Config, "appEnv" | "corsOrigins">;
   log: Logger;
-  db: Pick<Database, "ping">;
   metrics: Metrics;
-  graphql: GraphqlDeps;
+  /** What the routes act with: accounts, Shopify, the database, the queue. */
+  services: ApiServices;
+  graphql: Omit<GraphqlDeps, "services">;
 }
 
 /** The JSON body of every error answer; never carries internals. */
@@ -83,11 +84,11 @@ export function createApp(deps: AppDeps): Hono {
       ),
   }));
 
-  app.route("/", healthRoutes(deps.db));
+  app.route("/", healthRoutes(deps.services.db));
   app.route("/", metricsRoutes(metrics));
-  app.route("/", graphqlRoutes(deps.graphql));
-  app.route("/", shopifyRoutes(deps.graphql.services));
-  const { db, boss, shopify } = deps.graphql.services;
+  app.route("/", graphqlRoutes({ ...deps.graphql, services: deps.services }));
+  app.route("/", shopifyRoutes(deps.services));
+  const { db, boss, shopify } = deps.services;
   app.route("/", webhookRoutes({ db, boss, apiSecret: shopify.apiSecret, log }));
 
   app.notFound((c) => c.json(errorBody("NOT_FOUND", "No such endpoint", c.get("requestId")), 404));

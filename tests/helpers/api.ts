@@ -70,11 +70,10 @@ export async function createTestApi(
       corsOrigins: options.corsOrigins ?? [],
     },
     log,
-    db: options.db ?? t.db,
     metrics: createMetrics(),
+    services,
     graphql: {
       schema: await buildApiSchema(log),
-      services,
       production: options.production ?? false,
       trustProxyHops: 1,
       limits: options.graphqlLimits,
