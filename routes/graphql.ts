@@ -70,13 +70,22 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     });
 
     const response = (await execute(c, () => Promise.resolve())) as Response;
-    return response.status === 500 ? await expectedErrorsAsOk(response) : response;
+    return response.status === 500 ? await normaliseNoData(response) : response;
   });
 }
 
 /** Refuses batches, bad JSON and oversized documents; normalises the JSON content type. */
 async function screenOperation(c: Context): Promise<Response | null> {
   let query: unknown = c.req.query("query");
+  let variables: unknown = c.req.query("variables");
+  let operationName: unknown = c.req.query("operationName");
+  if (typeof variables === "string") {
+    try {
+      variables = JSON.parse(variables);
+    } catch {
+      return errorResponse(c, 400, "INVALID_INPUT", "variables must be a JSON object.");
+    }
+  }
   if (c.req.method === "POST") {
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/json\b/i.test(type)) {
@@ -100,11 +109,20 @@ async function screenOperation(c: Context): Promise<Response | null> {
     if (!body || typeof body !== "object") {
       return errorResponse(c, 400, "INVALID_INPUT", "The body must be a JSON object with a query.");
     }
-    query = (body as { query?: unknown }).query;
+    ({ query, variables, operationName } = body as Record<string, unknown>);
     // The package reads only an exact "application/json"; hand it the body it can read.
     const headers = new Headers(c.req.raw.headers);
     headers.set("content-type", "application/json");
     c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: text });
+  }
+  if (
+    variables !== undefined && variables !== null &&
+    (typeof variables !== "object" || Array.isArray(variables))
+  ) {
+    return errorResponse(c, 400, "INVALID_INPUT", "variables must be a JSON object.");
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== "string") {
+    return errorResponse(c, 400, "INVALID_INPUT", "operationName must be a string.");
   }
   if (typeof query !== "string") return null; // the package answers "Must provide query string."
   // Bounds parse and validation work without parsing twice (graphql-js itself copes with
@@ -135,16 +153,34 @@ function clientIp(c: Context, trustProxyHops: number): string {
   }
 }
 
-/** A 500 whose errors are all expected ones (say, AUTHENTICATION_REQUIRED) becomes a 200 with `data: null`. */
-async function expectedErrorsAsOk(response: Response): Promise<Response> {
+/**
+ * The package answers 500 whenever there is no data. Two kinds of such answers are not faults:
+ * - every error is an expected one (say, AUTHENTICATION_REQUIRED): 200 with `data: null`;
+ * - every error came before execution (no `path`: a variable of the wrong type, no operation
+ *   chosen among several): the request was wrong, so 400 with INVALID_INPUT.
+ * Masked resolver faults keep their 500.
+ */
+async function normaliseNoData(response: Response): Promise<Response> {
   const body = await response.clone().json().catch(() => null) as
-    | { errors?: Array<{ extensions?: { code?: string } }> }
+    | { errors?: Array<{ path?: unknown; extensions?: { code?: string } }> }
     | null;
-  const expected = body?.errors?.length &&
-    body.errors.every((e) => e.extensions?.code && e.extensions.code !== "INTERNAL_SERVER_ERROR");
-  if (!expected) return response;
-  return new Response(JSON.stringify({ errors: body!.errors, data: null }), {
-    status: 200,
-    headers: response.headers,
-  });
+  const errors = body?.errors;
+  if (!errors?.length) return response;
+  if (errors.every((e) => e.extensions?.code && e.extensions.code !== "INTERNAL_SERVER_ERROR")) {
+    return new Response(JSON.stringify({ errors, data: null }), {
+      status: 200,
+      headers: response.headers,
+    });
+  }
+  if (errors.every((e) => e.path === undefined && !e.extensions?.code)) {
+    const invalid = errors.map((e) => ({
+      ...e,
+      extensions: { ...e.extensions, code: "INVALID_INPUT" },
+    }));
+    return new Response(JSON.stringify({ errors: invalid }), {
+      status: 400,
+      headers: response.headers,
+    });
+  }
+  return response;
 }

@@ -168,6 +168,44 @@ apiTest(
       const body = await res.json();
       assert.match(body.errors[0].message, message);
     }
+    // The envelope and errors raised before execution are the request's fault: 400, never 500.
+    const envelope: Array<[string, RegExp]> = [
+      [
+        JSON.stringify({ query: "{ __typename }", variables: "{bad" }),
+        /variables must be a JSON object/,
+      ],
+      [
+        JSON.stringify({ query: "{ __typename }", variables: [1] }),
+        /variables must be a JSON object/,
+      ],
+      [
+        JSON.stringify({ query: "{ __typename }", operationName: 7 }),
+        /operationName must be a string/,
+      ],
+      [
+        JSON.stringify({
+          query: "query($f: Int) { listAnalysisRequests(first: $f) { edges { cursor } } }",
+          variables: { f: "x" },
+        }),
+        /Int cannot represent/,
+      ],
+      [
+        JSON.stringify({ query: "query A { __typename } query B { __typename }" }),
+        /operation name/,
+      ],
+    ];
+    for (const [body, message] of envelope) {
+      const res = await post(body);
+      assert.equal(res.status, 400, String(message));
+      const json = await res.json();
+      assert.match(json.errors[0].message, message);
+      assert.equal(json.errors[0].extensions.code, "INVALID_INPUT");
+    }
+    const badGet = await app.request(
+      `/graphql?query=${encodeURIComponent("{ __typename }")}&variables=%7Bbad`,
+    );
+    assert.equal(badGet.status, 400);
+    assert.match((await badGet.json()).errors[0].message, /variables must be a JSON object/);
     const charset = await post(
       JSON.stringify({ query: "{ __typename }" }),
       "application/json; charset=utf-8",
