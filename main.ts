@@ -99,6 +99,19 @@ async function main(args: string[]): Promise<number> {
       return 0;
     }
 
+    // Development without Shopify keys: the local dev store stands in for Shopify. It closes
+    // after pg-boss, so syncs in flight at shutdown can finish.
+    if (role === "start" && config.shopify.devStore) {
+      const store = createDevStore({
+        app: { apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret },
+      });
+      const devServer = Deno.serve(
+        { port: config.shopify.devStore.port, hostname: "127.0.0.1", onListen: () => {} },
+        store.fetch,
+      );
+      resources.add("dev store", () => devServer.shutdown());
+    }
+
     // Every role but migrate enqueues (the API writes jobs in tenant transactions), so every
     // role has pg-boss; only workers run its maintenance and cron.
     const runsWorker = role === "worker" || role === "start";
@@ -118,19 +131,16 @@ async function main(args: string[]): Promise<number> {
         from: config.email.from,
       })
       : createFileEmailSender(`${config.dataDir}/mail`, log);
-    if (runsWorker) await startWorker({ boss, db, log, emailSender });
-
-    // Development without Shopify keys: the local dev store stands in for Shopify.
-    if (role === "start" && config.shopify.devStore) {
-      const store = createDevStore({
-        app: { apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret },
-      });
-      const devServer = Deno.serve(
-        { port: config.shopify.devStore.port, hostname: "127.0.0.1", onListen: () => {} },
-        store.fetch,
-      );
-      resources.add("dev store", () => devServer.shutdown());
-    }
+    const cipher = await createTokenCipher(config.encryptionKeys);
+    const mirror = {
+      db,
+      cipher,
+      shopify: config.shopify,
+      appUrl: config.appUrl,
+      log,
+      lookupKey: config.customerLookupKey,
+    };
+    if (runsWorker) await startWorker({ boss, db, log, emailSender, mirror });
 
     if (role === "api" || role === "start") {
       const hasher = createPasswordHasher({ workers: Math.max(1, navigator.hardwareConcurrency) });
@@ -140,7 +150,7 @@ async function main(args: string[]): Promise<number> {
         boss,
         log,
         hasher,
-        cipher: await createTokenCipher(config.encryptionKeys),
+        cipher,
         shopify: config.shopify,
         accessTokens: createAccessTokens({ secret: config.jwtSecret, issuer: config.appUrl }),
         limiter: createRateLimiter(db),

@@ -11,6 +11,7 @@ import type { AccountDeps } from "../auth/accounts.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
 import { authenticationRequired } from "./errors.ts";
+import { type MirrorCounts, mirrorCounts } from "../mirror/sync_state.ts";
 import {
   type AnalysisRequestRow,
   analysisRequestsByIds,
@@ -40,6 +41,7 @@ declare module "hono" {
 export interface Loaders {
   analysisRequest: DataLoader<string, AnalysisRequestRow | null>;
   proposedActionsOfRequest: DataLoader<string, ProposedActionRow[]>;
+  mirrorCounts: DataLoader<string, MirrorCounts>;
 }
 
 export function apiContext(c: Context): RequestContext {
@@ -69,6 +71,13 @@ export function createLoaders(services: Pick<ApiServices, "db">, viewer: () => V
         (tx) => proposedActionsByRequestIds(tx, viewer().userId, requestIds),
       );
       return requestIds.map((id) => rows.filter((r) => r.analysis_request_id === id));
+    }),
+    mirrorCounts: new DataLoader(async (accountIds) => {
+      const counts = await services.db.withTenant(
+        viewer().userId,
+        (tx) => mirrorCounts(tx, [...accountIds]),
+      );
+      return accountIds.map((id) => counts.get(id) ?? new Error(`no account ${id}`));
     }),
   };
 }

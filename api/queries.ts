@@ -99,20 +99,25 @@ export interface LinkedAccountRow {
   scopes: string[];
   sync_status: string;
   last_synced_at: Date | null;
+  sync_error: string | null;
   created_at: Date;
 }
 
 export async function linkedAccountById(tx: Tx, userId: string, id: string) {
   const [row] = await tx<LinkedAccountRow[]>`
-    select id, provider, account_identifier, status, scopes, sync_status, last_synced_at, created_at
-    from linked_accounts where user_id = ${userId} and id = ${id}`;
+    select a.id, a.provider, a.account_identifier, a.status, a.scopes, a.sync_status,
+           a.last_synced_at, s.last_error as sync_error, a.created_at
+    from linked_accounts a left join store_sync_state s on s.linked_account_id = a.id
+    where a.user_id = ${userId} and a.id = ${id}`;
   return row ?? null;
 }
 
 export function linkedAccountsOf(tx: Tx, userId: string) {
   return tx<LinkedAccountRow[]>`
-    select id, provider, account_identifier, status, scopes, sync_status, last_synced_at, created_at
-    from linked_accounts where user_id = ${userId} order by created_at, id`;
+    select a.id, a.provider, a.account_identifier, a.status, a.scopes, a.sync_status,
+           a.last_synced_at, s.last_error as sync_error, a.created_at
+    from linked_accounts a left join store_sync_state s on s.linked_account_id = a.id
+    where a.user_id = ${userId} order by a.created_at, a.id`;
 }
 
 export interface Preferences {

@@ -92,6 +92,7 @@ export function toLinkedAccount(row: LinkedAccountRow) {
     scopes: row.scopes,
     syncStatus: row.sync_status.toUpperCase(),
     lastSyncedAt: row.last_synced_at,
+    syncError: row.sync_error,
     createdAt: row.created_at,
   };
 }
@@ -267,6 +268,13 @@ export const resolvers = {
     async proposedActions(request: { id: string }, _: Args, c: Context) {
       const rows = await apiContext(c).loaders.proposedActionsOfRequest.load(request.id);
       return rows.map(toProposedAction);
+    },
+  },
+
+  LinkedAccount: {
+    mirror(account: { id: string }, _: Args, c: Context) {
+      requireViewer(apiContext(c));
+      return apiContext(c).loaders.mirrorCounts.load(account.id);
     },
   },
 };

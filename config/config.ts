@@ -11,6 +11,8 @@
  */
 import { z } from "zod";
 import { decodeBase64 } from "@oslojs/encoding";
+import { hmac } from "@oslojs/crypto/hmac";
+import { SHA256 } from "@oslojs/crypto/sha2";
 
 export type AppEnv = "development" | "test" | "production";
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -33,6 +35,11 @@ export interface Config {
   /** Password of the embedded server's owner; generated in development. */
   embeddedPostgresPassword: string;
   jwtSecret: string;
+  /**
+   * Key of the store mirror's customer e-mail and phone hashes, derived from
+   * JWT_SECRET (a new secret re-keys them at the next full import).
+   */
+  customerLookupKey: Uint8Array;
   /** Newest first: the first key encrypts, every key decrypts. */
   encryptionKeys: EncryptionKey[];
   openRouter: { apiKey: string | undefined; model: string; baseUrl: string };
@@ -185,6 +192,11 @@ export function parseConfig(
     embeddedPostgresPort: e.EMBEDDED_PG_PORT,
     embeddedPostgresPassword: generated?.EMBEDDED_PG_PASSWORD ?? crypto.randomUUID(),
     jwtSecret: e.JWT_SECRET!,
+    customerLookupKey: hmac(
+      SHA256,
+      new TextEncoder().encode(e.JWT_SECRET!),
+      new TextEncoder().encode("alatar customer lookup v1"),
+    ),
     encryptionKeys: e.ALATAR_ENCRYPTION_KEYS!,
     openRouter: {
       apiKey: e.OPENROUTER_API_KEY,

@@ -26,6 +26,7 @@ import type { TokenRegistry } from "./oauth.ts";
 import { queryCost } from "./query_cost.ts";
 import type {
   DevCustomer,
+  DevDiscount,
   DevLineItem,
   DevOrder,
   DevProduct,
@@ -49,6 +50,8 @@ export interface AdminApiOptions {
   tokens: TokenRegistry;
   /** Standard plan by default: 1,000 points, 100 restored per second. */
   bucket?: { maximum: number; restoreRate: number };
+  /** The app's webhook subscriptions (shared with the store, which delivers to them). */
+  webhooks: DevWebhookSubscription[];
 }
 
 interface Context {
@@ -178,21 +181,38 @@ interface BulkState {
   start: (query: string, ctx: Context) => BulkOperation | { error: string };
 }
 
-function buildResolvers(shop: DevShop, bulk: BulkState) {
+/** An app's webhook subscription on the dev store. */
+export interface DevWebhookSubscription {
+  id: number;
+  topic: string;
+  uri: string;
+  format: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubscription[]) {
   const products = new Map(shop.products.map((p) => [p.id, p]));
   const variants = new Map(shop.products.flatMap((p) => p.variants.map((v) => [v.id, v] as const)));
   const customers = new Map(shop.customers.map((c) => [c.id, c]));
   const collections = new Map(shop.collections.map((c) => [c.id, c]));
+  // Recounted when orders are added (tests place orders through DevStore.changes).
+  let counted = -1;
   const ordersPerCustomer = new Map<number, number>();
-  for (const o of shop.orders) {
-    if (o.customerId) {
-      ordersPerCustomer.set(o.customerId, (ordersPerCustomer.get(o.customerId) ?? 0) + 1);
+  const orderCount = (customerId: number) => {
+    if (counted !== shop.orders.length) {
+      ordersPerCustomer.clear();
+      for (const o of shop.orders) {
+        if (o.customerId) {
+          ordersPerCustomer.set(o.customerId, (ordersPerCustomer.get(o.customerId) ?? 0) + 1);
+        }
+      }
+      counted = shop.orders.length;
     }
-  }
-  const lineOf = new Map<number, { line: DevLineItem; order: DevOrder }>();
-  for (const order of shop.orders) {
-    for (const line of order.lineItems) lineOf.set(line.id, { line, order });
-  }
+    return ordersPerCustomer.get(customerId) ?? 0;
+  };
+  const codeUses = (code: string) =>
+    shop.orders.filter((o) => o.discountCodes.includes(code)).length;
 
   const subtotal = (o: DevOrder) =>
     o.lineItems.reduce((s, l) => s + l.unitPrice * l.quantity - l.discount, 0);
@@ -203,6 +223,45 @@ function buildResolvers(shop: DevShop, bulk: BulkState) {
   return {
     Node: { __resolveType: (node: { __typename: string }) => node.__typename },
     Mutation: {
+      webhookSubscriptionCreate: (
+        _: unknown,
+        args: {
+          topic: string;
+          webhookSubscription: {
+            uri?: string | null;
+            callbackUrl?: string | null;
+            format?: string;
+          };
+        },
+      ) => {
+        const uri = args.webhookSubscription.uri ?? args.webhookSubscription.callbackUrl ?? "";
+        if (!/^https?:\/\//.test(uri)) {
+          return {
+            webhookSubscription: null,
+            userErrors: [{ field: ["webhookSubscription", "uri"], message: "Address is invalid" }],
+          };
+        }
+        if (webhooks.some((w) => w.topic === args.topic && w.uri === uri)) {
+          return {
+            webhookSubscription: null,
+            userErrors: [{
+              field: ["webhookSubscription", "callbackUrl"],
+              message: "Address for this topic has already been taken",
+            }],
+          };
+        }
+        const now = new Date().toISOString();
+        const created: DevWebhookSubscription = {
+          id: 5_000_000 + webhooks.length,
+          topic: args.topic,
+          uri,
+          format: args.webhookSubscription.format ?? "JSON",
+          createdAt: now,
+          updatedAt: now,
+        };
+        webhooks.push(created);
+        return { webhookSubscription: created, userErrors: [] };
+      },
       bulkOperationRunQuery: (_: unknown, args: { query: string }, ctx: Context) => {
         if (
           bulk.current && (bulk.current.status === "CREATED" || bulk.current.status === "RUNNING")
@@ -228,8 +287,51 @@ function buildResolvers(shop: DevShop, bulk: BulkState) {
     BulkOperation: {
       __isTypeOf: (value: { id?: string }) => String(value.id ?? "").includes("BulkOperation"),
     },
+    DiscountCode: { __resolveType: () => "DiscountCodeBasic" },
+    DiscountCustomerGetsValue: {
+      __resolveType: (value: { percentage?: number }) =>
+        value.percentage === undefined ? "DiscountAmount" : "DiscountPercentage",
+    },
+    DiscountCodeNode: {
+      id: (d: DevDiscount) => gid("DiscountCodeNode", d.id),
+      codeDiscount: (d: DevDiscount) => d,
+    },
+    DiscountCodeBasic: {
+      title: (d: DevDiscount) => d.code,
+      status: (d: DevDiscount, _: unknown, ctx: Context) =>
+        Date.parse(d.startsAt) > ctx.now
+          ? "SCHEDULED"
+          : d.endsAt && Date.parse(d.endsAt) <= ctx.now
+          ? "EXPIRED"
+          : "ACTIVE",
+      asyncUsageCount: (d: DevDiscount) => codeUses(d.code),
+      codes: (d: DevDiscount, args: { first?: number; after?: string }, ctx: Context) =>
+        connection(
+          [{
+            id: gid("DiscountRedeemCode", d.id + 1),
+            code: d.code,
+            asyncUsageCount: codeUses(d.code),
+          }],
+          args,
+          ctx.bulk,
+        ),
+      customerGets: (d: DevDiscount) => ({ value: { percentage: d.percentage / 100 } }),
+    },
+    WebhookSubscription: {
+      id: (w: DevWebhookSubscription) => gid("WebhookSubscription", w.id),
+    },
     Query: {
       currentBulkOperation: () => bulk.current,
+      codeDiscountNodes: (
+        _: unknown,
+        args: { first?: number; after?: string; query?: string },
+        ctx: Context,
+      ) => {
+        requireScope(ctx, "read_discounts", "codeDiscountNodes");
+        return connection(shop.discounts, args, ctx.bulk);
+      },
+      webhookSubscriptions: (_: unknown, args: { first?: number; after?: string }) =>
+        connection(webhooks, args),
       shop: () => ({
         id: gid("Shop", 1),
         name: shop.name,
@@ -326,6 +428,7 @@ function buildResolvers(shop: DevShop, bulk: BulkState) {
       title: ({ line }: { line: DevLineItem }) => line.title,
       sku: ({ line }: { line: DevLineItem }) => line.sku,
       quantity: ({ line }: { line: DevLineItem }) => line.quantity,
+      isGiftCard: ({ line }: { line: DevLineItem }) => line.isGiftCard ?? false,
       product: ({ line }: { line: DevLineItem }) => products.get(line.productId) ?? null,
       variant: ({ line }: { line: DevLineItem }) => variants.get(line.variantId) ?? null,
       originalUnitPriceSet: ({ line, order }: { line: DevLineItem; order: DevOrder }) =>
@@ -343,25 +446,27 @@ function buildResolvers(shop: DevShop, bulk: BulkState) {
       refundLineItems: (
         { refund, order }: { refund: DevOrder["refunds"][number]; order: DevOrder },
         args: { first?: number; after?: string },
+        ctx: Context,
       ) =>
         connection(
           refund.lines.map((l) => ({
-            lineItem: { line: lineOf.get(l.lineItemId)!.line, order },
+            lineItem: { line: order.lineItems.find((line) => line.id === l.lineItemId)!, order },
             quantity: l.quantity,
             subtotalSet: money(l.amount, order),
           })),
           args,
+          ctx.bulk,
         ),
     },
     Product: {
       id: (p: DevProduct) => gid("Product", p.id),
       totalInventory: (p: DevProduct) => p.variants.reduce((s, v) => s + v.inventoryQuantity, 0),
-      images: (p: DevProduct, args: { first?: number; after?: string }) =>
-        connection(p.images.map((i) => ({ ...i, id: gid("ProductImage", i.id) })), args),
-      variants: (p: DevProduct, args: { first?: number; after?: string }) =>
-        connection(p.variants, args),
-      collections: (p: DevProduct, args: { first?: number; after?: string }) =>
-        connection(p.collectionIds.map((id) => collections.get(id)!), args),
+      images: (p: DevProduct, args: { first?: number; after?: string }, ctx: Context) =>
+        connection(p.images.map((i) => ({ ...i, id: gid("ProductImage", i.id) })), args, ctx.bulk),
+      variants: (p: DevProduct, args: { first?: number; after?: string }, ctx: Context) =>
+        connection(p.variants, args, ctx.bulk),
+      collections: (p: DevProduct, args: { first?: number; after?: string }, ctx: Context) =>
+        connection(p.collectionIds.map((id) => collections.get(id)!), args, ctx.bulk),
     },
     ProductVariant: {
       id: (v: DevVariant) => gid("ProductVariant", v.id),
@@ -377,7 +482,7 @@ function buildResolvers(shop: DevShop, bulk: BulkState) {
     Collection: { id: (c: { id: number }) => gid("Collection", c.id) },
     Customer: {
       id: (c: DevCustomer) => gid("Customer", c.id),
-      numberOfOrders: (c: DevCustomer) => String(ordersPerCustomer.get(c.id) ?? 0),
+      numberOfOrders: (c: DevCustomer) => String(orderCount(c.id)),
     },
   };
 }
@@ -402,7 +507,7 @@ export function adminApiRoutes(
   };
   const schema = makeExecutableSchema({
     typeDefs: Deno.readTextFileSync(SCHEMA_FILE),
-    resolvers: buildResolvers(options.shop, bulk),
+    resolvers: buildResolvers(options.shop, bulk, options.webhooks),
   });
   const bucket = new LeakyBucket(
     options.bucket?.maximum ?? 1000,

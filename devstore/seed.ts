@@ -86,6 +86,8 @@ export interface DevLineItem {
   unitPrice: number;
   /** Discount allocated to this line, in shop currency. */
   discount: number;
+  /** Gift cards sold are not sales (Shopify Analytics counts them when redeemed). */
+  isGiftCard?: boolean;
 }
 
 export interface DevRefund {
@@ -269,6 +271,11 @@ export interface GenerateOptions {
   ordersPerYear?: number;
   products?: number;
   customers?: number;
+  /**
+   * The present moment: no order or refund is later. Defaults to the clock, or
+   * the end of `today` when that day is over.
+   */
+  now?: Date;
 }
 
 export function generateShop(options: GenerateOptions = {}): DevShop {
@@ -278,6 +285,8 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
   const customerCount = options.customers ?? 2500;
   const ordersPerYear = options.ordersPerYear ?? 12_000;
   const start = new Date(today.getTime() - 364 * 86_400_000);
+  // Nothing happens after "now": on the current day the shop has only the orders placed so far.
+  const cutoff = options.now?.getTime() ?? Math.min(Date.now(), today.getTime() + 86_399_999);
   const iso = (ms: number) => new Date(ms).toISOString();
   let nextId = 1_000_000_000;
   const id = () => nextId++;
@@ -381,8 +390,8 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
       phone: rng.chance(0.6)
         ? `+1 555 ${String(rng.int(100, 999))} ${String(rng.int(1000, 9999))}`
         : null,
-      createdAt: iso(Math.min(createdAt, today.getTime())),
-      updatedAt: iso(Math.min(createdAt + 86_400_000, today.getTime())),
+      createdAt: iso(Math.min(createdAt, today.getTime(), cutoff)),
+      updatedAt: iso(Math.min(createdAt + 86_400_000, today.getTime(), cutoff)),
       tags: [],
     });
   }
@@ -476,13 +485,10 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
       };
       if (!cancelled && rng.chance(0.06)) {
         // Refunds land 2 to 45 days later: some in a later month than the sale.
-        const refundMs = Math.min(
-          createdMs + rng.int(2, 45) * 86_400_000,
-          today.getTime() + 86_399_000,
-        );
+        const refundMs = createdMs + rng.int(2, 45) * 86_400_000;
         const line = rng.pick(lines);
         const quantity = rng.int(1, line.quantity);
-        order.refunds.push({
+        const refund = {
           id: id(),
           createdAt: iso(refundMs),
           note: rng.pick(["Too small", "Changed mind", "Arrived damaged", null]),
@@ -494,10 +500,14 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
             ),
           }],
           shipping: 0,
-        });
-        order.updatedAt = iso(refundMs);
+        };
+        // A refund that would come after the cut-off has not happened yet.
+        if (refundMs <= cutoff) {
+          order.refunds.push(refund);
+          order.updatedAt = iso(refundMs);
+        }
       }
-      if (createdMs <= today.getTime() + 86_399_999) orders.push(order);
+      if (createdMs <= cutoff) orders.push(order);
     }
   }
 

@@ -11,7 +11,8 @@
  * ```
  */
 import { Hono } from "hono";
-import { adminApiRoutes, type Fault } from "./admin_api.ts";
+import { adminApiRoutes, type DevWebhookSubscription, type Fault } from "./admin_api.ts";
+import { type StoreChanges, storeChanges } from "./changes.ts";
 import { type DevApp, oauthRoutes, TokenRegistry } from "./oauth.ts";
 import type { LeakyBucket } from "./throttle.ts";
 import { signWebhook } from "../shopify/signatures.ts";
@@ -31,6 +32,10 @@ export interface DevStore {
   /** Faults the Admin API serves next, one per request (tests). */
   faults: Fault[];
   bucket: LeakyBucket;
+  /** The app's webhook subscriptions, as registered through the Admin API. */
+  webhooks: DevWebhookSubscription[];
+  /** Edits to the store's data that deliver their webhooks (tests, demos). */
+  changes: StoreChanges;
 }
 
 export function createDevStore(options: {
@@ -41,7 +46,8 @@ export function createDevStore(options: {
 }): DevStore {
   const shop = generateShop({ today: options.today, seed: options.seed });
   const tokens = new TokenRegistry();
-  const admin = adminApiRoutes({ shop, tokens, bucket: options.bucket });
+  const webhooks: DevWebhookSubscription[] = [];
+  const admin = adminApiRoutes({ shop, tokens, bucket: options.bucket, webhooks });
   const app = new Hono();
   app.route("/", oauthRoutes({ app: options.app, tokens, knownShops: new Set([SHOP_DOMAIN]) }));
   app.route("/", admin.routes);
@@ -75,6 +81,12 @@ export function createDevStore(options: {
     faults: admin.faults,
     bucket: admin.bucket,
     sendWebhook,
+    webhooks,
+    changes: storeChanges(
+      shop,
+      webhooks,
+      (url, topic, payload) => sendWebhook(url, topic, payload),
+    ),
   };
 }
 

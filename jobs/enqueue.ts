@@ -21,8 +21,10 @@ export function enqueueInTransaction(
   tx: Tx,
   queue: string,
   data: object,
+  options: { singletonKey?: string } = {},
 ): Promise<string | null> {
   return boss.send(queue, data, {
+    ...options,
     db: {
       executeSql: (text, values) =>
         tx.unsafe(text, (values ?? []) as never[]).then((rows) => ({ rows: [...rows] })),

@@ -1,9 +1,12 @@
 /**
  * Wraps a job handler so every run is logged the same way: job id, queue,
  * attempt and elapsed milliseconds, with the outcome written in `finally`.
- * Failures are re-thrown so pg-boss applies the queue's retry policy.
+ *
+ * Jobs arrive in batches (see {@link WORK_OPTIONS}) and each gets its own
+ * outcome: one failing job is retried by the queue's policy without failing
+ * or re-running its neighbours.
  */
-import type { Job } from "pg-boss";
+import type { Job, JobResult } from "pg-boss";
 import type { Logger } from "../log/logger.ts";
 
 /** What an observer (metrics, a test waiting for a job) learns of each run. */
@@ -19,13 +22,26 @@ export interface JobRun {
 
 export type JobObserver = (run: JobRun) => void;
 
+/**
+ * How every worker fetches. pg-boss wakes a worker per NOTIFY, but jobs that
+ * arrived while it was busy are only seen at the next fetch; with one job per
+ * fetch the rest would wait for the 30-second backstop poll. Fetching in
+ * batches and fetching again at once while batches come back full drains a
+ * burst (of webhooks, say) without waiting.
+ */
+export const WORK_OPTIONS = {
+  batchSize: 5,
+  burstWhenBatchFull: true,
+  perJobResults: true,
+} as const;
+
 export function loggedHandler<T extends object>(
   log: Logger,
   handle: (job: Job<T>, log: Logger) => Promise<unknown>,
   observe?: JobObserver,
-): (jobs: Job<T>[]) => Promise<unknown[]> {
+): (jobs: Job<T>[]) => Promise<JobResult[]> {
   return async (jobs) => {
-    const results: unknown[] = [];
+    const results: JobResult[] = [];
     for (const job of jobs) {
       const attempt = job.retryCount + 1;
       const jobLog = log.child({ job_id: job.id, queue: job.name, attempt });
@@ -34,11 +50,15 @@ export function loggedHandler<T extends object>(
       try {
         run.result = await handle(job, jobLog);
         run.outcome = "completed";
-        results.push(run.result);
+        results.push({ id: job.id, status: "completed", output: run.result });
       } catch (error) {
         run.error = error;
         jobLog.error("job failed", { error });
-        throw error;
+        results.push({
+          id: job.id,
+          status: "failed",
+          output: { message: error instanceof Error ? error.message : String(error) },
+        });
       } finally {
         run.ms = Math.round(performance.now() - started);
         jobLog.info("job finished", { outcome: run.outcome, ms: run.ms });

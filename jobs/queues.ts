@@ -7,6 +7,7 @@ import type { PgBoss } from "pg-boss";
 import { EMAIL_QUEUE } from "./email_delivery.ts";
 import { PURGE_QUEUE } from "./purge.ts";
 import { WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
+import { SYNC_QUEUE, SYNC_RETRY_LIMIT, SYNC_SCHEDULE_QUEUE } from "../mirror/sync_queue.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -27,6 +28,24 @@ export const QUEUES: Record<string, QueueOptions> = {
     retryLimit: 5,
     retryDelay: 5,
     retryBackoff: true,
+    expireInSeconds: 120,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
+  // One sync queued and one running per account (singleton key: the account).
+  [SYNC_QUEUE]: {
+    policy: "stately",
+    retryLimit: SYNC_RETRY_LIMIT,
+    retryDelay: 30,
+    retryBackoff: true,
+    // An import of a large store streams for minutes; a crashed one resumes on retry.
+    expireInSeconds: 3600,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
+  [SYNC_SCHEDULE_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 1,
     expireInSeconds: 120,
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,

@@ -7,15 +7,20 @@ import type { EmailSender } from "../auth/mail.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import { deliverEmail, EMAIL_QUEUE, type EmailJob } from "./email_delivery.ts";
-import { type JobObserver, loggedHandler } from "./handler.ts";
+import { type JobObserver, loggedHandler, WORK_OPTIONS } from "./handler.ts";
 import { PURGE_QUEUE, purgeExpired } from "./purge.ts";
 import { processWebhook, WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
+import type { MirrorDeps } from "../mirror/deps.ts";
+import { queueStaleSyncs, runSyncJob } from "../mirror/sync_job.ts";
+import { SYNC_QUEUE, SYNC_SCHEDULE_QUEUE, type SyncJob } from "../mirror/sync_queue.ts";
 
 export interface WorkerDeps {
   boss: PgBoss;
   db: Database;
   log: Logger;
   emailSender: EmailSender;
+  /** Syncing linked stores into the mirror. */
+  mirror: MirrorDeps;
   /** Told of every finished job run (metrics; tests waiting for a job). */
   observe?: JobObserver;
 }
@@ -25,6 +30,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   await boss.schedule(PURGE_QUEUE, "*/10 * * * *");
   await boss.work(
     PURGE_QUEUE,
+    WORK_OPTIONS,
     loggedHandler(log, async (_job, jobLog) => {
       const purged = await purgeExpired(db);
       jobLog.info("expired rows purged", purged);
@@ -33,6 +39,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   );
   await boss.work<EmailJob>(
     EMAIL_QUEUE,
+    WORK_OPTIONS,
     loggedHandler<EmailJob>(
       log,
       (job) => deliverEmail({ db, sender: deps.emailSender }, job.data),
@@ -41,11 +48,31 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   );
   await boss.work<{ webhookId: string }>(
     WEBHOOK_QUEUE,
+    WORK_OPTIONS,
     loggedHandler<{ webhookId: string }>(
       log,
-      (job) => processWebhook({ db, log }, job.data.webhookId),
+      (job) => processWebhook({ db, log, lookupKey: deps.mirror.lookupKey }, job.data.webhookId),
       observe,
     ),
   );
-  log.info("worker ready", { queues: [PURGE_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE] });
+  // Syncs run for seconds to minutes: one at a time per fetch, two side by side, and a short
+  // backstop poll instead of batching (a batch would hold later accounts behind an import).
+  await boss.work<SyncJob>(
+    SYNC_QUEUE,
+    { perJobResults: true, localConcurrency: 2, notifyPollingIntervalSeconds: 5 },
+    loggedHandler<SyncJob>(
+      log,
+      (job, jobLog) => runSyncJob({ ...deps.mirror, log: jobLog }, job.data, job.retryCount),
+      observe,
+    ),
+  );
+  await boss.schedule(SYNC_SCHEDULE_QUEUE, "*/5 * * * *");
+  await boss.work(
+    SYNC_SCHEDULE_QUEUE,
+    WORK_OPTIONS,
+    loggedHandler(log, async () => ({ queued: await queueStaleSyncs({ db, boss }) }), observe),
+  );
+  log.info("worker ready", {
+    queues: [PURGE_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, SYNC_QUEUE, SYNC_SCHEDULE_QUEUE],
+  });
 }

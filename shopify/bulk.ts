@@ -36,20 +36,28 @@ export async function runBulkQuery(
   query: string,
   options: { pollIntervalMs?: number; timeoutMs?: number } = {},
 ): Promise<{ url: string | null; objectCount: number }> {
-  const { data } = await client.request<{
-    bulkOperationRunQuery: {
-      bulkOperation: { id: string } | null;
-      userErrors: Array<{ message: string }>;
-    };
-  }>(RUN, { query });
-  const started = data.bulkOperationRunQuery;
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1000));
+  let started;
+  for (;;) {
+    const { data } = await client.request<{
+      bulkOperationRunQuery: {
+        bulkOperation: { id: string } | null;
+        userErrors: Array<{ message: string }>;
+      };
+    }>(RUN, { query });
+    started = data.bulkOperationRunQuery;
+    // One bulk query at a time per shop: one left running (by a crashed import, say) is waited out.
+    const busy = started.userErrors.some((e) => /already in progress/i.test(e.message));
+    if (!busy || Date.now() > deadline) break;
+    await pause();
+  }
   if (!started.bulkOperation) {
     throw new ShopifyApiError(
       "graphql",
       `Shopify refused the bulk query: ${started.userErrors.map((e) => e.message).join("; ")}`,
     );
   }
-  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
   for (;;) {
     const { data: polled } = await client.request<{ node: BulkStatus | null }>(POLL, {
       id: started.bulkOperation.id,
@@ -69,7 +77,7 @@ export async function runBulkQuery(
     if (Date.now() > deadline) {
       throw new ShopifyApiError("unavailable", "The bulk operation did not finish in time");
     }
-    await new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1000));
+    await pause();
   }
 }
 

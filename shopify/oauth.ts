@@ -21,6 +21,8 @@ import { EmailSchema } from "../auth/credentials.ts";
 import { createAdminClient } from "./admin_client.ts";
 import type { Logger } from "../log/logger.ts";
 import { SHOP_DOMAIN, verifyOAuthQuery } from "./signatures.ts";
+import type { Enqueuer } from "../jobs/enqueue.ts";
+import { requestSync } from "../mirror/sync_queue.ts";
 
 export const STATE_TTL_MINUTES = 10;
 export const TOKEN_EXCHANGE_TIMEOUT_MS = 10_000;
@@ -32,6 +34,8 @@ export interface ShopifyLinkDeps {
   /** Our public address: the OAuth redirect goes to `${appUrl}/auth/shopify/callback`. */
   appUrl: string;
   log: Logger;
+  /** Linking queues the store's import in the same transaction. */
+  boss: Enqueuer;
 }
 
 export interface LinkedStore {
@@ -182,6 +186,12 @@ export async function completeShopifyOAuth(
     await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, details)
              values (${userId}, 'user', 'shopify.linked', 'linked_account', ${accountId},
                      ${tx.json({ shop, scopes })})`;
+    // A re-link syncs what changed (or finishes an unfinished import); a new link imports.
+    await requestSync(deps.boss, tx, {
+      userId,
+      accountId,
+      mode: existing ? "changes" : "import",
+    });
     deps.log.info("Shopify store linked", { user_id: userId, shop, scopes });
     return ok({ id: accountId, shop, scopes, signIn });
   });

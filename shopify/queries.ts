@@ -35,6 +35,7 @@ export interface OrderLine {
   title: string;
   sku: string | null;
   quantity: number;
+  isGiftCard: boolean;
   product: { id: string } | null;
   variant: { id: string } | null;
   originalUnitPriceSet: MoneyBag;
@@ -44,6 +45,7 @@ export interface OrderLine {
 export interface OrderRefund {
   id: string;
   createdAt: string;
+  note: string | null;
   totalRefundedSet: MoneyBag;
   refundLineItems: {
     nodes: Array<{ lineItem: { id: string }; quantity: number; subtotalSet: MoneyBag }>;
@@ -98,10 +100,13 @@ export interface Product {
   seo: { title: string | null; description: string | null };
   images: { nodes: Array<{ id: string }> };
   variants: { nodes: Variant[] };
+  collections: { nodes: Array<{ id: string; title: string; handle: string }> };
 }
 
 export interface Customer {
   id: string;
+  email: string | null;
+  phone: string | null;
   createdAt: string;
   updatedAt: string;
   numberOfOrders: string;
@@ -125,12 +130,12 @@ export const ORDERS_QUERY = `query($after: String, $query: String) {
       subtotalPriceSet { ${MONEY} } totalDiscountsSet { ${MONEY} } totalShippingPriceSet { ${MONEY} }
       totalTaxSet { ${MONEY} } totalPriceSet { ${MONEY} } totalRefundedSet { ${MONEY} }
       lineItems(first: 10) {
-        nodes { id title sku quantity product { id } variant { id }
+        nodes { id title sku quantity isGiftCard product { id } variant { id }
                 originalUnitPriceSet { ${MONEY} } totalDiscountSet { ${MONEY} } }
         pageInfo { hasNextPage }
       }
       refunds(first: 3) {
-        id createdAt totalRefundedSet { ${MONEY} }
+        id createdAt note totalRefundedSet { ${MONEY} }
         refundLineItems(first: 5) { nodes { lineItem { id } quantity subtotalSet { ${MONEY} } } }
       }
     }
@@ -139,11 +144,12 @@ export const ORDERS_QUERY = `query($after: String, $query: String) {
 }`;
 
 export const PRODUCTS_QUERY = `query($after: String, $query: String) {
-  products(first: 20, after: $after, query: $query) {
+  products(first: 15, after: $after, query: $query) {
     nodes {
       id title handle descriptionHtml productType vendor tags status createdAt updatedAt totalInventory
       seo { title description }
-      images(first: 1) { nodes { id } }
+      images(first: 10) { nodes { id } }
+      collections(first: 5) { nodes { id title handle } }
       variants(first: 10) { nodes { id title sku price compareAtPrice inventoryQuantity inventoryItem { unitCost { amount currencyCode } } } }
     }
     pageInfo { hasNextPage endCursor }
@@ -152,10 +158,67 @@ export const PRODUCTS_QUERY = `query($after: String, $query: String) {
 
 export const CUSTOMERS_QUERY = `query($after: String, $query: String) {
   customers(first: 100, after: $after, query: $query) {
-    nodes { id createdAt updatedAt numberOfOrders tags }
+    nodes { id email phone createdAt updatedAt numberOfOrders tags }
     pageInfo { hasNextPage endCursor }
   }
 }`;
+
+const LINE_FIELDS = `id title sku quantity isGiftCard product { id } variant { id }
+  originalUnitPriceSet { ${MONEY} } totalDiscountSet { ${MONEY} }`;
+
+/** The lines after the first page, for the rare order with more than 10. */
+export const ORDER_LINES_QUERY = `query($id: ID!, $after: String) {
+  node(id: $id) { ... on Order { lineItems(first: 100, after: $after) {
+    nodes { ${LINE_FIELDS} } pageInfo { hasNextPage endCursor } } } }
+}`;
+
+export interface DiscountCodeNode {
+  id: string;
+  codeDiscount: {
+    __typename: string;
+    title?: string;
+    status?: string;
+    startsAt?: string;
+    endsAt?: string | null;
+    asyncUsageCount?: number;
+    codes?: { nodes: Array<{ code: string }> };
+    customerGets?: { value: { percentage?: number; amount?: Money } };
+  };
+}
+
+export const DISCOUNT_CODES_QUERY = `query($after: String) {
+  codeDiscountNodes(first: 50, after: $after) {
+    nodes { id codeDiscount { __typename ... on DiscountCodeBasic {
+      title status startsAt endsAt asyncUsageCount codes(first: 10) { nodes { code } }
+      customerGets { value { ... on DiscountPercentage { percentage }
+                             ... on DiscountAmount { amount { amount currencyCode } } } } } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+// Bulk operations take no page sizes. Shopify allows five connections, nested two deep.
+export const BULK_ORDERS_QUERY = `{ orders { edges { node {
+  id name createdAt updatedAt cancelledAt test sourceName currencyCode presentmentCurrencyCode discountCodes
+  customer { id }
+  subtotalPriceSet { ${MONEY} } totalDiscountsSet { ${MONEY} } totalShippingPriceSet { ${MONEY} }
+  totalTaxSet { ${MONEY} } totalPriceSet { ${MONEY} } totalRefundedSet { ${MONEY} }
+  lineItems { edges { node { ${LINE_FIELDS} } } }
+  refunds { id createdAt note totalRefundedSet { ${MONEY} }
+    refundLineItems { edges { node { lineItem { id } quantity subtotalSet { ${MONEY} } } } } }
+} } } }`;
+
+export const BULK_PRODUCTS_QUERY = `{ products { edges { node {
+  id title handle descriptionHtml productType vendor tags status createdAt updatedAt
+  seo { title description }
+  variants { edges { node { id title sku price compareAtPrice inventoryQuantity
+    inventoryItem { unitCost { amount currencyCode } } } } }
+  images { edges { node { id } } }
+  collections { edges { node { id title handle } } }
+} } } }`;
+
+export const BULK_CUSTOMERS_QUERY = `{ customers { edges { node {
+  id email phone createdAt updatedAt numberOfOrders tags
+} } } }`;
 
 /** Shopify search syntax for `field` within [from, to) (ISO dates or timestamps). */
 export function dateRange(
@@ -166,6 +229,33 @@ export function dateRange(
   if (range.from) terms.push(`${field}:>='${range.from}'`);
   if (range.to) terms.push(`${field}:<'${range.to}'`);
   return terms.join(" AND ");
+}
+
+/** Every line of `order`: the first page it came with, then the rest. */
+export async function allLinesOf(client: AdminClient, order: Order): Promise<OrderLine[]> {
+  const lines = [...order.lineItems.nodes];
+  if (!order.lineItems.pageInfo.hasNextPage) return lines;
+  let after: string | null = null;
+  // The first page was 10 lines; ask again from the start in pages of 100, skipping what we hold.
+  const held = new Set(lines.map((l) => l.id));
+  for (;;) {
+    type Answer = { data: { node: { lineItems: Connection<OrderLine> } | null } };
+    const answer: Answer = await client.request(ORDER_LINES_QUERY, { id: order.id, after });
+    const page: Connection<OrderLine> | undefined = answer.data.node?.lineItems;
+    if (!page) break;
+    for (const line of page.nodes) if (!held.has(line.id)) lines.push(line);
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  return lines;
+}
+
+export function allDiscountCodes(client: AdminClient): AsyncGenerator<DiscountCodeNode> {
+  return client.paginate(
+    DISCOUNT_CODES_QUERY,
+    {},
+    (d: { codeDiscountNodes: Connection<DiscountCodeNode> }) => d.codeDiscountNodes,
+  );
 }
 
 export async function fetchShop(client: AdminClient): Promise<ShopInfo> {

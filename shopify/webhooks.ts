@@ -10,18 +10,23 @@
  * - `app/uninstalled`: the account is revoked and its tokens deleted;
  * - `shop/redact`: the account and everything mirrored for it are deleted;
  * - `customers/redact`: what is held about the customer is deleted;
- * - `customers/data_request`: what is held about the customer is recorded.
- * Each is written to the audit log. The payload is dropped once processed.
+ * - `customers/data_request`: what is held about the customer is recorded;
+ * - `orders/*`, `refunds/create`, `products/update`, `customers/update`: the
+ *   store mirror is updated (active accounts only; newest version wins).
+ * Each but the mirror updates is written to the audit log. The payload is
+ * dropped once processed.
  */
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { verifyWebhook } from "./signatures.ts";
+import { applyMirrorTopic, MIRROR_TOPICS, redactCustomer } from "../mirror/apply_webhook.ts";
 
 export const WEBHOOK_QUEUE = "shopify.webhook";
 
 export const HANDLED_TOPICS = [
+  ...MIRROR_TOPICS,
   "app/uninstalled",
   "shop/redact",
   "customers/redact",
@@ -80,7 +85,7 @@ const CustomerPayload = z.object({
 
 /** The `shopify.webhook` job. Idempotent: a processed delivery is skipped. */
 export async function processWebhook(
-  deps: { db: Database; log: Logger },
+  deps: { db: Database; log: Logger; lookupKey: Uint8Array },
   webhookId: string,
 ): Promise<{ topic: string; accounts: number } | null> {
   const [delivery] = await deps.db.withoutTenant((tx) =>
@@ -92,13 +97,14 @@ export async function processWebhook(
   const accounts = await deps.db.withSystem(
     "find the accounts that link a webhook's shop",
     (tx) =>
-      tx<{ id: string; user_id: string }[]>`
-        select id, user_id from linked_accounts where provider = 'shopify' and account_identifier = ${delivery.shop}`,
+      tx<{ id: string; user_id: string; status: string }[]>`
+        select id, user_id, status from linked_accounts
+        where provider = 'shopify' and account_identifier = ${delivery.shop}`,
   );
   for (const account of accounts) {
     await deps.db.withTenant(
       account.user_id,
-      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload),
+      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload, deps.lookupKey),
     );
   }
   await deps.db.withoutTenant((tx) =>
@@ -117,9 +123,18 @@ type Tx = Parameters<Parameters<Database["withTenant"]>[1]>[0];
 async function applyTopic(
   tx: Tx,
   topic: string,
-  account: { id: string; user_id: string },
+  account: { id: string; user_id: string; status: string },
   payload: unknown,
+  lookupKey: Uint8Array,
 ) {
+  const scope = { userId: account.user_id, accountId: account.id };
+  if (MIRROR_TOPICS.includes(topic)) {
+    // An uninstalled (revoked) store is no longer synced.
+    if (account.status === "active") {
+      await applyMirrorTopic(tx, scope, topic, payload, lookupKey);
+    }
+    return;
+  }
   const audit = (action: string, details: Record<string, unknown>) =>
     tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, details)
        values (${account.user_id}, 'shopify', ${action}, 'linked_account', ${account.id}, ${
@@ -142,25 +157,43 @@ async function applyTopic(
     }
     case "customers/redact": {
       const parsed = CustomerPayload.safeParse(payload);
-      // Until the store mirror (issue #5) holds customer rows, the only copies are cached
-      // query results; they are dropped whole rather than searched.
+      // Cached query results are dropped whole rather than searched for the customer.
       const cache =
         await tx`delete from cached_shopify_data where linked_account_id = ${account.id}`;
+      const mirror = parsed.success
+        ? await redactCustomer(
+          tx,
+          scope,
+          parsed.data.customer.id,
+          parsed.data.orders_to_redact ?? [],
+        )
+        : { customers: 0, orders: 0 };
       await audit("shopify.customer_redacted", {
         customer_id: parsed.success ? parsed.data.customer.id : null,
         orders: parsed.success ? parsed.data.orders_to_redact ?? [] : [],
         cached_rows_deleted: cache.count,
+        mirrored_customers_deleted: mirror.customers,
+        mirrored_orders_unlinked: mirror.orders,
       });
       return;
     }
     case "customers/data_request": {
       const parsed = CustomerPayload.safeParse(payload);
-      const [held] =
-        await tx`select count(*)::int as n from cached_shopify_data where linked_account_id = ${account.id}`;
+      const customerId = parsed.success ? parsed.data.customer.id : null;
+      const [held] = await tx`select
+          (select count(*)::int from cached_shopify_data where linked_account_id = ${account.id}) as cached,
+          (select count(*)::int from shop_customers
+             where linked_account_id = ${account.id} and shopify_id = ${customerId}) as customers,
+          (select count(*)::int from shop_orders
+             where linked_account_id = ${account.id} and customer_id = ${customerId}) as orders`;
       await audit("shopify.customer_data_requested", {
-        customer_id: parsed.success ? parsed.data.customer.id : null,
+        customer_id: customerId,
         orders: parsed.success ? parsed.data.orders_requested ?? [] : [],
-        held: { mirrored_customer_records: 0, cached_query_results_for_shop: held!.n },
+        held: {
+          mirrored_customer_records: held!.customers,
+          mirrored_orders: held!.orders,
+          cached_query_results_for_shop: held!.cached,
+        },
       });
       return;
     }

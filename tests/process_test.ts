@@ -82,8 +82,9 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
     assert.deepEqual(closed, [
       "http server",
       "password hasher",
-      "dev store",
+      // The dev store outlives pg-boss, so syncs in flight can finish against it.
       "pg-boss",
+      "dev store",
       "database pools",
       "postgres",
     ]);

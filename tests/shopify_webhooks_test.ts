@@ -5,7 +5,7 @@ import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, type DevStore } from "../devstore/server.ts";
 import { signWebhook } from "../shopify/signatures.ts";
 import { processWebhook } from "../shopify/webhooks.ts";
-import { createTestApi, TEST_SHOPIFY_APP, type TestApi } from "./helpers/api.ts";
+import { createTestApi, TEST_LOOKUP_KEY, TEST_SHOPIFY_APP, type TestApi } from "./helpers/api.ts";
 import { createUser, dbTest, type TestDatabase } from "./helpers/test_db.ts";
 
 interface Env {
@@ -65,10 +65,16 @@ webhookTest(
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { received: true, duplicate: false });
     const [webhookId] = await jobsFor(t);
-    assert.deepEqual(await processWebhook({ db: api.services.db, log: t.log }, webhookId!), {
-      topic: "app/uninstalled",
-      accounts: 2,
-    });
+    assert.deepEqual(
+      await processWebhook(
+        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+        webhookId!,
+      ),
+      {
+        topic: "app/uninstalled",
+        accounts: 2,
+      },
+    );
     for (const { userId } of [a, b]) {
       const [row] = await t.db.withTenant(
         userId,
@@ -85,7 +91,13 @@ webhookTest(
     assert.ok(delivery!.processed_at);
     assert.equal(delivery!.payload, null);
     // Idempotent: a second run of the same job changes nothing.
-    assert.equal(await processWebhook({ db: api.services.db, log: t.log }, webhookId!), null);
+    assert.equal(
+      await processWebhook(
+        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+        webhookId!,
+      ),
+      null,
+    );
   },
 );
 
@@ -144,7 +156,10 @@ webhookTest(
     const { userId } = await linkedUser(t);
     await store.sendWebhook(url, "shop/redact", { shop_id: 1, shop_domain: SHOP_DOMAIN });
     const [webhookId] = await jobsFor(t);
-    await processWebhook({ db: api.services.db, log: t.log }, webhookId!);
+    await processWebhook(
+      { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+      webhookId!,
+    );
     const remaining = await t.db.withTenant(userId, async (tx) => ({
       accounts: (await tx`select id from linked_accounts`).length,
       cache: (await tx`select id from cached_shopify_data`).length,
@@ -159,7 +174,23 @@ webhookTest(
 webhookTest(
   "customers/redact and customers/data_request are carried out and recorded",
   async ({ api, store, t, url }) => {
-    const { userId } = await linkedUser(t);
+    const { userId, accountId } = await linkedUser(t);
+    // The mirror holds the customer and two of their orders.
+    await t.db.withTenant(userId, async (tx) => {
+      await tx`insert into shop_customers (user_id, linked_account_id, shopify_id, email_hash,
+                 created_at, shopify_updated_at)
+               values (${userId}, ${accountId}, 42, '\\x01', now(), now())`;
+      for (const id of [1001, 1002]) {
+        await tx`insert into shop_orders (user_id, linked_account_id, shopify_id, name, created_at,
+                   shopify_updated_at, currency, presentment_currency, customer_id, subtotal,
+                   total_discounts, total_shipping, total_tax, total_price, total_refunded,
+                   presentment_total_price)
+                 values (${userId}, ${accountId}, ${id}, ${
+          "#" + id
+        }, now(), now(), 'USD', 'USD', 42,
+                   10, 0, 0, 0, 10, 0, 10)`;
+      }
+    });
     await store.sendWebhook(url, "customers/data_request", {
       shop_domain: SHOP_DOMAIN,
       customer: { id: 42, email: "ann@example.com" },
@@ -174,6 +205,7 @@ webhookTest(
       await processWebhook({
         db: api.services.db,
         log: t.log,
+        lookupKey: TEST_LOOKUP_KEY,
       }, webhookId);
     }
     const audit = await t.db.withTenant(
@@ -188,13 +220,23 @@ webhookTest(
     assert.deepEqual(audit[0]!.details, {
       customer_id: 42,
       orders: [1001, 1002],
-      held: { mirrored_customer_records: 0, cached_query_results_for_shop: 1 },
+      held: { mirrored_customer_records: 1, mirrored_orders: 2, cached_query_results_for_shop: 1 },
     });
     assert.deepEqual(audit[1]!.details, {
       customer_id: 42,
       orders: [1001],
       cached_rows_deleted: 1,
+      mirrored_customers_deleted: 1,
+      mirrored_orders_unlinked: 2,
     });
+    const left = await t.db.withTenant(
+      userId,
+      (tx) =>
+        tx`select (select count(*)::int from shop_customers) as customers,
+                (select count(*)::int from shop_orders where customer_id is not null) as linked,
+                (select count(*)::int from shop_orders) as orders`,
+    );
+    assert.deepEqual({ ...left[0] }, { customers: 0, linked: 0, orders: 2 });
     // No customer e-mail is written anywhere we keep.
     const [leak] = await t
       .owner`select count(*)::int as n from audit_log where details::text like '%ann@example.com%'`;

@@ -12,6 +12,13 @@ import {
   type Tx,
 } from "../db/database.ts";
 import { createUser, dbTest } from "./helpers/test_db.ts";
+import { loadSyncState } from "../mirror/sync_state.ts";
+import {
+  replaceDiscountCodes,
+  upsertCustomers,
+  upsertOrders,
+  upsertProducts,
+} from "../mirror/upsert.ts";
 
 /** One row in every tenant table for `userId`; returns the ids it made. */
 async function seedTenant(db: Database, userId: string) {
@@ -45,6 +52,94 @@ async function seedTenant(db: Database, userId: string) {
     await tx`insert into shopify_oauth_states (state_hash, user_id, shop, expires_at)
              values (sha256(gen_random_uuid()::text::bytea), ${userId}, 'a-shop.myshopify.com',
                      now() + interval '10 minutes')`;
+    // The store mirror, written by the functions the sync uses.
+    const scope = { userId, accountId: account!.id as string };
+    await loadSyncState(tx, scope);
+    const at = "2026-11-01T10:00:00Z";
+    await upsertProducts(tx, scope, [{
+      shopifyId: "11",
+      title: "Trail Runner",
+      handle: "trail-runner",
+      descriptionHtml: "",
+      productType: "Footwear",
+      vendor: "Ridgeline",
+      tags: [],
+      status: "ACTIVE",
+      seoTitle: null,
+      seoDescription: null,
+      imageCount: 0,
+      createdAt: at,
+      updatedAt: at,
+      variants: [{
+        shopifyId: "12",
+        title: "M",
+        sku: "SKU-1",
+        price: "90.00",
+        compareAtPrice: null,
+        unitCost: "40.00",
+        inventoryQuantity: 5,
+      }],
+      collections: [{ shopifyId: "13", title: "Footwear", handle: "footwear" }],
+    }]);
+    await upsertOrders(tx, scope, [{
+      shopifyId: "21",
+      name: "#1001",
+      createdAt: at,
+      updatedAt: at,
+      cancelledAt: null,
+      test: false,
+      sourceName: "web",
+      currency: "USD",
+      presentmentCurrency: "USD",
+      customerId: "31",
+      discountCodes: [],
+      subtotal: "90.00",
+      totalDiscounts: "0.00",
+      totalShipping: "0.00",
+      totalTax: "6.53",
+      totalPrice: "96.53",
+      totalRefunded: "90.00",
+      presentmentTotalPrice: "96.53",
+      lines: [{
+        shopifyId: "22",
+        productId: "11",
+        variantId: "12",
+        title: "Trail Runner",
+        sku: "SKU-1",
+        quantity: 1,
+        unitPrice: "90.00",
+        totalDiscount: "0.00",
+        isGiftCard: false,
+      }],
+      refunds: [{
+        shopifyId: "23",
+        orderId: "21",
+        createdAt: at,
+        totalRefunded: "90.00",
+        note: null,
+        lines: [{ lineItemId: "22", quantity: 1, subtotal: "90.00" }],
+      }],
+    }]);
+    await upsertCustomers(tx, scope, [{
+      shopifyId: "31",
+      email: "ann@example.com",
+      phone: null,
+      numberOfOrders: 1,
+      tags: [],
+      createdAt: at,
+      updatedAt: at,
+    }], new Uint8Array(32));
+    await replaceDiscountCodes(tx, scope, [{
+      discountId: "41",
+      code: "WELCOME10",
+      title: "Welcome",
+      status: "ACTIVE",
+      percentage: 0.1,
+      amount: null,
+      startsAt: at,
+      endsAt: null,
+      usageCount: 0,
+    }]);
     return { accountId: account!.id as string, requestId: request!.id as string };
   });
 }

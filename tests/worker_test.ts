@@ -5,6 +5,8 @@ import type { JobRun } from "../jobs/handler.ts";
 import { PURGE_QUEUE } from "../jobs/purge.ts";
 import { createFileEmailSender } from "../auth/mail.ts";
 import { startWorker } from "../jobs/worker.ts";
+import { createTokenCipher } from "../auth/token_cipher.ts";
+import { TEST_ENCRYPTION_KEY, TEST_LOOKUP_KEY } from "./helpers/api.ts";
 import { createUser, dbTest } from "./helpers/test_db.ts";
 import { waitUntil } from "./helpers/wait.ts";
 
@@ -34,6 +36,20 @@ dbTest(
         db: t.db,
         log: t.log,
         emailSender: createFileEmailSender(await Deno.makeTempDir(), t.log),
+        mirror: {
+          db: t.db,
+          cipher: await createTokenCipher([{ id: "test", key: TEST_ENCRYPTION_KEY }]),
+          shopify: {
+            apiKey: "test",
+            apiSecret: "test",
+            scopes: [],
+            adminBaseUrl: "http://127.0.0.1:1/{shop}",
+            apiVersion: "2025-10",
+          },
+          appUrl: "http://alatar.test",
+          log: t.log,
+          lookupKey: TEST_LOOKUP_KEY,
+        },
         observe: (run) => {
           runs.push(run);
           finished.notify();

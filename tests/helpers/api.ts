@@ -16,11 +16,25 @@ import { createMetrics } from "../../routes/metrics.ts";
 import type { Hono } from "hono";
 import type { Logger } from "../../log/logger.ts";
 import { dbTest, type TestDatabase } from "./test_db.ts";
+import type { MirrorDeps } from "../../mirror/deps.ts";
 
 export const TEST_JWT_SECRET = "test-secret-".repeat(4);
 export const TEST_ISSUER = "http://alatar.test";
 export const TEST_ENCRYPTION_KEY = crypto.getRandomValues(new Uint8Array(32));
 export const TEST_SHOPIFY_APP = { apiKey: "test-app", apiSecret: "test-app-secret" };
+export const TEST_LOOKUP_KEY = new Uint8Array(32).fill(7);
+
+/** What the worker's store sync gets, from the same services the API uses. */
+export function mirrorDepsOf(services: ApiServices): MirrorDeps {
+  return {
+    db: services.db,
+    cipher: services.cipher,
+    shopify: { ...services.shopify, apiVersion: "2025-10" },
+    appUrl: services.appUrl,
+    log: services.log,
+    lookupKey: TEST_LOOKUP_KEY,
+  };
+}
 
 export interface TestApi {
   app: Hono;
@@ -41,6 +55,9 @@ export async function createTestApi(
     graphqlLimits?: { maxDepth?: number; maxNodes?: number };
     /** Where the Shopify client goes: a dev store started by the test. */
     shopifyAdminBaseUrl?: string;
+    /** Our public address (webhooks are registered under it); a test serving the app sets it. */
+    appUrl?: string;
+    shopifyScopes?: string[];
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -56,13 +73,13 @@ export async function createTestApi(
     shopify: {
       apiKey: TEST_SHOPIFY_APP.apiKey,
       apiSecret: TEST_SHOPIFY_APP.apiSecret,
-      scopes: ["read_orders", "read_products", "write_discounts"],
+      scopes: options.shopifyScopes ?? ["read_orders", "read_products", "write_discounts"],
       adminBaseUrl: options.shopifyAdminBaseUrl ?? "http://127.0.0.1:1/{shop}",
     },
     accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
     limiter: createRateLimiter(t.db),
     limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },
-    appUrl: TEST_ISSUER,
+    appUrl: options.appUrl ?? TEST_ISSUER,
   };
   const app = createApp({
     config: {

@@ -1,0 +1,192 @@
+/**
+ * Admin GraphQL objects (a page of the API, or a bulk operation's JSONL put
+ * back together) as mirror records. Money is taken in the shop's currency.
+ */
+import type {
+  Customer,
+  DiscountCodeNode,
+  Order,
+  OrderLine,
+  OrderRefund,
+  Product,
+} from "../shopify/queries.ts";
+import {
+  type CustomerRecord,
+  type DiscountCodeRecord,
+  type OrderRecord,
+  type ProductRecord,
+  shopifyId,
+} from "./records.ts";
+
+export function orderRecord(
+  order: Order,
+  lines: OrderLine[] = order.lineItems?.nodes ?? [],
+): OrderRecord {
+  const id = shopifyId(order.id);
+  return {
+    shopifyId: id,
+    name: order.name,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    cancelledAt: order.cancelledAt,
+    test: order.test,
+    sourceName: order.sourceName,
+    currency: order.currencyCode,
+    presentmentCurrency: order.presentmentCurrencyCode,
+    customerId: order.customer ? shopifyId(order.customer.id) : null,
+    discountCodes: order.discountCodes,
+    subtotal: order.subtotalPriceSet.shopMoney.amount,
+    totalDiscounts: order.totalDiscountsSet.shopMoney.amount,
+    totalShipping: order.totalShippingPriceSet.shopMoney.amount,
+    totalTax: order.totalTaxSet.shopMoney.amount,
+    totalPrice: order.totalPriceSet.shopMoney.amount,
+    totalRefunded: order.totalRefundedSet.shopMoney.amount,
+    presentmentTotalPrice: order.totalPriceSet.presentmentMoney.amount,
+    lines: lines.map((line) => ({
+      shopifyId: shopifyId(line.id),
+      productId: line.product ? shopifyId(line.product.id) : null,
+      variantId: line.variant ? shopifyId(line.variant.id) : null,
+      title: line.title,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: line.originalUnitPriceSet.shopMoney.amount,
+      totalDiscount: line.totalDiscountSet.shopMoney.amount,
+      isGiftCard: line.isGiftCard ?? false,
+    })),
+    refunds: (order.refunds ?? []).map((refund: OrderRefund) => ({
+      shopifyId: shopifyId(refund.id),
+      orderId: id,
+      createdAt: refund.createdAt,
+      totalRefunded: refund.totalRefundedSet.shopMoney.amount,
+      note: refund.note ?? null,
+      lines: (refund.refundLineItems?.nodes ?? []).map((line) => ({
+        lineItemId: shopifyId(line.lineItem.id),
+        quantity: line.quantity,
+        subtotal: line.subtotalSet.shopMoney.amount,
+      })),
+    })),
+  };
+}
+
+export function productRecord(product: Product): ProductRecord {
+  return {
+    shopifyId: shopifyId(product.id),
+    title: product.title,
+    handle: product.handle,
+    descriptionHtml: product.descriptionHtml,
+    productType: product.productType,
+    vendor: product.vendor,
+    tags: product.tags,
+    status: product.status,
+    seoTitle: product.seo.title,
+    seoDescription: product.seo.description,
+    imageCount: product.images?.nodes.length ?? 0,
+    createdAt: product.createdAt,
+    updatedAt: product.updatedAt,
+    variants: (product.variants?.nodes ?? []).map((v) => ({
+      shopifyId: shopifyId(v.id),
+      title: v.title,
+      sku: v.sku,
+      price: v.price,
+      compareAtPrice: v.compareAtPrice,
+      unitCost: v.inventoryItem?.unitCost?.amount ?? null,
+      inventoryQuantity: v.inventoryQuantity,
+    })),
+    collections: (product.collections?.nodes ?? []).map((c) => ({
+      shopifyId: shopifyId(c.id),
+      title: c.title,
+      handle: c.handle,
+    })),
+  };
+}
+
+export function customerRecord(customer: Customer): CustomerRecord {
+  return {
+    shopifyId: shopifyId(customer.id),
+    email: customer.email,
+    phone: customer.phone,
+    numberOfOrders: Number(customer.numberOfOrders),
+    tags: customer.tags,
+    createdAt: customer.createdAt,
+    updatedAt: customer.updatedAt,
+  };
+}
+
+/** One record per code; discounts of other kinds (automatic, apps) are skipped. */
+export function discountCodeRecords(node: DiscountCodeNode): DiscountCodeRecord[] {
+  const d = node.codeDiscount;
+  if (d.__typename !== "DiscountCodeBasic") return [];
+  return (d.codes?.nodes ?? []).map(({ code }) => ({
+    discountId: shopifyId(node.id),
+    code,
+    title: d.title ?? code,
+    status: d.status ?? "ACTIVE",
+    percentage: d.customerGets?.value.percentage ?? null,
+    amount: d.customerGets?.value.amount?.amount ?? null,
+    startsAt: d.startsAt ?? null,
+    endsAt: d.endsAt ?? null,
+    usageCount: d.asyncUsageCount ?? 0,
+  }));
+}
+
+type JsonObject = Record<string, unknown>;
+const edgesToNodes = (value: unknown) =>
+  value && typeof value === "object" && "edges" in value
+    ? { nodes: (value as { edges: Array<{ node: unknown }> }).edges.map((e) => e.node) }
+    : value;
+
+/**
+ * Puts a bulk result back together: each top-level object with the children
+ * that follow it (`__parentId`), in the shape a paged query returns. Shopify
+ * writes children after their parent, so a parent is complete when the next
+ * top-level object starts. Children of a nested object (a refund's lines) find
+ * their top-level object through the nested object's id.
+ */
+export async function* assembleBulk(
+  objects: AsyncIterable<JsonObject>,
+  childKey: (child: JsonObject) => string,
+): AsyncGenerator<JsonObject> {
+  let current: JsonObject | null = null;
+  const owners = new Map<string, JsonObject>();
+  const finish = (parent: JsonObject) => {
+    for (const [key, value] of Object.entries(parent)) parent[key] = edgesToNodes(value);
+    if (Array.isArray(parent.refunds)) {
+      for (const refund of parent.refunds as JsonObject[]) {
+        refund.refundLineItems = edgesToNodes(refund.refundLineItems) ?? { nodes: [] };
+      }
+    }
+    return parent;
+  };
+  for await (const object of objects) {
+    const parentId = object.__parentId as string | undefined;
+    if (!parentId) {
+      if (current) yield finish(current);
+      current = object;
+      owners.clear();
+      owners.set(String(object.id), object);
+      if (Array.isArray(object.refunds)) {
+        for (const refund of object.refunds as JsonObject[]) owners.set(String(refund.id), refund);
+      }
+      continue;
+    }
+    const owner = owners.get(parentId);
+    if (!owner) continue; // a child whose parent was not in the file: nothing to attach it to
+    delete object.__parentId;
+    const key = childKey(object);
+    const list = owner[key] as { nodes?: unknown[] } | undefined;
+    if (!list?.nodes) owner[key] = { nodes: [object] };
+    else list.nodes.push(object);
+  }
+  if (current) yield finish(current);
+}
+
+/** Which connection a bulk child line belongs to, from its gid. */
+export function bulkChildKey(child: JsonObject): string {
+  const id = String(child.id ?? "");
+  if (id.includes("/LineItem/")) return "lineItems";
+  if (id.includes("/ProductVariant/")) return "variants";
+  if (id.includes("/Collection/")) return "collections";
+  if (id.includes("Image/")) return "images";
+  if ("lineItem" in child) return "refundLineItems";
+  return "other";
+}

@@ -1,0 +1,153 @@
+/**
+ * A user with the dev store linked through the real OAuth flow, the API served
+ * on a port (so the dev store's webhooks reach it), and optionally the real
+ * worker draining the queues. Linking queues the store's import, exactly as in
+ * production; tests without a worker run the import themselves.
+ */
+import assert from "node:assert/strict";
+import type { PgBoss } from "pg-boss";
+import { createFileEmailSender } from "../../auth/mail.ts";
+import { freePort } from "../../db/embedded.ts";
+import { createDevStore, type DevStore, devStoreBaseUrl } from "../../devstore/server.ts";
+import { createBoss } from "../../jobs/boss.ts";
+import type { JobRun } from "../../jobs/handler.ts";
+import { startWorker } from "../../jobs/worker.ts";
+import type { MirrorDeps } from "../../mirror/deps.ts";
+import { createTestApi, gql, mirrorDepsOf, signUp, TEST_SHOPIFY_APP, type TestApi } from "./api.ts";
+import { dbTest, type TestDatabase } from "./test_db.ts";
+
+export const FULL_SCOPES = [
+  "read_products",
+  "read_orders",
+  "read_all_orders",
+  "read_customers",
+  "read_discounts",
+  "write_discounts",
+  "write_draft_orders",
+  "write_orders",
+  "write_products",
+];
+
+/** The dev store's last day in tests: fixed, so figures do not move with the calendar. */
+export const TEST_TODAY = new Date("2026-11-22T00:00:00Z");
+
+export interface LinkedStore {
+  t: TestDatabase;
+  api: TestApi;
+  store: DevStore;
+  userId: string;
+  accountId: string;
+  /** The user's access JWT. */
+  token: string;
+  deps: MirrorDeps;
+  /** Job runs seen by the worker (empty without one). */
+  runs: JobRun[];
+  /** Resolves when a run of `queue` matching `match` has finished. */
+  waitForJob(queue: string, match?: (run: JobRun) => boolean, timeoutMs?: number): Promise<JobRun>;
+}
+
+export function linkedStoreTest(
+  name: string,
+  fn: (env: LinkedStore) => Promise<void>,
+  options: {
+    worker?: boolean;
+    scopes?: string[];
+    bucket?: { maximum: number; restoreRate: number };
+  } = {},
+) {
+  dbTest(name, async (t) => {
+    const store = createDevStore({
+      app: TEST_SHOPIFY_APP,
+      today: TEST_TODAY,
+      bucket: options.bucket,
+    });
+    const storePort = freePort();
+    const storeServer = Deno.serve(
+      { port: storePort, hostname: "127.0.0.1", onListen: () => {} },
+      store.fetch,
+    );
+    const apiPort = freePort();
+    const api = await createTestApi(t, {
+      shopifyAdminBaseUrl: devStoreBaseUrl(storePort),
+      appUrl: `http://127.0.0.1:${apiPort}`,
+      shopifyScopes: options.scopes ?? FULL_SCOPES,
+    });
+    const apiServer = Deno.serve(
+      { port: apiPort, hostname: "127.0.0.1", onListen: () => {} },
+      api.app.fetch,
+    );
+    const runs: JobRun[] = [];
+    const waiters: Array<() => void> = [];
+    let worker: PgBoss | null = null;
+    try {
+      const deps = mirrorDepsOf(api.services);
+      if (options.worker) {
+        worker = createBoss({ url: t.url, log: t.log, max: 3 });
+        await worker.start();
+        await startWorker({
+          boss: worker,
+          db: t.db,
+          log: t.log,
+          emailSender: createFileEmailSender(await Deno.makeTempDir(), t.log),
+          mirror: deps,
+          observe: (run) => {
+            runs.push(run);
+            for (const wake of waiters) wake();
+          },
+        });
+      }
+      const account = await signUp(api.app);
+      const started = await gql(
+        api.app,
+        `mutation($shop: String!) { startShopifyOAuth(shop: $shop) { authorizationUrl } }`,
+        { shop: store.shop.domain },
+        { token: account.accessToken },
+      );
+      const consent = await fetch(started.body.data.startShopifyOAuth.authorizationUrl, {
+        redirect: "manual",
+      });
+      await consent.body?.cancel();
+      const callback = new URL(consent.headers.get("location")!);
+      const linked = await api.app.request(callback.pathname + callback.search);
+      const body = await linked.json();
+      assert.equal(body.status, "linked", JSON.stringify(body));
+
+      const waitForJob = (
+        queue: string,
+        match: (run: JobRun) => boolean = () => true,
+        timeoutMs = 30_000,
+      ) =>
+        new Promise<JobRun>((resolve, reject) => {
+          const check = () => {
+            const found = runs.find((r) => r.queue === queue && match(r));
+            if (found) {
+              clearTimeout(timer);
+              resolve(found);
+            }
+          };
+          const timer = setTimeout(
+            () => reject(new Error(`no ${queue} job finished in ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+          waiters.push(check);
+          check();
+        });
+      await fn({
+        t,
+        api,
+        store,
+        userId: account.userId,
+        accountId: body.linkedAccountId,
+        token: account.accessToken,
+        deps,
+        runs,
+        waitForJob,
+      });
+    } finally {
+      await worker?.stop({ graceful: false, timeout: 2000 });
+      await api.close();
+      await apiServer.shutdown();
+      await storeServer.shutdown();
+    }
+  });
+}
