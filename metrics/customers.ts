@@ -1,0 +1,216 @@
+/**
+ * Customer KPIs over the mirror. A customer's orders are those that count as
+ * sales (not cancelled, not test); a customer is *new* in a range when their
+ * first such order falls in it, *returning* when they had one before. Orders
+ * without a customer (POS walk-ins, guest checkouts without a match) are left
+ * out of customer figures, as in Shopify's customer reports.
+ */
+import type { Tx } from "../db/database.ts";
+import { round } from "./sales.ts";
+import { bounds, type DateRange, type KpiScope, type Provenance } from "./scope.ts";
+
+function provenance(
+  kpi: string,
+  scope: KpiScope,
+  range: DateRange,
+  span: { starts_at: Date; ends_at: Date },
+  orders: number,
+): Provenance {
+  return {
+    kpi,
+    source: "store mirror",
+    range: {
+      ...range,
+      timezone: scope.timezone,
+      startsAt: span.starts_at.toISOString(),
+      endsAt: span.ends_at.toISOString(),
+    },
+    filters: {},
+    rows: { orders, orderLines: 0, refunds: 0 },
+    syncedAt: scope.syncedAt?.toISOString() ?? null,
+  };
+}
+
+const counted = (tx: Tx, scope: KpiScope) =>
+  tx`select shopify_id, customer_id, created_at, subtotal from shop_orders
+     where linked_account_id = ${scope.accountId} and not test and cancelled_at is null
+       and customer_id is not null`;
+
+export interface NewVsReturning {
+  newCustomers: number;
+  returningCustomers: number;
+  newCustomerOrders: number;
+  returningCustomerOrders: number;
+  /** Order subtotals (after discounts) of each group. */
+  newCustomerSales: number;
+  returningCustomerSales: number;
+  /** Customers who ordered in the range and have two or more orders up to its end. */
+  repeatCustomers: number;
+  /** repeatCustomers / all customers who ordered in the range. */
+  repeatPurchaseRate: number;
+  provenance: Provenance;
+}
+
+export async function newVsReturning(
+  tx: Tx,
+  scope: KpiScope,
+  range: DateRange,
+): Promise<NewVsReturning> {
+  const [row] = await tx`
+    with span as (${bounds(tx, range, scope.timezone)}),
+    orders as (${counted(tx, scope)}),
+    per_customer as (
+      select o.customer_id,
+             min(o.created_at) as first_at,
+             count(*) filter (where o.created_at >= span.starts_at and o.created_at < span.ends_at) as in_range,
+             count(*) filter (where o.created_at < span.ends_at) as to_date,
+             sum(o.subtotal) filter (where o.created_at >= span.starts_at and o.created_at < span.ends_at) as sales
+      from orders o cross join span group by o.customer_id
+    )
+    select span.starts_at, span.ends_at,
+      count(*) filter (where first_at >= span.starts_at)::int as new_customers,
+      count(*) filter (where first_at < span.starts_at)::int as returning_customers,
+      coalesce(sum(in_range) filter (where first_at >= span.starts_at), 0)::int as new_orders,
+      coalesce(sum(in_range) filter (where first_at < span.starts_at), 0)::int as returning_orders,
+      coalesce(sum(sales) filter (where first_at >= span.starts_at), 0)::float8 as new_sales,
+      coalesce(sum(sales) filter (where first_at < span.starts_at), 0)::float8 as returning_sales,
+      count(*) filter (where to_date >= 2)::int as repeat_customers
+    from per_customer cross join span where in_range > 0
+    group by span.starts_at, span.ends_at`;
+  const [span] = row ? [row] : await tx`${bounds(tx, range, scope.timezone)}`;
+  const customers = (row?.new_customers ?? 0) + (row?.returning_customers ?? 0);
+  return {
+    newCustomers: row?.new_customers ?? 0,
+    returningCustomers: row?.returning_customers ?? 0,
+    newCustomerOrders: row?.new_orders ?? 0,
+    returningCustomerOrders: row?.returning_orders ?? 0,
+    newCustomerSales: round(row?.new_sales ?? 0),
+    returningCustomerSales: round(row?.returning_sales ?? 0),
+    repeatCustomers: row?.repeat_customers ?? 0,
+    repeatPurchaseRate: customers ? round((row?.repeat_customers ?? 0) / customers) : 0,
+    provenance: provenance(
+      "new vs returning customers",
+      scope,
+      range,
+      span as never,
+      (row?.new_orders ?? 0) + (row?.returning_orders ?? 0),
+    ),
+  };
+}
+
+export interface Cohort {
+  /** The month of the customers' first order, YYYY-MM. */
+  cohort: string;
+  customers: number;
+  /** Share of the cohort ordering in each month since: [1, 0.21, 0.15, …] up to today. */
+  retention: number[];
+}
+
+/** Cohorts of customers by first-order month, for first orders within `range`. */
+export async function cohorts(
+  tx: Tx,
+  scope: KpiScope,
+  range: DateRange,
+): Promise<{ cohorts: Cohort[]; provenance: Provenance }> {
+  const tz = scope.timezone;
+  const rows = await tx<{ cohort: string; size: number; offset: number; active: number }[]>`
+    with span as (${bounds(tx, range, tz)}),
+    orders as (${counted(tx, scope)}),
+    firsts as (
+      select customer_id, date_trunc('month', min(created_at) at time zone ${tz}) as cohort
+      from orders group by customer_id
+    ),
+    active as (
+      select distinct o.customer_id, date_trunc('month', o.created_at at time zone ${tz}) as month
+      from orders o
+    )
+    select to_char(f.cohort, 'YYYY-MM') as cohort,
+           count(*) over (partition by f.cohort)::int as size,
+           0 as offset, 0 as active
+    from firsts f cross join span
+    where f.cohort >= date_trunc('month', span.starts_at at time zone ${tz})
+      and f.cohort < span.ends_at at time zone ${tz}
+    union all
+    select to_char(f.cohort, 'YYYY-MM'), 0,
+           ((extract(year from a.month) - extract(year from f.cohort)) * 12
+             + extract(month from a.month) - extract(month from f.cohort))::int,
+           count(distinct a.customer_id)::int
+    from firsts f join active a using (customer_id) cross join span
+    where f.cohort >= date_trunc('month', span.starts_at at time zone ${tz})
+      and f.cohort < span.ends_at at time zone ${tz}
+    group by f.cohort, a.month`;
+  const byCohort = new Map<string, { size: number; active: Map<number, number> }>();
+  for (const row of rows) {
+    const entry = byCohort.get(row.cohort) ?? { size: 0, active: new Map() };
+    if (row.size) entry.size = row.size;
+    else entry.active.set(row.offset, row.active);
+    byCohort.set(row.cohort, entry);
+  }
+  const [span] = await tx`${bounds(tx, range, tz)}`;
+  const result = [...byCohort.entries()].sort().map(([cohort, { size, active }]) => {
+    const last = Math.max(0, ...active.keys());
+    return {
+      cohort,
+      customers: size,
+      retention: Array.from({ length: last + 1 }, (_, k) => round((active.get(k) ?? 0) / size)),
+    };
+  });
+  return {
+    cohorts: result,
+    provenance: provenance(
+      "customer cohorts",
+      scope,
+      range,
+      span as never,
+      result.reduce((n, c) => n + c.customers, 0),
+    ),
+  };
+}
+
+export interface Ltv {
+  /** Customers whose first order falls in the range. */
+  customers: number;
+  /** Their net sales to date (lines less discounts less returns) per customer. */
+  averageLifetimeValue: number;
+  averageOrders: number;
+  averageOrderValue: number;
+  provenance: Provenance;
+}
+
+/** Simple LTV: what customers acquired in `range` have spent, net, up to now. */
+export async function lifetimeValue(tx: Tx, scope: KpiScope, range: DateRange): Promise<Ltv> {
+  const [row] = await tx`
+    with span as (${bounds(tx, range, scope.timezone)}),
+    orders as (${counted(tx, scope)}),
+    acquired as (
+      select customer_id from orders cross join span group by customer_id, span.starts_at, span.ends_at
+      having min(created_at) >= span.starts_at and min(created_at) < span.ends_at
+    ),
+    their_orders as (select o.* from orders o join acquired using (customer_id)),
+    lines as (
+      select coalesce(sum(l.unit_price * l.quantity - l.total_discount), 0) as net
+      from their_orders o join shop_order_lines l
+        on l.linked_account_id = ${scope.accountId} and l.order_id = o.shopify_id
+      where not l.is_gift_card
+    ),
+    returns as (
+      select coalesce(sum(rl.subtotal), 0) as returned
+      from their_orders o
+      join shop_refunds r on r.linked_account_id = ${scope.accountId} and r.order_id = o.shopify_id
+      join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
+    )
+    select span.starts_at, span.ends_at,
+           (select count(*) from acquired)::int as customers,
+           (select count(*) from their_orders)::int as orders,
+           (select net from lines)::float8 as net, (select returned from returns)::float8 as returned
+    from span`;
+  const customers = row!.customers as number;
+  const net = (row!.net as number) - (row!.returned as number);
+  return {
+    customers,
+    averageLifetimeValue: customers ? round(net / customers) : 0,
+    averageOrders: customers ? round(row!.orders / customers) : 0,
+    averageOrderValue: row!.orders ? round((row!.net as number) / row!.orders) : 0,
+    provenance: provenance("lifetime value", scope, range, row as never, row!.orders),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Inventory KPIs: stock on hand (the mirror's latest inventory), how many days
+ * it lasts at the range's rate of sale, and sell-through over the range.
+ *
+ * - units sold (net) = units sold − units returned in the range;
+ * - days of cover = on hand ÷ (net units sold ÷ days in range); none when
+ *   nothing sold (the stock does not move);
+ * - sell-through = net units sold ÷ (net units sold + on hand).
+ */
+import type { Tx } from "../db/database.ts";
+import { round } from "./sales.ts";
+import { bounds, type DateRange, type Filters, type KpiScope, type Provenance } from "./scope.ts";
+
+export interface InventoryRow {
+  productId: string;
+  title: string;
+  tags: string[];
+  onHand: number;
+  unitsSold: number;
+  daysOfCover: number | null;
+  sellThrough: number;
+  /** On hand × unit cost, when cost is known. */
+  stockValueAtCost: number | null;
+}
+
+export async function inventoryKpis(
+  tx: Tx,
+  scope: KpiScope,
+  range: DateRange,
+  options: {
+    filters?: Filters;
+    orderBy?: "daysOfCover" | "sellThrough" | "onHand";
+    limit?: number;
+  } = {},
+): Promise<{ rows: InventoryRow[]; provenance: Provenance }> {
+  const days = Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+  const filters = options.filters ?? {};
+  const account = scope.accountId;
+  const products = filters.productIds?.length
+    ? tx`and p.shopify_id in (select jsonb_array_elements_text(${
+      tx.json(filters.productIds)
+    })::bigint)`
+    : tx``;
+  const collection = filters.collectionId
+    ? tx`and p.shopify_id in (select product_id from shop_product_collections
+           where linked_account_id = ${account} and collection_id = ${filters.collectionId})`
+    : tx``;
+  const rows = await tx`
+    with span as (${bounds(tx, range, scope.timezone)}),
+    sold as (
+      select l.product_id, sum(l.quantity) as units
+      from shop_orders o join shop_order_lines l
+        on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
+      cross join span
+      where o.linked_account_id = ${account} and not o.test and o.cancelled_at is null
+        and not l.is_gift_card
+        and o.created_at >= span.starts_at and o.created_at < span.ends_at
+      group by l.product_id
+    ),
+    returned as (
+      select l.product_id, sum(rl.quantity) as units
+      from shop_orders o
+      join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
+      join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
+      join shop_order_lines l on l.linked_account_id = rl.linked_account_id and l.shopify_id = rl.line_item_id
+      cross join span
+      where o.linked_account_id = ${account} and not o.test and o.cancelled_at is null
+        and r.created_at >= span.starts_at and r.created_at < span.ends_at
+      group by l.product_id
+    ),
+    stock as (
+      select product_id, sum(greatest(coalesce(inventory_quantity, 0), 0)) as on_hand,
+             sum(greatest(coalesce(inventory_quantity, 0), 0) * unit_cost) as at_cost,
+             bool_and(unit_cost is not null) as costed
+      from shop_variants where linked_account_id = ${account} group by product_id
+    )
+    select p.shopify_id::text as product_id, p.title, p.tags,
+           coalesce(s.on_hand, 0)::int as on_hand,
+           (coalesce(sold.units, 0) - coalesce(returned.units, 0))::int as units_sold,
+           case when s.costed then s.at_cost::float8 end as at_cost,
+           (select count(*) from shop_orders o cross join span where o.linked_account_id = ${account}
+              and o.created_at >= span.starts_at and o.created_at < span.ends_at)::int as n_orders,
+           span.starts_at, span.ends_at
+    from shop_products p cross join span
+    left join stock s on s.product_id = p.shopify_id
+    left join sold on sold.product_id = p.shopify_id
+    left join returned on returned.product_id = p.shopify_id
+    where p.linked_account_id = ${account} and p.status = 'ACTIVE' ${products} ${collection}`;
+  let result: InventoryRow[] = rows.map((r) => {
+    const rate = r.units_sold / days;
+    return {
+      productId: r.product_id,
+      title: r.title,
+      tags: r.tags,
+      onHand: r.on_hand,
+      unitsSold: r.units_sold,
+      daysOfCover: rate > 0 ? round(r.on_hand / rate) : null,
+      sellThrough: r.units_sold + r.on_hand > 0
+        ? round(Math.max(r.units_sold, 0) / (Math.max(r.units_sold, 0) + r.on_hand))
+        : 0,
+      stockValueAtCost: r.at_cost === null ? null : round(r.at_cost),
+    };
+  });
+  const order = options.orderBy ?? "daysOfCover";
+  // Most stock-heavy first: no sales (infinite cover) leads, then the longest cover.
+  const key = (row: InventoryRow) =>
+    order === "daysOfCover"
+      ? row.daysOfCover ?? Infinity
+      : order === "onHand"
+      ? row.onHand
+      : -row.sellThrough;
+  result.sort((a, b) => key(b) - key(a) || a.productId.localeCompare(b.productId));
+  if (options.limit) result = result.slice(0, options.limit);
+  const first = rows[0];
+  return {
+    rows: result,
+    provenance: {
+      kpi: "inventory",
+      source: "store mirror",
+      range: {
+        ...range,
+        timezone: scope.timezone,
+        startsAt: first?.starts_at.toISOString() ?? "",
+        endsAt: first?.ends_at.toISOString() ?? "",
+      },
+      filters,
+      rows: { orders: first?.n_orders ?? 0, orderLines: 0, refunds: 0 },
+      syncedAt: scope.syncedAt?.toISOString() ?? null,
+    },
+  };
+}
