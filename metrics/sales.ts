@@ -68,8 +68,8 @@ export interface SalesQuery {
   limit?: number;
 }
 
-/** The fact rows for a range and filters, as a SQL fragment (a CTE body). */
-function facts(tx: Tx, scope: KpiScope, range: DateRange, filters: Filters) {
+/** The fact rows within `span` (a CTE the caller defines) under `filters`, as SQL fragments. */
+function facts(tx: Tx, scope: KpiScope, filters: Filters) {
   const account = scope.accountId;
   const productFilter = filters.productIds?.length
     ? tx`and l.product_id in (select jsonb_array_elements_text(${
@@ -162,7 +162,7 @@ export async function salesKpis(
 
   const rows = await tx<Array<Record<string, unknown>>>`
     with span as (${bounds(tx, query.range, tz)}),
-    ${facts(tx, scope, query.range, filters)},
+    ${facts(tx, scope, filters)},
     keyed as (
       select facts.*, ${key} as key from facts ${collectionJoin}
     ),
