@@ -6,6 +6,7 @@
  *   deno run -A main.ts worker   drains the job queues
  *   deno run -A main.ts migrate  applies pending migrations and exits
  *   deno run -A main.ts keys:rotate  re-encrypts stored credentials under the newest key
+ *   deno run -A main.ts sync <account> [--full]  syncs one linked store's mirror now
  */
 import { ConfigError } from "./config/config.ts";
 import { loadConfig } from "./config/load_config.ts";
@@ -21,6 +22,8 @@ import { createPasswordHasher } from "./auth/passwords.ts";
 import { createTokenCipher } from "./auth/token_cipher.ts";
 import { SHOP_DOMAIN } from "./devstore/seed.ts";
 import { createDevStore } from "./devstore/server.ts";
+import { linkDemoShop } from "./shopify/demo_link.ts";
+import { runSyncCommand } from "./mirror/sync_command.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { rotateCredentialKeys } from "./shopify/rotate_keys.ts";
@@ -31,7 +34,7 @@ import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
 import { createMetrics } from "./routes/metrics.ts";
 
-const ROLES = ["start", "api", "worker", "migrate", "keys:rotate"] as const;
+const ROLES = ["start", "api", "worker", "migrate", "keys:rotate", "sync"] as const;
 type Role = typeof ROLES[number];
 
 /** Closers run in reverse order of opening: stop taking work before closing what it needs. */
@@ -77,7 +80,8 @@ async function main(args: string[]): Promise<number> {
   const shutdown = () => resources.closeAll(log);
 
   try {
-    const database = await provisionDatabase(config, log);
+    const oneShot = role === "migrate" || role === "keys:rotate" || role === "sync";
+    const database = await provisionDatabase(config, log, { attachIfRunning: oneShot });
     resources.add("postgres", database.stop);
     await migrate(database.ownerUrl, log);
     if (role === "migrate") {
@@ -97,6 +101,23 @@ async function main(args: string[]): Promise<number> {
       );
       await shutdown();
       return 0;
+    }
+
+    if (role === "sync") {
+      const code = await runSyncCommand(
+        {
+          db,
+          cipher: await createTokenCipher(config.encryptionKeys),
+          shopify: config.shopify,
+          appUrl: config.appUrl,
+          log,
+          lookupKey: config.customerLookupKey,
+        },
+        args.slice(1),
+        (line) => console.error(line),
+      );
+      await shutdown();
+      return code;
     }
 
     // Development without Shopify keys: the local dev store stands in for Shopify. It closes
@@ -162,7 +183,15 @@ async function main(args: string[]): Promise<number> {
         production: config.appEnv === "production",
         trustProxyHops: config.trustProxyHops,
       };
-      if (role === "start" && config.appEnv === "development") await ensureDemoAccount(services);
+      if (role === "start" && config.appEnv === "development") {
+        const demoUser = await ensureDemoAccount(services);
+        // The demo shop is linked (and its import queued) on every start of the dev store.
+        if (config.shopify.devStore) {
+          await linkDemoShop(services, demoUser, SHOP_DOMAIN).catch((error) =>
+            log.warn("the demo shop could not be linked", { error })
+          );
+        }
+      }
       const app = createApp({ config, log, metrics: createMetrics(), services, graphql });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
       resources.add("http server", () => server.shutdown());

@@ -33,6 +33,11 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   password: string;
+  /**
+   * One-shot commands (migrate, sync, key rotation) set this: a server already
+   * running on the data directory is used as it is and not stopped after.
+   */
+  attachIfRunning?: boolean;
   /** False: the data directory is deleted on stop (tests). */
   persistent: boolean;
   log: Logger;
@@ -67,7 +72,16 @@ export async function startEmbeddedPostgres(
   if (!(await exists(`${dataDir}/PG_VERSION`))) {
     await initCluster(bin, dataDir, options.password, runAs);
   }
-  if ((await pgCtl("status", "-D", dataDir)).code === 0) {
+  const url = `postgres://postgres:${
+    encodeURIComponent(options.password)
+  }@127.0.0.1:${options.port}/postgres`;
+  const running = (await pgCtl("status", "-D", dataDir)).code === 0;
+  if (running && options.attachIfRunning) {
+    // A one-shot command next to a running `deno task start`: use its server, leave it running.
+    options.log.info("using the embedded postgres already running", { dataDir });
+    return { url, stop: () => Promise.resolve() };
+  }
+  if (running) {
     // Left by a process that was killed before it could stop it.
     options.log.warn("stopping a leftover embedded postgres from an earlier run", { dataDir });
     await pgCtl("stop", "-D", dataDir, "-m", "fast", "-w");
@@ -103,9 +117,7 @@ export async function startEmbeddedPostgres(
   options.log.info("embedded postgres ready", { port: options.port, dataDir });
 
   return {
-    url: `postgres://postgres:${
-      encodeURIComponent(options.password)
-    }@127.0.0.1:${options.port}/postgres`,
+    url,
     async stop() {
       await pgCtl("stop", "-D", dataDir, "-m", "fast", "-w");
       if (!options.persistent) {

@@ -13,7 +13,11 @@ export interface ProvisionedDatabase {
   stop(): Promise<void>;
 }
 
-export async function provisionDatabase(config: Config, log: Logger): Promise<ProvisionedDatabase> {
+export async function provisionDatabase(
+  config: Config,
+  log: Logger,
+  options: { attachIfRunning?: boolean } = {},
+): Promise<ProvisionedDatabase> {
   if (config.databaseUrl) {
     return { ownerUrl: config.databaseUrl, embedded: false, stop: () => Promise.resolve() };
   }
@@ -23,6 +27,7 @@ export async function provisionDatabase(config: Config, log: Logger): Promise<Pr
     password: config.embeddedPostgresPassword,
     persistent: true,
     log,
+    attachIfRunning: options.attachIfRunning,
   });
   return { ownerUrl: server.url, embedded: true, stop: server.stop };
 }

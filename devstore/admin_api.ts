@@ -135,6 +135,12 @@ function connection<T>(
   };
 }
 
+/** Shopify's counts stop at `limit` (10,000 by default) and say so. */
+function countAnswer(count: number, limit: number | null | undefined) {
+  const cap = limit === null ? Infinity : limit ?? 10_000;
+  return count > cap ? { count: cap, precision: "AT_LEAST" } : { count, precision: "EXACT" };
+}
+
 type Comparison = { field: string; op: ">" | ">=" | "<" | "<=" | "="; value: number };
 
 /** Shopify's search syntax, for the date filters Alatar uses; other terms are refused. */
@@ -332,6 +338,44 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
       },
       webhookSubscriptions: (_: unknown, args: { first?: number; after?: string }) =>
         connection(webhooks, args),
+      ordersCount: (_: unknown, args: { query?: string; limit?: number | null }, ctx: Context) => {
+        requireScope(ctx, "read_orders", "ordersCount");
+        const filters = parseSearch(args.query);
+        const since = ctx.scopes.includes("read_all_orders")
+          ? -Infinity
+          : ctx.now - ORDER_WINDOW_DAYS * 86_400_000;
+        return countAnswer(
+          shop.orders.filter((o) =>
+            Date.parse(o.createdAt) >= since && matches(o as never, filters)
+          )
+            .length,
+          args.limit,
+        );
+      },
+      productsCount: (
+        _: unknown,
+        args: { query?: string; limit?: number | null },
+        ctx: Context,
+      ) => {
+        requireScope(ctx, "read_products", "productsCount");
+        const filters = parseSearch(args.query);
+        return countAnswer(
+          shop.products.filter((p) => matches(p as never, filters)).length,
+          args.limit,
+        );
+      },
+      customersCount: (
+        _: unknown,
+        args: { query?: string; limit?: number | null },
+        ctx: Context,
+      ) => {
+        requireScope(ctx, "read_customers", "customersCount");
+        const filters = parseSearch(args.query);
+        return countAnswer(
+          shop.customers.filter((c) => matches(c as never, filters)).length,
+          args.limit,
+        );
+      },
       shop: () => ({
         id: gid("Shop", 1),
         name: shop.name,

@@ -48,25 +48,13 @@ export async function inventoryKpis(
   const rows = await tx`
     with span as (${bounds(tx, range, scope.timezone)}),
     sold as (
-      select l.product_id, sum(l.quantity) as units
-      from shop_orders o join shop_order_lines l
-        on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
-      cross join span
-      where o.linked_account_id = ${account} and not o.test and o.cancelled_at is null
-        and not l.is_gift_card
-        and o.created_at >= span.starts_at and o.created_at < span.ends_at
-      group by l.product_id
-    ),
-    returned as (
-      select l.product_id, sum(rl.quantity) as units
-      from shop_orders o
-      join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
-      join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
-      join shop_order_lines l on l.linked_account_id = rl.linked_account_id and l.shopify_id = rl.line_item_id
-      cross join span
-      where o.linked_account_id = ${account} and not o.test and o.cancelled_at is null
-        and r.created_at >= span.starts_at and r.created_at < span.ends_at
-      group by l.product_id
+      -- Net units from the daily rollup's product rows (gift cards, cancelled and test orders
+      -- are already left out there).
+      select product_id, sum(units) - sum(units_returned) as units
+      from shop_sales_daily
+      where linked_account_id = ${account} and product_id <> 0 and variant_id = 0
+        and day between ${range.from}::date and ${range.to}::date
+      group by product_id
     ),
     stock as (
       select product_id, sum(greatest(coalesce(inventory_quantity, 0), 0)) as on_hand,
@@ -76,15 +64,15 @@ export async function inventoryKpis(
     )
     select p.shopify_id::text as product_id, p.title, p.tags,
            coalesce(s.on_hand, 0)::int as on_hand,
-           (coalesce(sold.units, 0) - coalesce(returned.units, 0))::int as units_sold,
+           coalesce(sold.units, 0)::int as units_sold,
            case when s.costed then s.at_cost::float8 end as at_cost,
-           (select count(*) from shop_orders o cross join span where o.linked_account_id = ${account}
-              and o.created_at >= span.starts_at and o.created_at < span.ends_at)::int as n_orders,
+           (select coalesce(sum(orders), 0) from shop_sales_daily where linked_account_id = ${account}
+              and product_id = 0 and day between ${range.from}::date and ${range.to}::date)::int
+             as n_orders,
            span.starts_at, span.ends_at
     from shop_products p cross join span
     left join stock s on s.product_id = p.shopify_id
     left join sold on sold.product_id = p.shopify_id
-    left join returned on returned.product_id = p.shopify_id
     where p.linked_account_id = ${account} and p.status = 'ACTIVE' ${products} ${collection}`;
   let result: InventoryRow[] = rows.map((r) => {
     const rate = r.units_sold / days;

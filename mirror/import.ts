@@ -33,6 +33,7 @@ import {
   productRecord,
 } from "./from_graphql.ts";
 import type { DiscountCodeRecord } from "./records.ts";
+import { refreshSalesDaily } from "./sales_rollup.ts";
 import {
   loadSyncState,
   markSynced,
@@ -82,7 +83,9 @@ const RESOURCES: Resource[] = [
     query: BULK_ORDERS_QUERY,
     batchSize: 500,
     write: (tx, scope, objects) =>
-      upsertOrders(tx, scope, objects.map((o) => orderRecord(o as unknown as Order))),
+      upsertOrders(tx, scope, objects.map((o) => orderRecord(o as unknown as Order)), {
+        rollup: false,
+      }),
   },
 ];
 
@@ -186,6 +189,7 @@ export async function importStore(
   for await (const node of allDiscountCodes(client)) codes.push(...discountCodeRecords(node));
   await deps.db.withTenant(scope.userId, async (tx) => {
     report.discountCodes = await replaceDiscountCodes(tx, scope, codes);
+    await refreshSalesDaily(tx, scope, "all");
     const progress = (await loadSyncState(tx, scope)).importProgress;
     // Incremental sync continues from when each resource's snapshot was taken.
     await tx`update store_sync_state set import_finished_at = now(),
@@ -195,6 +199,7 @@ export async function importStore(
              where linked_account_id = ${scope.accountId}`;
     await markSynced(tx, scope);
   });
+  await analyzeMirror(deps, scope);
   report.ms = Math.round(performance.now() - started);
   deps.log.info("store imported", {
     user_id: scope.userId,
@@ -214,6 +219,7 @@ async function writeResource(
   hooks: ImportHooks,
 ): Promise<number> {
   let written = 0;
+  let analyzedAt = resource.batchSize / 2;
   if (progress.url) {
     let seen = 0;
     let batch: Json[] = [];
@@ -225,6 +231,13 @@ async function writeResource(
         await resource.write(tx, scope, objects, deps);
         await saveProgress(tx, scope, resource.name, { ...progress, committed });
       });
+      // Tables that started empty look empty to the planner, and plans chosen for an empty
+      // table (foreign-key checks among them) scan it whole: each batch would cost more than
+      // the last. Fresh statistics as the tables double keep every batch on its indexes.
+      if (written < analyzedAt * 2 && written + objects.length >= analyzedAt * 2) {
+        analyzedAt *= 2;
+        await analyzeMirror(deps, scope);
+      }
       progress.committed = committed;
       written += objects.length;
       hooks.onProgress?.(resource.name, committed, progress.objects);
@@ -241,4 +254,14 @@ async function writeResource(
   progress.done = true;
   await deps.db.withTenant(scope.userId, (tx) => saveProgress(tx, scope, resource.name, progress));
   return written;
+}
+
+/** Fresh planner statistics for the mirror's tables (see migration 0009). */
+async function analyzeMirror(deps: MirrorDeps, scope: MirrorScope): Promise<void> {
+  await deps.db.withTenant(
+    scope.userId,
+    (tx) =>
+      tx`analyze shop_orders, shop_order_lines, shop_refunds, shop_refund_lines, shop_products,
+         shop_variants, shop_product_collections, shop_customers, shop_sales_daily`,
+  );
 }

@@ -12,6 +12,7 @@
 import { hmac } from "@oslojs/crypto/hmac";
 import { SHA256 } from "@oslojs/crypto/sha2";
 import type { Tx } from "../db/database.ts";
+import { refreshSalesDaily } from "./sales_rollup.ts";
 import type {
   CustomerRecord,
   DiscountCodeRecord,
@@ -33,6 +34,8 @@ export async function upsertOrders(
   tx: Tx,
   scope: MirrorScope,
   orders: OrderRecord[],
+  /** False during an import, which rebuilds the sales rollup once at its end. */
+  options: { rollup?: boolean } = {},
 ): Promise<number> {
   if (orders.length === 0) return 0;
   const rows = orders.map((o) => ({
@@ -55,7 +58,7 @@ export async function upsertOrders(
     total_refunded: o.totalRefunded,
     presentment_total_price: o.presentmentTotalPrice,
   }));
-  const written = await tx<{ shopify_id: string }[]>`
+  const written = await tx<{ shopify_id: string; inserted: boolean }[]>`
     insert into shop_orders (user_id, linked_account_id, shopify_id, name, created_at,
       shopify_updated_at, cancelled_at, test, source_name, currency, presentment_currency,
       customer_id, discount_codes, subtotal, total_discounts, total_shipping, total_tax,
@@ -78,15 +81,22 @@ export async function upsertOrders(
       total_refunded = excluded.total_refunded,
       presentment_total_price = excluded.presentment_total_price, synced_at = now()
     where shop_orders.shopify_updated_at <= excluded.shopify_updated_at
-    returning shopify_id`;
+    returning shopify_id, (xmax = 0) as inserted`;
   if (written.length === 0) return 0;
   const won = new Set(written.map((r) => String(r.shopify_id)));
   const winners = orders.filter((o) => won.has(o.shopifyId));
-  const ids = json(tx, [...won]);
-  await tx`delete from shop_order_lines where linked_account_id = ${scope.accountId}
-           and order_id in (select jsonb_array_elements_text(${ids})::bigint)`;
-  await tx`delete from shop_refunds where linked_account_id = ${scope.accountId}
-           and order_id in (select jsonb_array_elements_text(${ids})::bigint)`;
+  // Orders that existed get their lines and refunds replaced; new ones (an import) have none.
+  const updated = written.filter((r) => !r.inserted).map((r) => String(r.shopify_id));
+  let replaced: { at: string }[] = [];
+  if (updated.length) {
+    const ids = json(tx, updated);
+    await tx`delete from shop_order_lines where linked_account_id = ${scope.accountId}
+             and order_id in (select jsonb_array_elements_text(${ids})::bigint)`;
+    replaced = await tx<{ at: string }[]>`
+      delete from shop_refunds where linked_account_id = ${scope.accountId}
+        and order_id in (select jsonb_array_elements_text(${ids})::bigint)
+      returning created_at::text as at`;
+  }
   const lines = winners.flatMap((o) =>
     o.lines.map((l) => ({
       shopify_id: l.shopifyId,
@@ -111,6 +121,16 @@ export async function upsertOrders(
         unit_price numeric, total_discount numeric, is_gift_card boolean)`;
   }
   await insertRefunds(tx, scope, winners.flatMap((o) => o.refunds));
+  if (options.rollup ?? true) {
+    // The days whose sales these orders change: their own, and those of old and new refunds.
+    await refreshSalesDaily(tx, scope, {
+      instants: [
+        ...winners.map((o) => o.createdAt),
+        ...winners.flatMap((o) => o.refunds.map((r) => r.createdAt)),
+        ...replaced.map((r) => r.at),
+      ],
+    });
+  }
   return written.length;
 }
 
@@ -166,6 +186,7 @@ export async function upsertRefund(
     where linked_account_id = ${scope.accountId} and shopify_id = ${refund.orderId}`;
   if (!order) return false;
   await insertRefunds(tx, scope, [refund]);
+  await refreshSalesDaily(tx, scope, { instants: [refund.createdAt] });
   return true;
 }
 

@@ -197,6 +197,37 @@ export const DISCOUNT_CODES_QUERY = `query($after: String) {
 }`;
 
 // Bulk operations take no page sizes. Shopify allows five connections, nested two deep.
+/** `orders(query: …)` for a bulk operation: the whole shop, or what a search selects. */
+export const bulkOrdersQuery = (search?: string) =>
+  BULK_ORDERS_QUERY.replace(
+    "{ orders {",
+    `{ orders${search ? `(query: ${JSON.stringify(search)})` : ""} {`,
+  );
+export const bulkProductsQuery = (search?: string) =>
+  BULK_PRODUCTS_QUERY.replace(
+    "{ products {",
+    `{ products${search ? `(query: ${JSON.stringify(search)})` : ""} {`,
+  );
+export const bulkCustomersQuery = (search?: string) =>
+  BULK_CUSTOMERS_QUERY.replace(
+    "{ customers {",
+    `{ customers${search ? `(query: ${JSON.stringify(search)})` : ""} {`,
+  );
+
+/** How many objects a search selects (Shopify caps the count; `AT_LEAST` says so). */
+export async function countOf(
+  client: AdminClient,
+  resource: "orders" | "products" | "customers",
+  search: string,
+): Promise<number> {
+  const field = `${resource}Count`;
+  const { data } = await client.request<Record<string, { count: number } | null>>(
+    `query($q: String) { ${field}(query: $q) { count precision } }`,
+    { q: search },
+  );
+  return data[field]?.count ?? 0;
+}
+
 export const BULK_ORDERS_QUERY = `{ orders { edges { node {
   id name createdAt updatedAt cancelledAt test sourceName currencyCode presentmentCurrencyCode discountCodes
   customer { id }

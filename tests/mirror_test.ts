@@ -272,7 +272,7 @@ linkedStoreTest(
       order.cancelledAt = new Date().toISOString();
       order.updatedAt = new Date(Date.now() + 1000).toISOString();
     }
-    const report = await syncChanges(env.deps, scope);
+    const report = await syncChanges(env.deps, scope, { pollIntervalMs: 20 });
     assert.ok(report.orders >= 100, `${report.orders} orders synced`);
     const [row] = await env.t.db.withTenant(
       env.userId,
@@ -282,6 +282,28 @@ linkedStoreTest(
     );
     assert.equal(row!.n, 100);
     assert.equal(report.discountCodes, env.store.shop.discounts.length);
+
+    // Later (the watermark moves past the overlap), a handful of changes is paged.
+    await env.t
+      .owner`update store_sync_state set orders_synced_through = now() + interval '3 minutes'`;
+    const few = env.store.shop.orders.slice(0, 3);
+    for (const order of few) {
+      order.note = "gift wrap";
+      order.cancelledAt = new Date().toISOString();
+      order.updatedAt = new Date(Date.now() + 5 * 60_000).toISOString();
+    }
+    const small = await syncChanges(env.deps, scope);
+    assert.equal(small.orders, 3);
+    // Counting, two pages of three orders, the other resources' counts and discount codes;
+    // no bulk operation (which would add a run and polls).
+    assert.ok(small.requests <= 8, `${small.requests} requests`);
+    const [paged] = await env.t.db.withTenant(
+      env.userId,
+      (tx) =>
+        tx`select count(*)::int as n from shop_orders
+         where cancelled_at is not null and shopify_id in ${tx(few.map((o) => o.id))}`,
+    );
+    assert.equal(paged!.n, 3);
   },
   { bucket: FAST_BUCKET },
 );

@@ -1,0 +1,97 @@
+/**
+ * The daily sales rollup (`shop_sales_daily`) and the one definition of the
+ * sales facts it sums. Shopify Analytics' rules, in the shop's timezone:
+ *
+ * - a sale is dated on its order's day, a return on its refund's day;
+ * - cancelled and test orders are not sales; gift cards sold are not sales;
+ * - money is in the shop's currency, whatever the customer paid in;
+ * - shipping and taxes are charged on the order's day; shipping a refund gave
+ *   back (its total beyond its lines' subtotals) comes off on the refund's day.
+ *
+ * Rows exist at three levels per day and channel: the whole day (product 0,
+ * carrying shipping, taxes and the day's distinct orders), each product
+ * (variant 0) and each variant. Rebuilt whole after an import; refreshed for
+ * the days an order or refund write touches.
+ */
+import type { Tx } from "../db/database.ts";
+import type { MirrorScope } from "./upsert.ts";
+
+/** Rebuilds the rollup for the shop days containing `instants`, or for every day. */
+export async function refreshSalesDaily(
+  tx: Tx,
+  scope: MirrorScope,
+  which: { instants: string[] } | "all",
+): Promise<void> {
+  const [state] = await tx<{ tz: string | null }[]>`
+    select shop_timezone as tz from store_sync_state where linked_account_id = ${scope.accountId}`;
+  const tz = state?.tz ?? "UTC";
+  if (which !== "all" && which.instants.length === 0) return;
+  const instants = which === "all" ? [] : which.instants.map((i) => Date.parse(i));
+  const dayList = tx`select distinct (jsonb_array_elements_text(${
+    tx.json(which === "all" ? [] : which.instants)
+  })::timestamptz at time zone ${tz})::date`;
+  // A coarse instant window first (an index range), then the exact shop days.
+  const earliest = which === "all"
+    ? ""
+    : new Date(Math.min(...instants) - 86_400_000).toISOString();
+  const latest = which === "all" ? "" : new Date(Math.max(...instants) + 86_400_000).toISOString();
+  const inDays = (at: ReturnType<Tx>) =>
+    which === "all" ? tx`true` : tx`${at} >= ${earliest} and ${at} < ${latest}
+      and (${at} at time zone ${tz})::date in (${dayList})`;
+  await tx`delete from shop_sales_daily where linked_account_id = ${scope.accountId}
+           ${which === "all" ? tx`` : tx`and day in (${dayList})`}`;
+  const account = scope.accountId;
+  const counted = tx`o.linked_account_id = ${account} and not o.test and o.cancelled_at is null`;
+  await tx`
+    insert into shop_sales_daily (user_id, linked_account_id, day, source_name, product_id,
+      variant_id, gross, discount, returned, shipping, tax, units, units_returned, orders, lines,
+      refunds)
+    select ${scope.userId}, ${account}, day, source_name, coalesce(product_id, 0),
+      coalesce(variant_id, 0), sum(gross), sum(discount), sum(returned), sum(shipping), sum(tax),
+      sum(units), sum(units_returned),
+      count(distinct order_id) filter (where kind = 'sale'),
+      count(*) filter (where kind = 'sale'),
+      count(distinct refund_id)
+    from (
+      select (at at time zone ${tz})::date as day, f.* from (
+        -- Sales: one row per line, on the order's day.
+        select o.created_at as at, 'sale' as kind, coalesce(o.source_name, '') as source_name,
+               o.shopify_id as order_id, null::bigint as refund_id, l.product_id, l.variant_id,
+               l.unit_price * l.quantity as gross, l.total_discount as discount,
+               0::numeric as returned, l.quantity as units, 0 as units_returned,
+               0::numeric as shipping, 0::numeric as tax
+        from shop_orders o join shop_order_lines l
+          on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
+        where ${counted} and not l.is_gift_card and ${inDays(tx`o.created_at`)}
+        union all
+        -- Returns: one row per refunded line, on the refund's day.
+        select r.created_at, 'return', coalesce(o.source_name, ''), o.shopify_id, r.shopify_id,
+               l.product_id, l.variant_id, 0, 0, rl.subtotal, 0, rl.quantity, 0, 0
+        from shop_orders o
+        join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
+        join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
+        join shop_order_lines l on l.linked_account_id = rl.linked_account_id and l.shopify_id = rl.line_item_id
+        where ${counted} and not l.is_gift_card and ${inDays(tx`r.created_at`)}
+        union all
+        -- Shipping and taxes, on the order's day.
+        select o.created_at, 'order', coalesce(o.source_name, ''), o.shopify_id, null, null, null,
+               0, 0, 0, 0, 0, o.total_shipping, o.total_tax
+        from shop_orders o where ${counted} and ${inDays(tx`o.created_at`)}
+        union all
+        -- Shipping given back: what a refund paid beyond its lines' subtotals.
+        select r.created_at, 'shipping_refund', coalesce(o.source_name, ''), o.shopify_id,
+               r.shopify_id, null, null, 0, 0, 0, 0, 0,
+               -greatest(r.total_refunded - coalesce((select sum(rl.subtotal) from shop_refund_lines rl
+                 where rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id), 0), 0),
+               0
+        from shop_orders o
+        join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
+        where ${counted} and ${inDays(tx`r.created_at`)}
+      ) f
+    ) facts
+    group by grouping sets ((day, source_name), (day, source_name, product_id),
+                            (day, source_name, product_id, variant_id))
+    -- Product and variant rows exist only for facts that have a product (a variant).
+    having (grouping(product_id) = 1 or product_id is not null)
+       and (grouping(variant_id) = 1 or variant_id is not null)`;
+}
