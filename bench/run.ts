@@ -166,7 +166,9 @@ operation itself takes longer (it runs on Shopify's side); the client's part is 
 }
 
 if (!only || only === "mirror") {
-  console.error("mirror: three imports of the demo shop, incremental syncs, KPIs (about a minute)…");
+  console.error(
+    "mirror: three imports of the demo shop, incremental syncs, KPIs (about a minute)…",
+  );
   const f = await measureMirror({ imports: 3, kpiRuns: 50 });
   const importMedian = median(f.importMs);
   const body = `
@@ -196,7 +198,11 @@ written. Paging 100 orders instead would spend about 3,600 points, some 26 s on 
 
 | changed orders written | wall time | requests | points spent |
 |---|---|---|---|
-${f.incremental.map((r) => `| ${r.orders} | ${fmt(r.ms)} | ${r.requests} | ${r.points} |`).join("\n")}
+${
+    f.incremental.map((r) => `| ${r.orders} | ${fmt(r.ms)} | ${r.requests} | ${r.points} |`).join(
+      "\n",
+    )
+  }
 
 **KPIs over a year** of the demo shop, each in its own tenant transaction as the agents run them,
 ${f.kpis[0]?.runs} runs after 3 warm-up runs. Goal p95 < 50 ms.

@@ -32,7 +32,7 @@ function provenance(
 }
 
 const counted = (tx: Tx, scope: KpiScope) =>
-  tx`select shopify_id, customer_id, created_at, subtotal from shop_orders
+  tx`select shopify_id, customer_id, created_at, subtotal, line_sales, line_returns from shop_orders
      where linked_account_id = ${scope.accountId} and not test and cancelled_at is null
        and customer_id is not null`;
 
@@ -186,23 +186,12 @@ export async function lifetimeValue(tx: Tx, scope: KpiScope, range: DateRange): 
       select customer_id from orders cross join span group by customer_id, span.starts_at, span.ends_at
       having min(created_at) >= span.starts_at and min(created_at) < span.ends_at
     ),
-    their_orders as (select o.* from orders o join acquired using (customer_id)),
-    lines as (
-      select coalesce(sum(l.unit_price * l.quantity - l.total_discount), 0) as net
-      from their_orders o join shop_order_lines l
-        on l.linked_account_id = ${scope.accountId} and l.order_id = o.shopify_id
-      where not l.is_gift_card
-    ),
-    returns as (
-      select coalesce(sum(rl.subtotal), 0) as returned
-      from their_orders o
-      join shop_refunds r on r.linked_account_id = ${scope.accountId} and r.order_id = o.shopify_id
-      join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
-    )
+    their_orders as (select o.* from orders o join acquired using (customer_id))
     select span.starts_at, span.ends_at,
            (select count(*) from acquired)::int as customers,
            (select count(*) from their_orders)::int as orders,
-           (select net from lines)::float8 as net, (select returned from returns)::float8 as returned
+           (select coalesce(sum(line_sales), 0) from their_orders)::float8 as net,
+           (select coalesce(sum(line_returns), 0) from their_orders)::float8 as returned
     from span`;
   const customers = row!.customers as number;
   const net = (row!.net as number) - (row!.returned as number);

@@ -121,6 +121,7 @@ export async function upsertOrders(
         unit_price numeric, total_discount numeric, is_gift_card boolean)`;
   }
   await insertRefunds(tx, scope, winners.flatMap((o) => o.refunds));
+  await updateOrderNetSales(tx, scope, [...won]);
   if (options.rollup ?? true) {
     // The days whose sales these orders change: their own, and those of old and new refunds.
     await refreshSalesDaily(tx, scope, {
@@ -132,6 +133,24 @@ export async function upsertOrders(
     });
   }
   return written.length;
+}
+
+/** Recomputes the orders' `line_sales` and `line_returns` from their lines and refunds. */
+async function updateOrderNetSales(tx: Tx, scope: MirrorScope, orderIds: string[]) {
+  await tx`
+    update shop_orders o set
+      line_sales = coalesce((select sum(l.unit_price * l.quantity - l.total_discount)
+        from shop_order_lines l where l.linked_account_id = o.linked_account_id
+          and l.order_id = o.shopify_id and not l.is_gift_card), 0),
+      line_returns = coalesce((select sum(rl.subtotal) from shop_refunds r
+        join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id
+          and rl.refund_id = r.shopify_id
+        join shop_order_lines l on l.linked_account_id = rl.linked_account_id
+          and l.shopify_id = rl.line_item_id
+        where r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
+          and not l.is_gift_card), 0)
+    where o.linked_account_id = ${scope.accountId}
+      and o.shopify_id in (select jsonb_array_elements_text(${json(tx, orderIds)})::bigint)`;
 }
 
 async function insertRefunds(tx: Tx, scope: MirrorScope, refunds: RefundRecord[]) {
@@ -186,6 +205,7 @@ export async function upsertRefund(
     where linked_account_id = ${scope.accountId} and shopify_id = ${refund.orderId}`;
   if (!order) return false;
   await insertRefunds(tx, scope, [refund]);
+  await updateOrderNetSales(tx, scope, [refund.orderId]);
   await refreshSalesDaily(tx, scope, { instants: [refund.createdAt] });
   return true;
 }
