@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { restOrder } from "../devstore/rest_payloads.ts";
 import { importStore } from "../mirror/import.ts";
 import { syncChanges } from "../mirror/incremental.ts";
-import { runSyncJob } from "../mirror/sync_job.ts";
+import { ensureFresh, MirrorNotReady, runSyncJob } from "../mirror/sync_job.ts";
+import { cachedShopifyQuery } from "../mirror/query_cache.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { contactHash } from "../mirror/upsert.ts";
 import { createAdminClient } from "../shopify/admin_client.ts";
@@ -155,6 +156,10 @@ linkedStoreTest(
       crash,
     );
     assert.equal(await count(env, "shop_orders"), 1000);
+    await assert.rejects(
+      ensureFresh(env.deps, { userId: env.userId, accountId: env.accountId }, 60_000),
+      MirrorNotReady,
+    );
     const listed = await gql(env.api.app, `{ linkedAccounts { syncStatus } }`, {}, {
       token: env.token,
     });
@@ -297,6 +302,13 @@ linkedStoreTest(
     // Counting, two pages of three orders, the other resources' counts and discount codes;
     // no bulk operation (which would add a run and polls).
     assert.ok(small.requests <= 8, `${small.requests} requests`);
+
+    // Before an analysis: a mirror older than the TTL is synced first, a fresh one is not.
+    await env.t.owner`update linked_accounts set last_synced_at = now() - interval '2 hours'`;
+    const stale = await ensureFresh(env.deps, scope, 60 * 60_000);
+    assert.equal(stale.refreshed, true);
+    const fresh = await ensureFresh(env.deps, scope, 60 * 60_000);
+    assert.equal(fresh.refreshed, false);
     const [paged] = await env.t.db.withTenant(
       env.userId,
       (tx) =>
@@ -380,3 +392,21 @@ linkedStoreTest("another tenant sees nothing of the mirror", async (env) => {
     assert.equal(await count(env, table, other), 0, `${table} leaks to another tenant`);
   }
 });
+
+linkedStoreTest(
+  "reads the mirror does not hold are cached per account for their TTL",
+  async (env) => {
+    const scope = { userId: env.userId, accountId: env.accountId };
+    let fetched = 0;
+    const report = () => Promise.resolve({ rows: [[++fetched]] });
+    const first = await cachedShopifyQuery(env.t.db, scope, "shopifyql:sales by hour", report);
+    const second = await cachedShopifyQuery(env.t.db, scope, "shopifyql:sales by hour", report);
+    assert.deepEqual([first.cached, second.cached, fetched], [false, true, 1]);
+    assert.deepEqual(second.value, { rows: [[1]] });
+    await env.t.owner`update cached_shopify_data set expires_at = now() - interval '1 second'`;
+    const third = await cachedShopifyQuery(env.t.db, scope, "shopifyql:sales by hour", report);
+    assert.deepEqual([third.cached, third.value], [false, { rows: [[2]] }]);
+    const other = await createUser(env.t.db);
+    assert.equal(await count(env, "cached_shopify_data", other), 0);
+  },
+);
