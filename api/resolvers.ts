@@ -8,8 +8,11 @@ import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
 import { completeShopifyOAuth, startShopifyOAuth } from "../shopify/oauth.ts";
 import { type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
 import { apiContext, requireViewer } from "./context.ts";
+import type { Viewer } from "../auth/access_tokens.ts";
+import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.ts";
 import {
   analysisRequestPage,
+  analysisRequestsByIds,
   linkedAccountById,
   linkedAccountsOf,
   preferencesOf,
@@ -34,6 +37,20 @@ function payload<T>(c: Context, outcome: Outcome<T>, fields: (value: T) => objec
   const wait = outcome.errors.find((e) => e.retryAfterSeconds)?.retryAfterSeconds;
   if (wait) c.header("Retry-After", String(wait));
   return { ...empty, userErrors: outcome.errors };
+}
+
+/** A mutation's payload carrying the request it acted on, read back in the caller's context. */
+async function analysisRequestPayload(
+  c: Context,
+  viewer: Viewer,
+  outcome: Outcome<{ id: string }>,
+) {
+  if (!outcome.ok) return payload(c, outcome, () => ({}), { analysisRequest: null });
+  const [row] = await apiContext(c).services.db.withTenant(
+    viewer.userId,
+    (tx) => analysisRequestsByIds(tx, viewer.userId, [outcome.value.id]),
+  );
+  return { analysisRequest: row ? toAnalysisRequest(row) : null, userErrors: [] };
 }
 
 const signedIn = (value: accounts.SignedIn) => ({
@@ -234,6 +251,22 @@ export const resolvers = {
       }
       const outcome = await startShopifyOAuth(ctx.services, ctx.viewer, args.shop);
       return payload(c, outcome, (value) => value, { authorizationUrl: null });
+    },
+    async submitAnalysisRequest(
+      _: unknown,
+      args: { prompt: string; linkedAccountId?: string | null },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const outcome = await submitAnalysisRequest(ctx.services, viewer, args);
+      return await analysisRequestPayload(c, viewer, outcome);
+    },
+    async cancelAnalysisRequest(_: unknown, args: { id: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const outcome = await cancelAnalysisRequest(ctx.services, viewer, args.id);
+      return await analysisRequestPayload(c, viewer, outcome);
     },
     async completeShopifyOAuth(_: unknown, args: { query: string }, c: Context) {
       const ctx = apiContext(c);

@@ -1,0 +1,130 @@
+/**
+ * Submitting and cancelling analysis requests (seed 000 §6, issue #6 step 1).
+ *
+ * Submit validates the prompt and the store, then writes the `pending` row
+ * and its orchestrator job in one transaction: both exist or neither does.
+ * Cancel moves a pending or processing request to `cancelled`; the worker
+ * checks the status between steps and writes nothing after it.
+ */
+import type { Viewer } from "../auth/access_tokens.ts";
+import { fail, ok, type Outcome } from "../auth/user_errors.ts";
+import type { Database, Tx } from "../db/database.ts";
+import { isUuid } from "../db/database.ts";
+import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+
+export const ANALYSIS_QUEUE = "analysis.orchestrate";
+export const PROMPT_MIN = 3;
+export const PROMPT_MAX = 2000;
+
+export interface AnalysisJob {
+  userId: string;
+  requestId: string;
+}
+
+export interface RequestDeps {
+  db: Database;
+  boss: Enqueuer;
+}
+
+export async function submitAnalysisRequest(
+  deps: RequestDeps,
+  viewer: Viewer,
+  input: { prompt: string; linkedAccountId?: string | null },
+): Promise<Outcome<{ id: string }>> {
+  const prompt = input.prompt.trim();
+  if (prompt.length < PROMPT_MIN || prompt.length > PROMPT_MAX) {
+    return fail(
+      "INVALID_INPUT",
+      `Ask a question of ${PROMPT_MIN} to ${PROMPT_MAX} characters.`,
+      { field: "prompt" },
+    );
+  }
+  if (input.linkedAccountId && !isUuid(input.linkedAccountId)) {
+    return fail("NOT_FOUND", "There is no linked store with this id.", {
+      field: "linkedAccountId",
+    });
+  }
+  return await deps.db.withTenant(viewer.userId, async (tx) => {
+    const account = await chooseAccount(tx, input.linkedAccountId ?? null);
+    if (!account.ok) return account;
+    const [row] = await tx<{ id: string }[]>`
+      insert into analysis_requests (user_id, linked_account_id, prompt)
+      values (${viewer.userId}, ${account.value}, ${prompt}) returning id`;
+    await enqueueInTransaction(
+      deps.boss,
+      tx,
+      ANALYSIS_QUEUE,
+      {
+        userId: viewer.userId,
+        requestId: row!.id,
+      } satisfies AnalysisJob,
+      { singletonKey: row!.id },
+    );
+    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
+               after_status)
+             values (${viewer.userId}, 'user', 'analysis.submitted', 'analysis_request', ${row!.id},
+               ${row!.id}, 'pending')`;
+    return ok({ id: row!.id });
+  });
+}
+
+/** The store to analyse: the one named, or the only active one when none is named. */
+async function chooseAccount(tx: Tx, named: string | null): Promise<Outcome<string>> {
+  const accounts = await tx<{ id: string; status: string }[]>`
+    select id, status from linked_accounts where provider = 'shopify' order by created_at`;
+  if (named) {
+    // Another tenant's account is invisible here (RLS): it answers like one that does not exist.
+    const account = accounts.find((a) => a.id === named.toLowerCase());
+    if (!account) {
+      return fail("NOT_FOUND", "There is no linked store with this id.", {
+        field: "linkedAccountId",
+      });
+    }
+    if (account.status !== "active") {
+      return fail(
+        "PERMISSION_DENIED",
+        "Alatar no longer has access to this store. Link it again, then ask.",
+        { field: "linkedAccountId" },
+      );
+    }
+    return ok(account.id);
+  }
+  const active = accounts.filter((a) => a.status === "active");
+  if (active.length === 1) return ok(active[0]!.id);
+  return fail(
+    "INVALID_INPUT",
+    active.length === 0
+      ? "Link a Shopify store first: there is no store to analyse."
+      : "You have several stores linked: say which one with linkedAccountId.",
+    { field: "linkedAccountId" },
+  );
+}
+
+export async function cancelAnalysisRequest(
+  deps: Pick<RequestDeps, "db">,
+  viewer: Viewer,
+  id: string,
+): Promise<Outcome<{ id: string; status: string }>> {
+  const notFound = fail("NOT_FOUND", "There is no analysis request with this id.", { field: "id" });
+  if (!isUuid(id)) return notFound;
+  return await deps.db.withTenant(viewer.userId, async (tx) => {
+    const [request] = await tx<{ status: string }[]>`
+      select status from analysis_requests where id = ${id} for update`;
+    if (!request) return notFound;
+    if (request.status !== "pending" && request.status !== "processing") {
+      return fail(
+        "INVALID_INPUT",
+        `This request is already ${request.status} and can no longer be cancelled.`,
+        { field: "id" },
+      );
+    }
+    await tx`update analysis_requests set status = 'cancelled', finished_at = now(),
+               error_code = 'TASK_CANCELLED', error_message = 'Cancelled at your request.'
+             where id = ${id}`;
+    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
+               before_status, after_status)
+             values (${viewer.userId}, 'user', 'analysis.cancelled', 'analysis_request', ${id}, ${id},
+               ${request.status}, 'cancelled')`;
+    return ok({ id, status: "cancelled" });
+  });
+}
