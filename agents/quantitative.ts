@@ -1,0 +1,210 @@
+/**
+ * Quantitative Analysis (seed 000 §6, class 2): runs the metrics layer's KPIs
+ * for a task's ranges and turns them into facts, the only numbers an answer
+ * may state. Each fact carries the provenance of the KPI it came from, so the
+ * grounding check and the merchant can trace it. No model is involved: the
+ * numbers are computed here, in SQL.
+ *
+ * A LangChain runnable, so the orchestrator composes it like any department.
+ */
+import { RunnableLambda } from "@langchain/core/runnables";
+import { z } from "zod";
+import type { Database } from "../db/database.ts";
+import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
+import { inventoryKpis } from "../metrics/inventory.ts";
+import { salesKpis, type SalesMeasure } from "../metrics/sales.ts";
+import {
+  DateRangeSchema,
+  FiltersSchema,
+  type KpiScope,
+  type Provenance,
+} from "../metrics/scope.ts";
+
+export const QUANT_KPIS = [
+  "sales",
+  "sales_by_day",
+  "sales_by_product",
+  "inventory",
+  "new_vs_returning",
+  "cohorts",
+  "ltv",
+] as const;
+
+export const QuantitativeInput = z.object({
+  kpis: z.array(z.enum(QUANT_KPIS)).min(1),
+  range: DateRangeSchema,
+  comparisonRange: DateRangeSchema.optional(),
+  filters: FiltersSchema.optional(),
+  limit: z.number().int().min(1).max(50).default(10),
+});
+export type QuantitativeInput = z.input<typeof QuantitativeInput>;
+
+export type FactUnit = "money" | "count" | "ratio" | "days";
+
+/** One computed number an answer may cite. */
+export interface Fact {
+  /** Stable within a request, e.g. `sales.netSales` or `sales.netSales.change`. */
+  id: string;
+  label: string;
+  value: number;
+  unit: FactUnit;
+  provenance: Provenance;
+}
+
+export interface QuantitativeResult {
+  facts: Fact[];
+  /** Series and tables for charts: keyed rows of numbers. */
+  tables: Record<string, { provenance: Provenance; rows: Array<Record<string, unknown>> }>;
+}
+
+const HEADLINE: Array<[SalesMeasure, string, FactUnit]> = [
+  ["netSales", "Net sales", "money"],
+  ["grossSales", "Gross sales", "money"],
+  ["discounts", "Discounts", "money"],
+  ["returns", "Returns", "money"],
+  ["totalSales", "Total sales", "money"],
+  ["orders", "Orders", "count"],
+  ["unitsSold", "Units sold", "count"],
+  ["averageOrderValue", "Average order value", "money"],
+  ["refundRate", "Refund rate", "ratio"],
+];
+
+export function quantitativeDepartment(db: Database) {
+  return RunnableLambda.from(
+    async (
+      { scope, input }: { scope: KpiScope; input: QuantitativeInput },
+    ): Promise<QuantitativeResult> => {
+      const task = QuantitativeInput.parse(input);
+      return await db.withTenant(scope.userId, async (tx) => {
+        const facts: Fact[] = [];
+        const tables: QuantitativeResult["tables"] = {};
+        const filters = task.filters ?? {};
+        if (task.kpis.includes("sales")) {
+          const now = await salesKpis(tx, scope, { range: task.range, filters });
+          for (const [measure, label, unit] of HEADLINE) {
+            facts.push({
+              id: `sales.${measure}`,
+              label,
+              value: now.total[measure],
+              unit,
+              provenance: now.provenance,
+            });
+          }
+          if (task.comparisonRange) {
+            const before = await salesKpis(tx, scope, { range: task.comparisonRange, filters });
+            for (const [measure, label, unit] of HEADLINE) {
+              const was = before.total[measure];
+              facts.push({
+                id: `sales.${measure}.previous`,
+                label: `${label} (previous period)`,
+                value: was,
+                unit,
+                provenance: before.provenance,
+              });
+              if (unit !== "ratio" && was !== 0) {
+                facts.push({
+                  id: `sales.${measure}.change`,
+                  label: `${label}, change from the previous period`,
+                  value: Math.round(((now.total[measure] - was) / Math.abs(was)) * 10_000) / 10_000,
+                  unit: "ratio",
+                  provenance: now.provenance,
+                });
+              }
+            }
+          }
+        }
+        if (task.kpis.includes("sales_by_day")) {
+          const byDay = await salesKpis(tx, scope, { range: task.range, filters, groupBy: "day" });
+          tables.salesByDay = {
+            provenance: byDay.provenance,
+            rows: byDay.rows.map((r) => ({
+              day: r.key,
+              netSales: r.values.netSales,
+              orders: r.values.orders,
+            })),
+          };
+        }
+        if (task.kpis.includes("sales_by_product")) {
+          const byProduct = await salesKpis(tx, scope, {
+            range: task.range,
+            filters,
+            groupBy: "product",
+            orderBy: "netSales",
+            limit: task.limit,
+          });
+          tables.topProducts = {
+            provenance: byProduct.provenance,
+            rows: byProduct.rows.map((r) => ({
+              productId: r.key,
+              title: r.label ?? r.key,
+              netSales: r.values.netSales,
+              unitsSold: r.values.unitsSold,
+            })),
+          };
+          byProduct.rows.forEach((r, i) =>
+            facts.push({
+              id: `product.${r.key}.netSales`,
+              label: `Net sales of ${r.label ?? r.key} (#${i + 1})`,
+              value: r.values.netSales,
+              unit: "money",
+              provenance: byProduct.provenance,
+            })
+          );
+        }
+        if (task.kpis.includes("inventory")) {
+          const stock = await inventoryKpis(tx, scope, task.range, { filters, limit: task.limit });
+          tables.slowStock = {
+            provenance: stock.provenance,
+            rows: stock.rows.map((r) => ({ ...r })),
+          };
+          for (const r of stock.rows) {
+            facts.push({
+              id: `product.${r.productId}.onHand`,
+              label: `${r.title}: units on hand`,
+              value: r.onHand,
+              unit: "count",
+              provenance: stock.provenance,
+            });
+            if (r.daysOfCover !== null) {
+              facts.push({
+                id: `product.${r.productId}.daysOfCover`,
+                label: `${r.title}: days of cover`,
+                value: r.daysOfCover,
+                unit: "days",
+                provenance: stock.provenance,
+              });
+            }
+          }
+        }
+        if (task.kpis.includes("new_vs_returning")) {
+          const split = await newVsReturning(tx, scope, task.range);
+          for (
+            const [id, label, value, unit] of [
+              ["customers.new", "New customers", split.newCustomers, "count"],
+              ["customers.returning", "Returning customers", split.returningCustomers, "count"],
+              ["customers.repeatRate", "Repeat purchase rate", split.repeatPurchaseRate, "ratio"],
+            ] as Array<[string, string, number, FactUnit]>
+          ) facts.push({ id, label, value, unit, provenance: split.provenance });
+        }
+        if (task.kpis.includes("cohorts")) {
+          const groups = await cohorts(tx, scope, task.range);
+          tables.cohorts = {
+            provenance: groups.provenance,
+            rows: groups.cohorts.map((c) => ({ ...c })),
+          };
+        }
+        if (task.kpis.includes("ltv")) {
+          const ltv = await lifetimeValue(tx, scope, task.range);
+          facts.push({
+            id: "customers.lifetimeValue",
+            label: "Average lifetime value of customers acquired in the period",
+            value: ltv.averageLifetimeValue,
+            unit: "money",
+            provenance: ltv.provenance,
+          });
+        }
+        return { facts, tables };
+      });
+    },
+  ).withConfig({ runName: "quantitative_analysis" });
+}
