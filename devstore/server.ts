@@ -82,11 +82,7 @@ export function createDevStore(options: {
     bucket: admin.bucket,
     sendWebhook,
     webhooks,
-    changes: storeChanges(
-      shop,
-      webhooks,
-      (url, topic, payload) => sendWebhook(url, topic, payload),
-    ),
+    changes: storeChanges(shop, webhooks, sendWebhook),
   };
 }
 

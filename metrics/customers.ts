@@ -7,13 +7,13 @@
  */
 import type { Tx } from "../db/database.ts";
 import { round } from "./sales.ts";
-import { bounds, type DateRange, type KpiScope, type Provenance } from "./scope.ts";
+import { bounds, type DateRange, type KpiScope, type Provenance, type Span } from "./scope.ts";
 
 function provenance(
   kpi: string,
   scope: KpiScope,
   range: DateRange,
-  span: { starts_at: Date; ends_at: Date },
+  span: Span,
   orders: number,
 ): Provenance {
   return {
@@ -77,7 +77,9 @@ export async function newVsReturning(
       count(*) filter (where to_date >= 2)::int as repeat_customers
     from per_customer cross join span where in_range > 0
     group by span.starts_at, span.ends_at`;
-  const [span] = row ? [row] : await tx`${bounds(tx, range, scope.timezone)}`;
+  const [span] = row
+    ? [{ starts_at: row.starts_at as Date, ends_at: row.ends_at as Date }]
+    : await tx<Span[]>`${bounds(tx, range, scope.timezone)}`;
   const customers = (row?.new_customers ?? 0) + (row?.returning_customers ?? 0);
   return {
     newCustomers: row?.new_customers ?? 0,
@@ -92,7 +94,7 @@ export async function newVsReturning(
       "new vs returning customers",
       scope,
       range,
-      span as never,
+      span!,
       (row?.new_orders ?? 0) + (row?.returning_orders ?? 0),
     ),
   };
@@ -146,7 +148,7 @@ export async function cohorts(
     else entry.active.set(row.offset, row.active);
     byCohort.set(row.cohort, entry);
   }
-  const [span] = await tx`${bounds(tx, range, tz)}`;
+  const [span] = await tx<Span[]>`${bounds(tx, range, tz)}`;
   const result = [...byCohort.entries()].sort().map(([cohort, { size, active }]) => {
     const last = Math.max(0, ...active.keys());
     return {
@@ -161,7 +163,7 @@ export async function cohorts(
       "customer cohorts",
       scope,
       range,
-      span as never,
+      span!,
       result.reduce((n, c) => n + c.customers, 0),
     ),
   };
@@ -200,6 +202,9 @@ export async function lifetimeValue(tx: Tx, scope: KpiScope, range: DateRange): 
     averageLifetimeValue: customers ? round(net / customers) : 0,
     averageOrders: customers ? round(row!.orders / customers) : 0,
     averageOrderValue: row!.orders ? round((row!.net as number) / row!.orders) : 0,
-    provenance: provenance("lifetime value", scope, range, row as never, row!.orders),
+    provenance: provenance("lifetime value", scope, range, {
+      starts_at: row!.starts_at,
+      ends_at: row!.ends_at,
+    }, row!.orders),
   };
 }

@@ -6,7 +6,14 @@
  * products, a collection or a sales channel. docs/metrics.md has each formula.
  */
 import type { Tx } from "../db/database.ts";
-import type { DateRange, Filters, KpiScope, Provenance } from "./scope.ts";
+import {
+  bounds,
+  type DateRange,
+  type Filters,
+  type KpiScope,
+  type Provenance,
+  type Span,
+} from "./scope.ts";
 
 interface BaseSums {
   gross: number;
@@ -73,10 +80,26 @@ export interface SalesQuery {
   limit?: number;
 }
 
-const SUMS = `sum(gross)::float8 as gross, sum(discount)::float8 as discount,
-  sum(returned)::float8 as returned, sum(shipping)::float8 as shipping, sum(tax)::float8 as tax,
-  sum(units)::int as units, sum(units_returned)::int as units_returned, sum(orders)::int as orders,
-  sum(lines)::int as lines, sum(refunds)::int as refunds`;
+/** The rollup's base columns and the type each sum reaches the client as. */
+const BASE_COLUMNS = [
+  ["gross", "float8"],
+  ["discount", "float8"],
+  ["returned", "float8"],
+  ["shipping", "float8"],
+  ["tax", "float8"],
+  ["units", "int"],
+  ["units_returned", "int"],
+  ["orders", "int"],
+  ["lines", "int"],
+  ["refunds", "int"],
+] as const;
+
+/** `sum(<from>.column) as column` for every base column; `cast` types them for the client. */
+function sumsOf(from: string, cast = true): string {
+  return BASE_COLUMNS.map(([column, type]) =>
+    `sum(${from}.${column})${cast ? `::${type}` : ""} as ${column}`
+  ).join(", ");
+}
 
 const TIME_UNITS = new Set(["day", "week", "month"]);
 
@@ -125,23 +148,24 @@ export async function salesKpis(
   const groups = !key ? [] : dimension === "collection"
     // Products first (a year is tens of thousands of day rows), then their collections.
     ? await tx<Array<Record<string, number | string | null>>>`
-      select c.collection_id::text as key, ${tx.unsafe(SUMS.replace(/sum\((\w+)\)/g, "sum(p.$1)"))}
-      from (select d.product_id, ${tx.unsafe(SUMS.replace(/::\w+ as (\w+)/g, " as $1"))}
+      select c.collection_id::text as key, ${tx.unsafe(sumsOf("p"))}
+      from (select d.product_id, ${tx.unsafe(sumsOf("d", false))}
             from shop_sales_daily d where ${level} and ${where} group by d.product_id) p
       join shop_product_collections c on c.linked_account_id = ${account} and c.product_id = p.product_id
       group by 1`
     : await tx<Array<Record<string, number | string | null>>>`
-      select ${key} as key, ${tx.unsafe(SUMS)} from shop_sales_daily d
+      select ${key} as key, ${tx.unsafe(sumsOf("d"))} from shop_sales_daily d
       where ${level} and ${where} group by 1`;
   // The total: whole-day rows unless products are filtered (shipping and orders are exact there).
   const totalLevel = filters.productIds?.length || filters.collectionId
     ? level
     : tx`d.product_id = 0`;
-  const [totalRow] = await tx<Array<Record<string, number | null>>>`
-    select ${tx.unsafe(SUMS)} from shop_sales_daily d where ${totalLevel} and ${where}`;
-  const [span] = await tx<{ starts_at: Date; ends_at: Date }[]>`
-    select (${query.range.from}::date)::timestamp at time zone ${scope.timezone} as starts_at,
-           (${query.range.to}::date + 1)::timestamp at time zone ${scope.timezone} as ends_at`;
+  // The range's instants come with the total (an aggregate always answers one row).
+  const [totalRow] = await tx<Array<Record<string, number | null> & Span>>`
+    with span as (${bounds(tx, query.range, scope.timezone)})
+    select ${tx.unsafe(sumsOf("d"))}, (select starts_at from span), (select ends_at from span)
+    from shop_sales_daily d where ${totalLevel} and ${where}`;
+  const span = totalRow!;
 
   const labels = dimension && !TIME_UNITS.has(dimension) && groups.length
     ? await labelsOf(tx, account, dimension, groups.map((g) => String(g.key)))
@@ -165,7 +189,7 @@ export async function salesKpis(
     );
   }
   if (query.limit) rows = rows.slice(0, query.limit);
-  const total = sums(totalRow ?? {});
+  const total = sums(totalRow!);
   return {
     rows,
     total: measures(total),
@@ -175,8 +199,8 @@ export async function salesKpis(
       range: {
         ...query.range,
         timezone: scope.timezone,
-        startsAt: span!.starts_at.toISOString(),
-        endsAt: span!.ends_at.toISOString(),
+        startsAt: span.starts_at.toISOString(),
+        endsAt: span.ends_at.toISOString(),
       },
       filters,
       rows: { orders: total.orders, orderLines: total.lines, refunds: total.refunds },

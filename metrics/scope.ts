@@ -70,6 +70,12 @@ export interface Provenance {
   syncedAt: string | null;
 }
 
+/** A range's first instant and the instant after its last. */
+export interface Span {
+  starts_at: Date;
+  ends_at: Date;
+}
+
 /** The half-open interval of instants [startsAt, endsAt) a range covers in `timezone`. */
 export function bounds(tx: Tx, range: DateRange, timezone: string) {
   return tx`select (${range.from}::date)::timestamp at time zone ${timezone} as starts_at,

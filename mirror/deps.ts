@@ -32,21 +32,25 @@ export async function accountClient(
   deps: MirrorDeps,
   scope: MirrorScope,
 ): Promise<{ client: AdminClient; shop: string }> {
-  let cached: { token: string; until: number } | null = null;
-  const token = async () => {
-    if (cached && cached.until > Date.now()) return cached.token;
-    const credentials = await credentialsFor(deps, scope.userId, scope.accountId);
-    cached = { token: credentials.accessToken, until: Date.now() + TOKEN_REUSE_MS };
-    return credentials.accessToken;
+  let cached: { token: string; shop: string; until: number } | null = null;
+  const fresh = async () => {
+    if (!cached || cached.until <= Date.now()) {
+      const credentials = await credentialsFor(deps, scope.userId, scope.accountId);
+      cached = {
+        token: credentials.accessToken,
+        shop: credentials.shop,
+        until: Date.now() + TOKEN_REUSE_MS,
+      };
+    }
+    return cached;
   };
-  const first = await credentialsFor(deps, scope.userId, scope.accountId);
-  cached = { token: first.accessToken, until: Date.now() + TOKEN_REUSE_MS };
+  const { shop } = await fresh();
   const client = createAdminClient({
-    shop: first.shop,
-    accessToken: token,
+    shop,
+    accessToken: async () => (await fresh()).token,
     adminBaseUrl: deps.shopify.adminBaseUrl,
     apiVersion: deps.shopify.apiVersion,
     log: deps.log,
   });
-  return { client, shop: first.shop };
+  return { client, shop };
 }

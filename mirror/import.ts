@@ -103,8 +103,8 @@ export interface ImportReport {
 export interface ImportHooks {
   /** Called after each committed batch (tests crash an import here). */
   afterBatch?: (resource: string, committed: number) => void | Promise<void>;
-  /** Progress for a live display: objects committed of the resource's total. */
-  onProgress?: (resource: string, committed: number, total: number) => void;
+  /** Progress for a live display: top-level objects of the resource written so far. */
+  onProgress?: (resource: string, committed: number) => void;
   /** Bulk polling interval; Shopify's operations take seconds, the dev store's milliseconds. */
   pollIntervalMs?: number;
 }
@@ -149,9 +149,7 @@ export async function importStore(
   };
   for (const resource of RESOURCES) {
     let progress: ResourceProgress | undefined = state.importProgress[resource.name];
-    report.resumedFrom[resource.name] = progress?.done
-      ? progress.objects
-      : progress?.committed ?? 0;
+    report.resumedFrom[resource.name] = progress?.committed ?? 0;
     if (progress?.done) continue;
     for (let attempt = 1;; attempt++) {
       if (!progress) {
@@ -240,7 +238,7 @@ async function writeResource(
       }
       progress.committed = committed;
       written += objects.length;
-      hooks.onProgress?.(resource.name, committed, progress.objects);
+      hooks.onProgress?.(resource.name, committed);
       await hooks.afterBatch?.(resource.name, committed);
     };
     for await (const object of assembleBulk(streamJsonl(progress.url), bulkChildKey)) {

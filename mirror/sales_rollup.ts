@@ -16,30 +16,43 @@
 import type { Tx } from "../db/database.ts";
 import type { MirrorScope } from "./upsert.ts";
 
+type Fragment = ReturnType<Tx>;
+const DAY_MS = 86_400_000;
+
+/**
+ * The shop days (in `tz`) that contain `instants`, and a condition that an
+ * instant falls on one of them: a coarse instant window first, which an index
+ * can range over, then the exact days.
+ */
+function shopDaysOf(tx: Tx, instants: string[], tz: string) {
+  const times = instants.map((i) => Date.parse(i));
+  const earliest = new Date(Math.min(...times) - DAY_MS).toISOString();
+  const latest = new Date(Math.max(...times) + DAY_MS).toISOString();
+  const list = tx`select distinct (jsonb_array_elements_text(${
+    tx.json(instants)
+  })::timestamptz at time zone ${tz})::date`;
+  return {
+    list,
+    contain: (at: Fragment) =>
+      tx`${at} >= ${earliest} and ${at} < ${latest}
+         and (${at} at time zone ${tz})::date in (${list})`,
+  };
+}
+
 /** Rebuilds the rollup for the shop days containing `instants`, or for every day. */
 export async function refreshSalesDaily(
   tx: Tx,
   scope: MirrorScope,
   which: { instants: string[] } | "all",
 ): Promise<void> {
+  if (which !== "all" && which.instants.length === 0) return;
   const [state] = await tx<{ tz: string | null }[]>`
     select shop_timezone as tz from store_sync_state where linked_account_id = ${scope.accountId}`;
   const tz = state?.tz ?? "UTC";
-  if (which !== "all" && which.instants.length === 0) return;
-  const instants = which === "all" ? [] : which.instants.map((i) => Date.parse(i));
-  const dayList = tx`select distinct (jsonb_array_elements_text(${
-    tx.json(which === "all" ? [] : which.instants)
-  })::timestamptz at time zone ${tz})::date`;
-  // A coarse instant window first (an index range), then the exact shop days.
-  const earliest = which === "all"
-    ? ""
-    : new Date(Math.min(...instants) - 86_400_000).toISOString();
-  const latest = which === "all" ? "" : new Date(Math.max(...instants) + 86_400_000).toISOString();
-  const inDays = (at: ReturnType<Tx>) =>
-    which === "all" ? tx`true` : tx`${at} >= ${earliest} and ${at} < ${latest}
-      and (${at} at time zone ${tz})::date in (${dayList})`;
+  const days = which === "all" ? null : shopDaysOf(tx, which.instants, tz);
+  const inDays = (at: Fragment) => days ? days.contain(at) : tx`true`;
   await tx`delete from shop_sales_daily where linked_account_id = ${scope.accountId}
-           ${which === "all" ? tx`` : tx`and day in (${dayList})`}`;
+           ${days ? tx`and day in (${days.list})` : tx``}`;
   const account = scope.accountId;
   const counted = tx`o.linked_account_id = ${account} and not o.test and o.cancelled_at is null`;
   await tx`

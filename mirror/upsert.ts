@@ -11,6 +11,7 @@
  */
 import { hmac } from "@oslojs/crypto/hmac";
 import { SHA256 } from "@oslojs/crypto/sha2";
+import { encodeHexLowerCase } from "@oslojs/encoding";
 import type { Tx } from "../db/database.ts";
 import { refreshSalesDaily } from "./sales_rollup.ts";
 import type {
@@ -57,19 +58,20 @@ export async function upsertOrders(
     total_price: o.totalPrice,
     total_refunded: o.totalRefunded,
     presentment_total_price: o.presentmentTotalPrice,
+    ...netSalesOf(o),
   }));
   const written = await tx<{ shopify_id: string; inserted: boolean }[]>`
     insert into shop_orders (user_id, linked_account_id, shopify_id, name, created_at,
       shopify_updated_at, cancelled_at, test, source_name, currency, presentment_currency,
       customer_id, discount_codes, subtotal, total_discounts, total_shipping, total_tax,
-      total_price, total_refunded, presentment_total_price)
+      total_price, total_refunded, presentment_total_price, line_sales, line_returns)
     select ${scope.userId}, ${scope.accountId}, r.*
     from jsonb_to_recordset(${json(tx, rows)}) as r(shopify_id bigint, name text,
       created_at timestamptz, shopify_updated_at timestamptz, cancelled_at timestamptz,
       test boolean, source_name text, currency text, presentment_currency text,
       customer_id bigint, discount_codes text[], subtotal numeric, total_discounts numeric,
       total_shipping numeric, total_tax numeric, total_price numeric, total_refunded numeric,
-      presentment_total_price numeric)
+      presentment_total_price numeric, line_sales numeric, line_returns numeric)
     on conflict (linked_account_id, shopify_id) do update set
       name = excluded.name, created_at = excluded.created_at,
       shopify_updated_at = excluded.shopify_updated_at, cancelled_at = excluded.cancelled_at,
@@ -79,7 +81,8 @@ export async function upsertOrders(
       total_discounts = excluded.total_discounts, total_shipping = excluded.total_shipping,
       total_tax = excluded.total_tax, total_price = excluded.total_price,
       total_refunded = excluded.total_refunded,
-      presentment_total_price = excluded.presentment_total_price, synced_at = now()
+      presentment_total_price = excluded.presentment_total_price,
+      line_sales = excluded.line_sales, line_returns = excluded.line_returns, synced_at = now()
     where shop_orders.shopify_updated_at <= excluded.shopify_updated_at
     returning shopify_id, (xmax = 0) as inserted`;
   if (written.length === 0) return 0;
@@ -121,7 +124,6 @@ export async function upsertOrders(
         unit_price numeric, total_discount numeric, is_gift_card boolean)`;
   }
   await insertRefunds(tx, scope, winners.flatMap((o) => o.refunds));
-  await updateOrderNetSales(tx, scope, [...won]);
   if (options.rollup ?? true) {
     // The days whose sales these orders change: their own, and those of old and new refunds.
     await refreshSalesDaily(tx, scope, {
@@ -135,13 +137,28 @@ export async function upsertOrders(
   return written.length;
 }
 
-/** Recomputes the orders' `line_sales` and `line_returns` from their lines and refunds. */
-async function updateOrderNetSales(tx: Tx, scope: MirrorScope, orderIds: string[]) {
+/**
+ * An order's sales after discounts and its line returns, gift cards left out
+ * (the customer KPIs sum these): from the record, which holds every line and refund.
+ */
+function netSalesOf(order: OrderRecord): { line_sales: string; line_returns: string } {
+  const cents = (amount: string) => Math.round(Number(amount) * 100);
+  const sold = order.lines.filter((l) => !l.isGiftCard);
+  const soldIds = new Set(sold.map((l) => l.shopifyId));
+  const sales = sold.reduce(
+    (sum, l) => sum + cents(l.unitPrice) * l.quantity - cents(l.totalDiscount),
+    0,
+  );
+  const returns = order.refunds.flatMap((r) => r.lines)
+    .filter((l) => soldIds.has(l.lineItemId))
+    .reduce((sum, l) => sum + cents(l.subtotal), 0);
+  return { line_sales: (sales / 100).toFixed(2), line_returns: (returns / 100).toFixed(2) };
+}
+
+/** Recomputes `line_returns` of the orders a lone refund (its webhook) belongs to. */
+async function updateOrderReturns(tx: Tx, scope: MirrorScope, orderIds: string[]) {
   await tx`
     update shop_orders o set
-      line_sales = coalesce((select sum(l.unit_price * l.quantity - l.total_discount)
-        from shop_order_lines l where l.linked_account_id = o.linked_account_id
-          and l.order_id = o.shopify_id and not l.is_gift_card), 0),
       line_returns = coalesce((select sum(rl.subtotal) from shop_refunds r
         join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id
           and rl.refund_id = r.shopify_id
@@ -205,7 +222,7 @@ export async function upsertRefund(
     where linked_account_id = ${scope.accountId} and shopify_id = ${refund.orderId}`;
   if (!order) return false;
   await insertRefunds(tx, scope, [refund]);
-  await updateOrderNetSales(tx, scope, [refund.orderId]);
+  await updateOrderReturns(tx, scope, [refund.orderId]);
   await refreshSalesDaily(tx, scope, { instants: [refund.createdAt] });
   return true;
 }
@@ -395,12 +412,10 @@ async function writeCustomerRows(
   counted: boolean,
 ): Promise<number> {
   if (customers.length === 0) return 0;
-  const hex = (bytes: Uint8Array) =>
-    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   const rows = customers.map((c) => ({
     shopify_id: c.shopifyId,
-    email_hash: c.email ? hex(contactHash(lookupKey, "email", c.email)) : null,
-    phone_hash: c.phone ? hex(contactHash(lookupKey, "phone", c.phone)) : null,
+    email_hash: c.email ? encodeHexLowerCase(contactHash(lookupKey, "email", c.email)) : null,
+    phone_hash: c.phone ? encodeHexLowerCase(contactHash(lookupKey, "phone", c.phone)) : null,
     number_of_orders: c.numberOfOrders ?? null,
     tags: c.tags,
     created_at: c.createdAt,

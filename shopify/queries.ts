@@ -197,22 +197,15 @@ export const DISCOUNT_CODES_QUERY = `query($after: String) {
 }`;
 
 // Bulk operations take no page sizes. Shopify allows five connections, nested two deep.
-/** `orders(query: …)` for a bulk operation: the whole shop, or what a search selects. */
-export const bulkOrdersQuery = (search?: string) =>
-  BULK_ORDERS_QUERY.replace(
-    "{ orders {",
-    `{ orders${search ? `(query: ${JSON.stringify(search)})` : ""} {`,
-  );
-export const bulkProductsQuery = (search?: string) =>
-  BULK_PRODUCTS_QUERY.replace(
-    "{ products {",
-    `{ products${search ? `(query: ${JSON.stringify(search)})` : ""} {`,
-  );
-export const bulkCustomersQuery = (search?: string) =>
-  BULK_CUSTOMERS_QUERY.replace(
-    "{ customers {",
-    `{ customers${search ? `(query: ${JSON.stringify(search)})` : ""} {`,
-  );
+/** A bulk query over what a search selects: `{ orders(query: "…") { … } }`. */
+function searched(query: string, search?: string): string {
+  return search
+    ? query.replace(/^\{ (\w+) \{/, (_, field) => `{ ${field}(query: ${JSON.stringify(search)}) {`)
+    : query;
+}
+export const bulkOrdersQuery = (search?: string) => searched(BULK_ORDERS_QUERY, search);
+export const bulkProductsQuery = (search?: string) => searched(BULK_PRODUCTS_QUERY, search);
+export const bulkCustomersQuery = (search?: string) => searched(BULK_CUSTOMERS_QUERY, search);
 
 /** How many objects a search selects (Shopify caps the count; `AT_LEAST` says so). */
 export async function countOf(

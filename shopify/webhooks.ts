@@ -104,7 +104,7 @@ export async function processWebhook(
   for (const account of accounts) {
     await deps.db.withTenant(
       account.user_id,
-      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload, deps.lookupKey),
+      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload, deps.lookupKey, deps.log),
     );
   }
   await deps.db.withoutTenant((tx) =>
@@ -126,12 +126,22 @@ async function applyTopic(
   account: { id: string; user_id: string; status: string },
   payload: unknown,
   lookupKey: Uint8Array,
+  log: Logger,
 ) {
   const scope = { userId: account.user_id, accountId: account.id };
   if (MIRROR_TOPICS.includes(topic)) {
     // An uninstalled (revoked) store is no longer synced.
-    if (account.status === "active") {
+    if (account.status !== "active") return;
+    try {
       await applyMirrorTopic(tx, scope, topic, payload, lookupKey);
+    } catch (error) {
+      // A body we cannot read will not read better on a retry; the next incremental sync
+      // brings the object anyway. Anything else (the database) is retried by the queue.
+      if (!(error instanceof z.ZodError)) throw error;
+      log.warn("Shopify webhook body not understood; left to the next sync", {
+        topic,
+        problems: error.issues.slice(0, 5).map((i) => `${i.path.join(".")}: ${i.message}`),
+      });
     }
     return;
   }

@@ -246,3 +246,24 @@ webhookTest(
     assert.equal(payloads!.n, 0);
   },
 );
+
+webhookTest(
+  "a mirror webhook whose body is not an order is acknowledged once, not retried",
+  async ({ api, store, t, url }) => {
+    const { userId } = await linkedUser(t);
+    const res = await store.sendWebhook(url, "orders/updated", { id: "not-a-number", name: 7 });
+    assert.equal(res.status, 200);
+    const [webhookId] = await jobsFor(t);
+    assert.deepEqual(
+      await processWebhook(
+        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+        webhookId!,
+      ),
+      { topic: "orders/updated", accounts: 1 },
+    );
+    const orders = await t.db.withTenant(userId, (tx) => tx`select 1 from shop_orders`);
+    assert.equal(orders.length, 0);
+    const [left] = await t.owner`select processed_at from shopify_webhook_deliveries`;
+    assert.ok(left!.processed_at, "the delivery is done with");
+  },
+);
