@@ -30,6 +30,7 @@ import { rotateCredentialKeys } from "./shopify/rotate_keys.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
 import { ensureQueues } from "./jobs/queues.ts";
 import { startWorker } from "./jobs/worker.ts";
+import { chooseModel } from "./agents/llm.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
 import { createMetrics } from "./routes/metrics.ts";
@@ -161,7 +162,17 @@ async function main(args: string[]): Promise<number> {
       log,
       lookupKey: config.customerLookupKey,
     };
-    if (runsWorker) await startWorker({ boss, db, log, emailSender, mirror });
+    const llm = { ...config.openRouter, appUrl: config.appUrl };
+    if (runsWorker) {
+      await startWorker({
+        boss,
+        db,
+        log,
+        emailSender,
+        mirror,
+        analysis: { modelFor: (preferredLlm) => chooseModel(llm, preferredLlm) },
+      });
+    }
 
     if (role === "api" || role === "start") {
       const hasher = createPasswordHasher({ workers: Math.max(1, navigator.hardwareConcurrency) });

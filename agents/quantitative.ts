@@ -8,17 +8,13 @@
  * A LangChain runnable, so the orchestrator composes it like any department.
  */
 import { RunnableLambda } from "@langchain/core/runnables";
+import type { Fact, FactUnit, Table } from "./facts.ts";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
 import { inventoryKpis } from "../metrics/inventory.ts";
 import { salesKpis, type SalesMeasure } from "../metrics/sales.ts";
-import {
-  DateRangeSchema,
-  FiltersSchema,
-  type KpiScope,
-  type Provenance,
-} from "../metrics/scope.ts";
+import { DateRangeSchema, FiltersSchema, type KpiScope } from "../metrics/scope.ts";
 
 export const QUANT_KPIS = [
   "sales",
@@ -39,22 +35,10 @@ export const QuantitativeInput = z.object({
 });
 export type QuantitativeInput = z.input<typeof QuantitativeInput>;
 
-export type FactUnit = "money" | "count" | "ratio" | "days";
-
-/** One computed number an answer may cite. */
-export interface Fact {
-  /** Stable within a request, e.g. `sales.netSales` or `sales.netSales.change`. */
-  id: string;
-  label: string;
-  value: number;
-  unit: FactUnit;
-  provenance: Provenance;
-}
-
 export interface QuantitativeResult {
   facts: Fact[];
   /** Series and tables for charts: keyed rows of numbers. */
-  tables: Record<string, { provenance: Provenance; rows: Array<Record<string, unknown>> }>;
+  tables: Record<string, Table>;
 }
 
 const HEADLINE: Array<[SalesMeasure, string, FactUnit]> = [

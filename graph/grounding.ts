@@ -8,7 +8,7 @@
  * Numbers that are part of dates ("Nov 9", "2026-11-15", a year) and order
  * numbers ("#1042") are not figures and are not checked.
  */
-import type { Fact } from "../agents/quantitative.ts";
+import type { Fact } from "../agents/facts.ts";
 
 export interface StatedNumber {
   text: string;
@@ -36,7 +36,9 @@ export function statedNumbers(text: string): StatedNumber[] {
   let rest = text;
   for (const pattern of DATE_PATTERNS) rest = rest.replace(pattern, " ");
   const found: StatedNumber[] = [];
-  const number = /([-−]?)\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?(k|m)?\b\s?(%|percent)?/gi;
+  // Digits glued to letters ("FREE100", "SKU42") are codes, not figures.
+  const number =
+    /(?<![A-Za-z0-9_])([-−]?)\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s?(k|m)?\b\s?(%|percent)?/gi;
   for (const match of rest.matchAll(number)) {
     const [raw, sign, whole, fraction, scale, percent] = match;
     let value = Number(`${whole!.replaceAll(",", "")}${fraction ?? ""}`);
@@ -85,14 +87,28 @@ export interface GroundingReport {
   dropped: string[];
 }
 
-/** Keeps the sentences whose every number is a computed fact; reports the rest. */
-export function groundText(text: string, facts: Fact[]): { text: string; report: GroundingReport } {
+/**
+ * Keeps the sentences whose every number is a computed fact; reports the rest.
+ * `names` are strings taken verbatim from shop data (product titles, order
+ * names, discount codes): digits inside them ("Mug 2.0", "Pack of 3") are
+ * part of a name, not a figure.
+ */
+export function groundText(
+  text: string,
+  facts: Fact[],
+  names: string[] = [],
+): { text: string; report: GroundingReport } {
+  const longestFirst = [...new Set(names.filter((n) => /\d/.test(n)))].sort((a, b) =>
+    b.length - a.length
+  );
+  const withoutNames = (sentence: string) =>
+    longestFirst.reduce((rest, name) => rest.replaceAll(name, " "), sentence);
   // A sentence ends at . ! or ? followed by a space; a decimal point never is.
   const sentences = text.split(/(?<=[.!?])\s+/).filter((s) => s.trim());
   const kept: string[] = [];
   const report: GroundingReport = { grounded: 0, unsupported: [], dropped: [] };
   for (const sentence of sentences) {
-    const numbers = statedNumbers(sentence);
+    const numbers = statedNumbers(withoutNames(sentence));
     const bad = numbers.filter((n) => !isGrounded(n, facts));
     report.grounded += numbers.length - bad.length;
     if (bad.length) {

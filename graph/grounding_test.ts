@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Fact } from "../agents/quantitative.ts";
+import type { Fact } from "../agents/facts.ts";
 import type { Provenance } from "../metrics/scope.ts";
 import { groundText, isGrounded, statedNumbers } from "./grounding.ts";
 
@@ -48,4 +48,16 @@ Deno.test("sentences with an invented number are dropped and reported", () => {
   assert.deepEqual(report.unsupported, ["1.9%"]);
   assert.deepEqual(report.dropped, ["Conversion fell to 1.9%."]);
   assert.equal(report.grounded, 4);
+});
+
+Deno.test("digits inside names taken from shop data are not figures", () => {
+  const facts: Fact[] = [{ id: "n", label: "n", value: 120, unit: "money", provenance: null }];
+  const text = "Mug 2.0 Pack of 3 sold $120. Another product sold $999.";
+  const { text: kept, report } = groundText(text, facts, ["Mug 2.0 Pack of 3"]);
+  assert.equal(kept, "Mug 2.0 Pack of 3 sold $120.");
+  assert.deepEqual(report.unsupported, ["$999"]);
+});
+
+Deno.test("digits glued to letters are codes, not figures", () => {
+  assert.deepEqual(statedNumbers("Use FREE100 or SKU42 for 15% off").map((n) => n.text), ["15%"]);
 });

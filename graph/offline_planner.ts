@@ -77,10 +77,22 @@ export function intentOf(question: string): Intent {
 
 /** A plan for `question` on the shop day `today`, validated like any planner's. */
 export function planOffline(question: string, today: string): Plan {
-  const intent = intentOf(question);
-  const range = rangeOf(question, today);
+  return planFor(question, intentOf(question), rangeOf(question, today));
+}
+
+/**
+ * The departments and task inputs for an intent and range. Both planners end
+ * here: a model chooses the intent and the dates, and the tasks follow from
+ * them by rule, since their inputs are typed contracts of the departments.
+ */
+export function planFor(
+  question: string,
+  intent: Intent,
+  range: DateRange,
+  comparison?: DateRange,
+): Plan {
   const comparisonRange = intent === "explain_change" || intent === "sales_overview"
-    ? previousPeriod(range)
+    ? comparison ?? previousPeriod(range)
     : undefined;
   const retrieve: Task = {
     department: "data_retrieval",

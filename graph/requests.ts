@@ -11,15 +11,10 @@ import { fail, ok, type Outcome } from "../auth/user_errors.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import { ANALYSIS_QUEUE, type AnalysisJob } from "./queues.ts";
 
-export const ANALYSIS_QUEUE = "analysis.orchestrate";
 export const PROMPT_MIN = 3;
 export const PROMPT_MAX = 2000;
-
-export interface AnalysisJob {
-  userId: string;
-  requestId: string;
-}
 
 export interface RequestDeps {
   db: Database;
@@ -121,6 +116,9 @@ export async function cancelAnalysisRequest(
     await tx`update analysis_requests set status = 'cancelled', finished_at = now(),
                error_code = 'TASK_CANCELLED', error_message = 'Cancelled at your request.'
              where id = ${id}`;
+    // Proposals of an analysis the merchant abandoned are withdrawn, not left to approve.
+    await tx`update proposed_actions set status = 'rejected', rejected_at = now()
+             where analysis_request_id = ${id} and status = 'proposed'`;
     await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
                before_status, after_status)
              values (${viewer.userId}, 'user', 'analysis.cancelled', 'analysis_request', ${id}, ${id},

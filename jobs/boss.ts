@@ -22,6 +22,11 @@ export interface BossOptions {
    * maintenance and cron.
    */
   maintenance?: boolean;
+  /**
+   * How often maintenance fails jobs whose worker stopped sending heartbeats
+   * (a killed process), so they are retried. pg-boss's default is 60 s.
+   */
+  superviseSeconds?: number;
 }
 
 export function createBoss(options: BossOptions): PgBoss {
@@ -33,6 +38,9 @@ export function createBoss(options: BossOptions): PgBoss {
     application_name: "alatar:pgboss",
     supervise: options.maintenance ?? true,
     schedule: options.maintenance ?? true,
+    // Heartbeat and expiry checks run in the per-queue monitor pass, so both timers matter.
+    superviseIntervalSeconds: options.superviseSeconds ?? 10,
+    monitorIntervalSeconds: options.superviseSeconds ?? 10,
   });
   boss.on("error", (error: unknown) => options.log.error("pg-boss error", { error }));
   return boss;

@@ -8,7 +8,7 @@ import { EMAIL_QUEUE } from "./email_delivery.ts";
 import { PURGE_QUEUE } from "./purge.ts";
 import { WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 import { SYNC_QUEUE, SYNC_RETRY_LIMIT, SYNC_SCHEDULE_QUEUE } from "../mirror/sync_queue.ts";
-import { ANALYSIS_QUEUE } from "../graph/requests.ts";
+import { analysisQueues } from "../graph/queues.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -33,15 +33,8 @@ export const QUEUES: Record<string, QueueOptions> = {
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,
   },
-  // The class-1 orchestrator: one job per analysis request (issue #6).
-  [ANALYSIS_QUEUE]: {
-    retryLimit: 4,
-    retryDelay: 2,
-    retryBackoff: true,
-    expireInSeconds: 300,
-    deadLetter: DEAD_LETTER_QUEUE,
-    notify: true,
-  },
+  // The orchestrator and the departments (issue #6).
+  ...analysisQueues(DEAD_LETTER_QUEUE),
   // One sync queued and one running per account (singleton key: the account).
   [SYNC_QUEUE]: {
     policy: "stately",

@@ -13,6 +13,18 @@ import { processWebhook, WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 import type { MirrorDeps } from "../mirror/deps.ts";
 import { queueStaleSyncs, runSyncJob } from "../mirror/sync_job.ts";
 import { SYNC_QUEUE, SYNC_SCHEDULE_QUEUE, type SyncJob } from "../mirror/sync_queue.ts";
+import { runDepartmentJob } from "../agents/department_job.ts";
+import { createDepartments } from "../agents/departments.ts";
+import type { ChosenModel } from "../agents/llm.ts";
+import { runAnalysisJob } from "../graph/analysis_job.ts";
+import { DEPARTMENTS } from "../graph/plan.ts";
+import {
+  ANALYSIS_POLL_SECONDS,
+  ANALYSIS_QUEUE,
+  type AnalysisJob,
+  type DepartmentJob,
+  departmentQueue,
+} from "../graph/queues.ts";
 
 export interface WorkerDeps {
   boss: PgBoss;
@@ -23,6 +35,14 @@ export interface WorkerDeps {
   mirror: MirrorDeps;
   /** Told of every finished job run (metrics; tests waiting for a job). */
   observe?: JobObserver;
+  /** The analysis pipeline: the model for a user's preferredLlm, or null to run offline. */
+  analysis: {
+    modelFor(preferredLlm: string | null): ChosenModel | null;
+    /** Told as each orchestrator node starts. */
+    onNode?(node: string, requestId: string): Promise<void> | void;
+    /** Jobs handled side by side per queue. */
+    concurrency?: number;
+  };
 }
 
 export async function startWorker(deps: WorkerDeps): Promise<void> {
@@ -72,7 +92,56 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     WORK_OPTIONS,
     loggedHandler(log, async () => ({ queued: await queueStaleSyncs({ db, boss }) }), observe),
   );
+  const analysisQueues = await startAnalysisWorkers(deps);
   log.info("worker ready", {
-    queues: [PURGE_QUEUE, EMAIL_QUEUE, WEBHOOK_QUEUE, SYNC_QUEUE, SYNC_SCHEDULE_QUEUE],
+    queues: [
+      PURGE_QUEUE,
+      EMAIL_QUEUE,
+      WEBHOOK_QUEUE,
+      SYNC_QUEUE,
+      SYNC_SCHEDULE_QUEUE,
+      ...analysisQueues,
+    ],
   });
+}
+
+/** The orchestrator and one queue per department; analysis jobs are short, so several run at once. */
+async function startAnalysisWorkers(deps: WorkerDeps): Promise<string[]> {
+  const { boss, db, log, observe } = deps;
+  const { modelFor, onNode, concurrency = 4 } = deps.analysis;
+  const options = {
+    ...WORK_OPTIONS,
+    localConcurrency: concurrency,
+    notifyPollingIntervalSeconds: ANALYSIS_POLL_SECONDS,
+  };
+  await boss.work<AnalysisJob>(
+    ANALYSIS_QUEUE,
+    options,
+    loggedHandler<AnalysisJob>(
+      log,
+      (job, jobLog) =>
+        runAnalysisJob({ db, boss, log: jobLog, modelFor, onNode }, job.data, job.signal),
+      observe,
+    ),
+  );
+  const departmentsFor = (preferredLlm: string | null) =>
+    createDepartments({ mirror: deps.mirror, log, modelFor }, preferredLlm);
+  for (const department of DEPARTMENTS) {
+    await boss.work<DepartmentJob>(
+      departmentQueue(department),
+      options,
+      loggedHandler<DepartmentJob>(
+        log,
+        (job, jobLog) =>
+          runDepartmentJob(
+            { db, boss, log: jobLog, departmentsFor },
+            job.data,
+            job.retryCount,
+            job.signal,
+          ),
+        observe,
+      ),
+    );
+  }
+  return [ANALYSIS_QUEUE, ...DEPARTMENTS.map(departmentQueue)];
 }

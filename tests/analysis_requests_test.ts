@@ -1,6 +1,6 @@
 /** Submitting and cancelling analysis requests through the GraphQL API (issue #6, step 1). */
 import assert from "node:assert/strict";
-import { ANALYSIS_QUEUE } from "../graph/requests.ts";
+import { ANALYSIS_QUEUE } from "../graph/queues.ts";
 import { apiTest, gql, signUp } from "./helpers/api.ts";
 import type { TestDatabase } from "./helpers/test_db.ts";
 

@@ -23,7 +23,7 @@ dbTest(
     assert.equal(fact("sales.netSales.previous")!.value, 0);
     assert.equal(fact("sales.netSales.change"), undefined, "no change from zero is stated");
     assert.equal(fact(`product.${P1}.netSales`)!.value, 140);
-    assert.equal(fact("sales.netSales")!.provenance.range.timezone, "America/New_York");
+    assert.equal(fact("sales.netSales")!.provenance!.range.timezone, "America/New_York");
     assert.deepEqual(
       result.tables.salesByDay!.rows.map((r) => [r.day, r.netSales]),
       [["2026-03-07", 120], ["2026-03-08", 144]],

@@ -40,6 +40,8 @@ async function seedTenant(db: Database, userId: string) {
       request!.id
     }, ${userId}, '10% off slow movers', 'create_discount_code', '{}')`;
     await tx`insert into user_preferences (user_id) values (${userId})`;
+    await tx`insert into store_return_policies (linked_account_id, user_id)
+             values (${account!.id}, ${userId})`;
     await tx`insert into refresh_tokens (user_id, family_id, token_hash, expires_at)
              values (${userId}, gen_random_uuid(), sha256(gen_random_uuid()::text::bytea), now() + interval '30 days')`;
     await tx`insert into password_reset_tokens (user_id, token_hash, expires_at)

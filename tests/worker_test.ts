@@ -36,6 +36,7 @@ dbTest(
         db: t.db,
         log: t.log,
         emailSender: createFileEmailSender(await Deno.makeTempDir(), t.log),
+        analysis: { modelFor: () => null },
         mirror: {
           db: t.db,
           cipher: await createTokenCipher([{ id: "test", key: TEST_ENCRYPTION_KEY }]),

@@ -11,7 +11,7 @@ import { freePort } from "../../db/embedded.ts";
 import { createDevStore, type DevStore, devStoreBaseUrl } from "../../devstore/server.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import type { JobRun } from "../../jobs/handler.ts";
-import { startWorker } from "../../jobs/worker.ts";
+import { startWorker, type WorkerDeps } from "../../jobs/worker.ts";
 import type { MirrorDeps } from "../../mirror/deps.ts";
 import { createTestApi, gql, mirrorDepsOf, signUp, TEST_SHOPIFY_APP, type TestApi } from "./api.ts";
 import { dbTest, type TestDatabase } from "./test_db.ts";
@@ -51,6 +51,8 @@ export function linkedStoreTest(
   fn: (env: LinkedStore) => Promise<void>,
   options: {
     worker?: boolean;
+    /** The analysis pipeline's model and node hook in the worker (offline by default). */
+    analysis?: Partial<WorkerDeps["analysis"]>;
     scopes?: string[];
     bucket?: { maximum: number; restoreRate: number };
   } = {},
@@ -89,6 +91,7 @@ export function linkedStoreTest(
           db: t.db,
           log: t.log,
           emailSender: createFileEmailSender(await Deno.makeTempDir(), t.log),
+          analysis: { modelFor: () => null, ...options.analysis },
           mirror: deps,
           observe: (run) => {
             runs.push(run);

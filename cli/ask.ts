@@ -1,0 +1,129 @@
+/**
+ * `deno task ask "question"`: a terminal client of the running API. Signs in
+ * (the demo account unless `--email`/`--password` are given), submits the
+ * question, shows progress as it advances, then prints the answer, its
+ * figures and charts, and the actions proposed for approval.
+ *
+ * Options: `--url` (default `ALATAR_URL` or http://127.0.0.1:8000),
+ * `--email`, `--password`, `--account <linked account id>`, `--json`.
+ */
+import { parseArgs } from "node:util";
+import { DEMO_EMAIL, DEMO_PASSWORD } from "../auth/demo_account.ts";
+import { progressBar, renderVisualization, type Visualization } from "./render.ts";
+
+const FIELDS = `id status progress { stage percent } errorMessage errorCode
+  result { summary speech model visualizations { type title data } }
+  proposedActions { id description actionType parameters status }`;
+
+const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
+const POLL_MS = 250;
+
+export async function ask(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      url: { type: "string", default: Deno.env.get("ALATAR_URL") ?? "http://127.0.0.1:8000" },
+      email: { type: "string", default: DEMO_EMAIL },
+      password: { type: "string", default: DEMO_PASSWORD },
+      account: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const question = positionals.join(" ").trim();
+  if (!question) {
+    console.error('Usage: deno task ask "Why did sales drop last week?" [--url …] [--email …]');
+    return 2;
+  }
+  const call = async (
+    query: string,
+    variables: Record<string, unknown>,
+    token?: string,
+    // deno-lint-ignore no-explicit-any
+  ): Promise<any> => {
+    const res = await fetch(`${values.url}/graphql`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = await res.json();
+    if (body.errors?.length) throw new Error(body.errors[0].message);
+    return body.data;
+  };
+
+  let login;
+  try {
+    login = (await call(
+      `mutation($e: String!, $p: String!) { login(email: $e, password: $p) {
+         accessToken userErrors { code message } } }`,
+      { e: values.email, p: values.password },
+    )).login;
+  } catch (error) {
+    console.error(`Cannot reach Alatar at ${values.url}: ${(error as Error).message}`);
+    console.error("Start it with `deno task start` (or pass --url).");
+    return 1;
+  }
+  if (login.userErrors.length) {
+    console.error(`Sign-in failed: ${login.userErrors[0].message}`);
+    return 1;
+  }
+  const token: string = login.accessToken;
+  const submitted = (await call(
+    `mutation($p: String!, $a: ID) { submitAnalysisRequest(prompt: $p, linkedAccountId: $a) {
+       analysisRequest { id } userErrors { code message } } }`,
+    { p: question, a: values.account ?? null },
+    token,
+  )).submitAnalysisRequest;
+  if (submitted.userErrors.length) {
+    console.error(`${submitted.userErrors[0].code}: ${submitted.userErrors[0].message}`);
+    return 1;
+  }
+  const id = submitted.analysisRequest.id;
+  const interactive = Deno.stdout.isTerminal();
+  const encoder = new TextEncoder();
+  let last = "";
+  // deno-lint-ignore no-explicit-any
+  let request: any;
+  while (true) {
+    request =
+      (await call(`query($id: ID!) { analysisRequest(id: $id) { ${FIELDS} } }`, { id }, token))
+        .analysisRequest;
+    const line = `${progressBar(request.progress.percent)} ${request.progress.stage}`;
+    if (line !== last) {
+      if (interactive) Deno.stdout.writeSync(encoder.encode(`\r${line.padEnd(60)}`));
+      else console.log(line);
+      last = line;
+    }
+    if (TERMINAL.has(request.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  if (interactive) console.log();
+  if (values.json) {
+    console.log(JSON.stringify(request, null, 2));
+    return request.status === "COMPLETED" ? 0 : 1;
+  }
+  if (request.status !== "COMPLETED") {
+    console.error(`\n${request.status}: ${request.errorMessage ?? "no reason given"}`);
+    return 1;
+  }
+  const result = request.result;
+  console.log(`\n${result.summary}\n`);
+  console.log(`Siri would say: "${result.speech}"`);
+  console.log(`Words by: ${result.model} · numbers computed by Alatar from your store's data\n`);
+  for (const v of result.visualizations as Visualization[]) {
+    console.log(`${renderVisualization(v)}\n`);
+  }
+  if (request.proposedActions.length) {
+    console.log("Proposed actions (nothing runs until you approve it):");
+    for (const action of request.proposedActions) {
+      console.log(`  • ${action.description}  [${action.actionType}, ${action.id}]`);
+    }
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await ask(Deno.args));

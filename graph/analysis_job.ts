@@ -1,0 +1,46 @@
+/**
+ * The `analysis` job: runs a request's orchestrator graph, or resumes it.
+ * The same job serves the first run, the resume after a stage (queued by the
+ * department job that finished it) and pg-boss's retry after a crash; the
+ * graph's checkpoint says which it is:
+ *
+ * - no checkpoint: start from the request;
+ * - paused in `wait`: resume (the node checks the tasks again);
+ * - stopped mid-node (a crash): continue from the last checkpoint;
+ * - finished: nothing to do (a duplicate delivery).
+ */
+import { Command } from "@langchain/langgraph";
+import { PostgresCheckpointer } from "./checkpointer.ts";
+import { buildAnalysisGraph, type OrchestratorDeps } from "./orchestrator.ts";
+import type { AnalysisJob } from "./queues.ts";
+
+export type AnalysisJobDeps = Omit<OrchestratorDeps, "checkpointer">;
+
+export async function runAnalysisJob(
+  deps: AnalysisJobDeps,
+  job: AnalysisJob,
+  signal?: AbortSignal,
+): Promise<{ ran: "start" | "resume" | "continue" | "nothing" }> {
+  const graph = buildAnalysisGraph({
+    ...deps,
+    checkpointer: new PostgresCheckpointer(deps.db, job.userId),
+  });
+  const config = {
+    configurable: { thread_id: job.requestId },
+    recursionLimit: 200,
+    ...(signal ? { signal } : {}),
+  };
+  const snapshot = await graph.getState(config);
+  const started = Boolean(snapshot.config.configurable?.checkpoint_id);
+  if (!started) {
+    await graph.invoke({ requestId: job.requestId, userId: job.userId }, config);
+    return { ran: "start" };
+  }
+  if (snapshot.next.length === 0) return { ran: "nothing" };
+  if (snapshot.tasks.some((task) => task.interrupts.length > 0)) {
+    await graph.invoke(new Command({ resume: true }), config);
+    return { ran: "resume" };
+  }
+  await graph.invoke(null, config);
+  return { ran: "continue" };
+}

@@ -1,0 +1,352 @@
+/**
+ * The class-1 orchestrator (seed 000 §6) as one LangGraph `StateGraph`:
+ *
+ *   plan → dispatch → wait ⟲ → (next stage: dispatch | aggregate) → propose_actions → finalize
+ *
+ * `dispatch` writes the `agent_tasks` of the plan's next stage and their
+ * department jobs in one transaction (idempotent by task key). `wait`
+ * interrupts the graph until those tasks are all terminal; the department
+ * job that finishes a stage queues the orchestrator job again, which resumes
+ * the graph from its checkpoint (graph/checkpointer.ts). A worker killed at
+ * any node resumes the same way when pg-boss retries the job: completed nodes
+ * are not re-run, and every write is keyed so a re-run node writes nothing
+ * twice.
+ *
+ * Each node first checks the request: once it is cancelled the graph ends
+ * and writes nothing more.
+ */
+import { Annotation, END, interrupt, START, StateGraph } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { checkAction } from "../agents/actions.ts";
+import {
+  type DepartmentResult,
+  merged,
+  type Narrative,
+  type PriorResult,
+  STAGE_OF,
+} from "../agents/department.ts";
+import { type ChosenModel, OFFLINE_MODEL } from "../agents/llm.ts";
+import { writeOffline } from "../agents/offline_writer.ts";
+import { grounded } from "../agents/qualitative.ts";
+import type { Database, Tx } from "../db/database.ts";
+import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import type { Logger } from "../log/logger.ts";
+import { planWithModel } from "./llm_planner.ts";
+import { planOffline } from "./offline_planner.ts";
+import type { Department, Plan } from "./plan.ts";
+import { lockedStatus, setProgress, type Stage } from "./progress.ts";
+import { departmentQueue } from "./queues.ts";
+import { visualizationsOf } from "./visualizations.ts";
+
+export interface OrchestratorDeps {
+  db: Database;
+  boss: Enqueuer;
+  log: Logger;
+  checkpointer: BaseCheckpointSaver;
+  /** The model for the user's preferredLlm, or null to plan offline. */
+  modelFor(preferredLlm: string | null): ChosenModel | null;
+  /** Told as each node starts (tracing; the kill test stops a worker here). */
+  onNode?(node: string, requestId: string): Promise<void> | void;
+}
+
+const replace = <T>(fallback: T) =>
+  Annotation<T>({ reducer: (_old: T, next: T) => next, default: () => fallback });
+
+export const AnalysisState = Annotation.Root({
+  requestId: replace(""),
+  userId: replace(""),
+  /** What the planner decided (the `plan` node's output). */
+  planned: replace<Plan | null>(null),
+  planner: replace(""),
+  /** The stage last dispatched; -1 before the first. */
+  stage: replace(-1),
+  stageDone: replace(false),
+  outcome: replace<"running" | "cancelled" | "failed">("running"),
+  failure: replace<string | null>(null),
+  result: replace<AnalysisResult | null>(null),
+});
+type State = typeof AnalysisState.State;
+
+/** What the merchant reads: `result` on the request row. */
+export interface AnalysisResult {
+  summary: string;
+  speech: string;
+  visualizations: ReturnType<typeof visualizationsOf>;
+  rawData: {
+    plan: Plan;
+    planner: string;
+    facts: DepartmentResult["facts"];
+    tables: DepartmentResult["tables"];
+  };
+  model: string;
+  grounding: NonNullable<Narrative["grounding"]>;
+}
+
+const PROGRESS_OF_STAGE: Array<[Stage, number]> = [
+  ["retrieving", 20],
+  ["analysing", 40],
+  ["analysing", 65],
+  ["writing", 80],
+];
+
+const DEPARTMENT_LABEL: Record<Department, string> = {
+  data_retrieval: "store data",
+  quantitative: "figures",
+  comparative: "comparison",
+  qualitative: "write-up",
+  recommendation: "recommendations",
+  customer_service: "order lookup",
+  catalog_quality: "catalog check",
+};
+
+const stagesOf = (plan: Plan) =>
+  [...new Set(plan.tasks.map((t) => STAGE_OF[t.department]))].sort((a, b) => a - b);
+
+export function buildAnalysisGraph(deps: OrchestratorDeps) {
+  const { db, log } = deps;
+  const inTenant = <T>(state: State, fn: (tx: Tx) => Promise<T>) => db.withTenant(state.userId, fn);
+
+  /** Wraps a node: cancellation check first, then timing. */
+  const node =
+    (name: string, fn: (state: State) => Promise<Partial<State>>) =>
+    async (state: State): Promise<Partial<State>> => {
+      await deps.onNode?.(name, state.requestId);
+      const [row] = await inTenant(
+        state,
+        (tx) =>
+          tx<
+            { status: string }[]
+          >`select status from analysis_requests where id = ${state.requestId}`,
+      );
+      if (!row || row.status === "cancelled") return { outcome: "cancelled" };
+      const started = performance.now();
+      const update = await fn(state);
+      log.info("graph node", {
+        node: name,
+        request_id: state.requestId,
+        ms: Math.round(performance.now() - started),
+      });
+      return update;
+    };
+
+  const plan = node("plan", async (state) => {
+    const request = await inTenant(state, async (tx) => {
+      await tx`update analysis_requests set status = 'processing', started_at = coalesce(started_at, now())
+               where id = ${state.requestId} and status = 'pending'`;
+      await setProgress(tx, state.requestId, "planning", 5);
+      const [row] = await tx<{ prompt: string; today: string; preferred_llm: string | null }[]>`
+        select r.prompt, p.preferred_llm,
+               to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today
+        from analysis_requests r
+        left join store_sync_state s on s.linked_account_id = r.linked_account_id
+        left join user_preferences p on p.user_id = r.user_id
+        where r.id = ${state.requestId}`;
+      return row!;
+    });
+    const model = deps.modelFor(request.preferred_llm);
+    const planned = model
+      ? await planWithModel(model, request.prompt, request.today, log)
+      : { plan: planOffline(request.prompt, request.today), planner: OFFLINE_MODEL };
+    await inTenant(state, async (tx) => {
+      await tx`update analysis_requests
+               set agent_state = ${
+        tx.json({ plan: planned.plan, planner: planned.planner, today: request.today } as never)
+      }
+               where id = ${state.requestId} and status = 'processing'`;
+      await setProgress(tx, state.requestId, "planning", 10);
+    });
+    return { planned: planned.plan, planner: planned.planner, stage: -1 };
+  });
+
+  const dispatch = node("dispatch", async (state) => {
+    const stage = stagesOf(state.planned!).find((s) => s > state.stage)!;
+    const tasks = state.planned!.tasks.filter((t) => STAGE_OF[t.department] === stage);
+    await inTenant(state, async (tx) => {
+      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
+      for (const task of tasks) {
+        const [created] = await tx<{ id: string }[]>`
+          insert into agent_tasks (analysis_request_id, user_id, department, task_key, task_input)
+          values (${state.requestId}, ${state.userId}, ${task.department}, ${task.taskKey},
+                  ${tx.json({ ...task.input, required: task.required } as never)})
+          on conflict (analysis_request_id, task_key) do nothing
+          returning id`;
+        // Only a task created now gets a job: a re-run dispatch finds its jobs already sent.
+        if (created) {
+          await enqueueInTransaction(deps.boss, tx, departmentQueue(task.department), {
+            userId: state.userId,
+            requestId: state.requestId,
+            taskId: created.id,
+          });
+        }
+      }
+      const [progressStage, percent] = PROGRESS_OF_STAGE[stage] ?? ["analysing", 50];
+      await setProgress(tx, state.requestId, progressStage, percent);
+    });
+    return { stage, stageDone: false };
+  });
+
+  const wait = node("wait", async (state) => {
+    const departments = Object.entries(STAGE_OF).filter(([, s]) => s === state.stage).map(([d]) =>
+      d
+    );
+    const check = () =>
+      inTenant(state, (tx) =>
+        tx<{ open: number; failed_required: string | null }[]>`
+        select count(*) filter (where status not in ('completed', 'failed'))::int as open,
+               (array_agg(department || ': ' || coalesce(error_message, 'failed') order by task_key)
+                  filter (where status = 'failed' and coalesce((task_input->>'required')::boolean, true)))[1]
+                 as failed_required
+        from agent_tasks
+        where analysis_request_id = ${state.requestId} and department = any(${departments})`);
+    let [counts] = await check();
+    if (counts!.open > 0) {
+      // Paused here until the stage's last task queues the orchestrator again.
+      interrupt({ waitingFor: departments });
+      [counts] = await check();
+    }
+    if (counts!.failed_required) {
+      const [department, ...reason] = counts!.failed_required.split(": ");
+      return {
+        outcome: "failed",
+        failure: `The ${DEPARTMENT_LABEL[department as Department] ?? department} step failed: ${
+          reason.join(": ")
+        }`,
+      };
+    }
+    return { stageDone: counts!.open === 0 };
+  });
+
+  /** Everything the finished tasks computed, in stage order. */
+  const finished = (state: State) =>
+    inTenant(
+      state,
+      (tx) =>
+        tx<{ department: Department; task_key: string; result: DepartmentResult }[]>`
+      select department, task_key, result from agent_tasks
+      where analysis_request_id = ${state.requestId} and status = 'completed'
+      order by created_at, task_key`,
+    );
+
+  const aggregate = node("aggregate", async (state) => {
+    await inTenant(state, (tx) => setProgress(tx, state.requestId, "writing", 90));
+    const rows = await finished(state);
+    const prior: PriorResult[] = rows.map((r) => ({
+      department: r.department,
+      taskKey: r.task_key,
+      result: r.result,
+    }));
+    const all = merged(prior);
+    const [meta] = await inTenant(state, (tx) =>
+      tx<{ currency: string | null }[]>`
+        select s.shop_currency as currency from analysis_requests r
+        left join store_sync_state s on s.linked_account_id = r.linked_account_id
+        where r.id = ${state.requestId}`);
+    const written = rows.find((r) => r.department === "qualitative")?.result.narrative ??
+      writeOffline(all, state.planned!, meta?.currency ?? "USD");
+    // Checked again here, whoever wrote the words: the stored outcome is the final text's.
+    const { narrative, report } = grounded(written, all);
+    const result: AnalysisResult = {
+      summary: narrative.summary,
+      speech: narrative.speech,
+      visualizations: visualizationsOf(all),
+      rawData: {
+        plan: state.planned!,
+        planner: state.planner,
+        facts: all.facts,
+        tables: all.tables,
+      },
+      model: narrative.model,
+      // What the writer's check dropped, and anything the final check still found.
+      grounding: {
+        grounded: report.grounded,
+        unsupported: [...(written.grounding?.unsupported ?? []), ...report.unsupported],
+        dropped: [...(written.grounding?.dropped ?? []), ...report.dropped],
+        fellBack: written.grounding?.fellBack ?? false,
+      },
+    };
+    return { result };
+  });
+
+  const proposeActions = node("propose_actions", async (state) => {
+    const rows = await finished(state);
+    const candidates = rows.filter((r) => r.department === "recommendation")
+      .flatMap((r) => r.result.candidates);
+    await inTenant(state, async (tx) => {
+      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
+      const [request] = await tx<{ linked_account_id: string | null }[]>`
+        select linked_account_id from analysis_requests where id = ${state.requestId}`;
+      for (const candidate of candidates) {
+        const checked = checkAction(candidate);
+        if (!checked.ok) {
+          log.warn("proposal dropped", { key: checked.key, reason: checked.reason });
+          continue;
+        }
+        const a = checked.action;
+        await tx`insert into proposed_actions (analysis_request_id, user_id, linked_account_id,
+                   description, action_type, parameters, action_key)
+                 values (${state.requestId}, ${state.userId}, ${request!.linked_account_id},
+                   ${a.description}, ${a.actionType}, ${tx.json(a.parameters as never)}, ${a.key})
+                 on conflict (analysis_request_id, action_key) where action_key is not null do nothing`;
+      }
+    });
+    return {};
+  });
+
+  const finalize = node("finalize", async (state) => {
+    const result = state.result!;
+    await inTenant(state, async (tx) => {
+      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
+      await tx`update analysis_requests
+               set status = 'completed', result = ${tx.json(result as never)},
+                   progress = ${tx.json({ stage: "done", percent: 100 })}, finished_at = now()
+               where id = ${state.requestId}`;
+      await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
+                 analysis_request_id, before_status, after_status)
+               values (${state.userId}, 'agent', 'analysis.completed', 'analysis_request',
+                 ${state.requestId}, ${state.requestId}, 'processing', 'completed')`;
+    });
+    return {};
+  });
+
+  const fail = node("fail", async (state) => {
+    await inTenant(state, async (tx) => {
+      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
+      await tx`update analysis_requests
+               set status = 'failed', error_code = 'AGENT_PROCESSING_ERROR',
+                   error_message = ${state.failure ?? "The analysis could not be finished."},
+                   finished_at = now()
+               where id = ${state.requestId}`;
+      await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
+                 analysis_request_id, before_status, after_status)
+               values (${state.userId}, 'agent', 'analysis.failed', 'analysis_request',
+                 ${state.requestId}, ${state.requestId}, 'processing', 'failed')`;
+    });
+    return {};
+  });
+
+  const unlessCancelled = (next: string) => (state: State) =>
+    state.outcome === "cancelled" ? END : next;
+
+  return new StateGraph(AnalysisState)
+    .addNode("plan", plan)
+    .addNode("dispatch", dispatch)
+    .addNode("wait", wait)
+    .addNode("aggregate", aggregate)
+    .addNode("propose_actions", proposeActions)
+    .addNode("finalize", finalize)
+    .addNode("fail", fail)
+    .addEdge(START, "plan")
+    .addConditionalEdges("plan", unlessCancelled("dispatch"), ["dispatch", END])
+    .addConditionalEdges("dispatch", unlessCancelled("wait"), ["wait", END])
+    .addConditionalEdges("wait", (state: State) => {
+      if (state.outcome === "cancelled") return END;
+      if (state.outcome === "failed") return "fail";
+      if (!state.stageDone) return "wait";
+      return stagesOf(state.planned!).some((s) => s > state.stage) ? "dispatch" : "aggregate";
+    }, ["wait", "dispatch", "aggregate", "fail", END])
+    .addConditionalEdges("aggregate", unlessCancelled("propose_actions"), ["propose_actions", END])
+    .addConditionalEdges("propose_actions", unlessCancelled("finalize"), ["finalize", END])
+    .addEdge("finalize", END)
+    .addEdge("fail", END)
+    .compile({ checkpointer: deps.checkpointer, name: "analysis" });
+}

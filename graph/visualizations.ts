@@ -1,0 +1,145 @@
+/**
+ * Charts of a result, built from the departments' tables and facts. The data
+ * shape of each type is a contract with the clients (docs/analysis.md):
+ *
+ * - `KPI`: `{ items: [{ label, value, unit, change? }] }` — `unit` is money,
+ *   count, ratio or days; `change` a ratio against the previous period;
+ * - `LINE_CHART`: `{ x: "day", series: [{ name, unit, points: [{ x, y }] }] }`;
+ * - `BAR_CHART`: `{ unit, bars: [{ label, value }] }`;
+ * - `TABLE`: `{ columns: [{ key, label }], rows: [{ [key]: value }] }`.
+ */
+import type { DepartmentResult } from "../agents/department.ts";
+import { type Fact, factOf } from "../agents/facts.ts";
+
+export type VisualizationType = "KPI" | "LINE_CHART" | "BAR_CHART" | "TABLE";
+
+export interface Visualization {
+  type: VisualizationType;
+  title: string;
+  data: Record<string, unknown>;
+}
+
+const HEADLINES = [
+  "sales.netSales",
+  "sales.orders",
+  "sales.averageOrderValue",
+  "sales.refundRate",
+  "customers.new",
+  "customers.returning",
+  "customers.repeatRate",
+  "customers.lifetimeValue",
+  "catalog.products",
+  "catalog.withIssues",
+  "drivers.netSalesChange",
+];
+
+function table(title: string, columns: Array<[string, string]>, rows: unknown[]): Visualization {
+  const keys = columns.map(([key]) => key);
+  return {
+    type: "TABLE",
+    title,
+    data: {
+      columns: columns.map(([key, label]) => ({ key, label })),
+      rows: (rows as Array<Record<string, unknown>>).map((r) =>
+        Object.fromEntries(keys.map((k) => [k, r[k] ?? null]))
+      ),
+    },
+  };
+}
+
+export function visualizationsOf(all: DepartmentResult): Visualization[] {
+  const charts: Visualization[] = [];
+  const kpis = HEADLINES.map((id) => factOf(all.facts, id)).filter((f): f is Fact => !!f);
+  if (kpis.length) {
+    charts.push({
+      type: "KPI",
+      title: "Key figures",
+      data: {
+        items: kpis.map((f) => ({
+          label: f.label,
+          value: f.value,
+          unit: f.unit,
+          ...(factOf(all.facts, `${f.id}.change`)
+            ? { change: factOf(all.facts, `${f.id}.change`)!.value }
+            : {}),
+        })),
+      },
+    });
+  }
+  const t = all.tables;
+  if (t.salesByDay?.rows.length) {
+    charts.push({
+      type: "LINE_CHART",
+      title: "Net sales by day",
+      data: {
+        x: "day",
+        series: [{
+          name: "Net sales",
+          unit: "money",
+          points: t.salesByDay.rows.map((r) => ({ x: r.day, y: r.netSales })),
+        }],
+      },
+    });
+  }
+  if (t.topProducts?.rows.length) {
+    charts.push({
+      type: "BAR_CHART",
+      title: "Top products by net sales",
+      data: {
+        unit: "money",
+        bars: t.topProducts.rows.map((r) => ({ label: r.title, value: r.netSales })),
+      },
+    });
+  }
+  if (t.drivers?.rows.length) {
+    charts.push({
+      type: "BAR_CHART",
+      title: "Change in net sales by product",
+      data: {
+        unit: "money",
+        bars: t.drivers.rows.map((r) => ({ label: r.title, value: r.change })),
+      },
+    });
+  }
+  if (t.slowStock?.rows.length) {
+    charts.push(table("Slow-moving stock", [
+      ["title", "Product"],
+      ["onHand", "On hand"],
+      ["unitsSold", "Sold"],
+      ["daysOfCover", "Days of cover"],
+      ["sellThrough", "Sell-through"],
+    ], t.slowStock.rows));
+  }
+  if (t.cohorts?.rows.length) {
+    charts.push(table("Customer cohorts", [
+      ["cohort", "Cohort"],
+      ["customers", "Customers"],
+      ["retention", "Retention"],
+    ], t.cohorts.rows));
+  }
+  if (t.orderLookup?.rows.length) {
+    charts.push(table("Orders found", [
+      ["name", "Order"],
+      ["createdAt", "Placed"],
+      ["totalPrice", "Total"],
+      ["totalRefunded", "Refunded"],
+      ["currency", "Currency"],
+    ], t.orderLookup.rows));
+  }
+  if (t.returnCheck?.rows.length) {
+    charts.push(table("Return check", [
+      ["title", "Item"],
+      ["quantity", "Quantity"],
+      ["returnable", "Returnable"],
+      ["why", "Why not"],
+    ], t.returnCheck.rows));
+  }
+  if (t.catalogIssues?.rows.length) {
+    charts.push(table(
+      "Listings to fix",
+      [["title", "Product"], ["issues", "Issues"]],
+      t.catalogIssues.rows.slice(0, 50),
+    ));
+  }
+  return charts;
+}

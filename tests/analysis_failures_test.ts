@@ -1,0 +1,123 @@
+/**
+ * When an analysis cannot finish: a department that keeps failing is retried
+ * to the 5-attempt cap, fails the request with a reason the merchant can
+ * read, and its job lands in the dead-letter queue; and a request cancelled
+ * at any stage stops there and writes nothing after.
+ */
+import assert from "node:assert/strict";
+import type { Sql } from "../db/database.ts";
+import { DEAD_LETTER_QUEUE } from "../jobs/queues.ts";
+import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
+import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { gql } from "./helpers/api.ts";
+import { linkedStoreTest } from "./helpers/linked_store.ts";
+
+linkedStoreTest(
+  "a department failing 5 times fails the request with AGENT_PROCESSING_ERROR and dead-letters",
+  async ({ api, token, t, waitForJob, accountId }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    // The store's credentials are corrupted: every call to Shopify fails to start.
+    await t.owner`update linked_accounts set encrypted_access_token = '\\x00ff'::bytea
+                  where id = ${accountId}`;
+    await t.owner`delete from cached_shopify_data`;
+    const id = await ask(api.app, token, "How were sales last week?");
+    const request = await waitForRequest(t, api.app, token, id, ["failed"], 90_000);
+    assert.equal(request.errorCode, "AGENT_PROCESSING_ERROR");
+    assert.match(request.errorMessage, /^The store data step failed: /);
+    const [task] = await t.owner`select status, retry_count from agent_tasks
+      where analysis_request_id = ${id} and department = 'data_retrieval'`;
+    assert.deepEqual({ ...task }, { status: "failed", retry_count: 4 });
+    const attempts = await t.owner`select retry_count from pgboss.job
+      where name = 'dept.data_retrieval' and data->>'requestId' = ${id}`;
+    assert.equal(attempts[0]!.retry_count, 4, "five attempts: the first and four retries");
+    // Later stages never started, and nothing was proposed.
+    const [others] = await t.owner`select count(*)::int as n from agent_tasks
+      where analysis_request_id = ${id} and department <> 'data_retrieval'`;
+    assert.equal(others!.n, 0);
+    const dead = await t.owner`select data from pgboss.job where name = ${DEAD_LETTER_QUEUE}
+      and data->>'requestId' = ${id}`;
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]!.data.taskId !== undefined, true);
+  },
+  { worker: true },
+);
+
+/** Holds the worker's orchestrator at one node until the test lets it go. */
+function gate() {
+  let stopAt: string | null = null;
+  let reached: (() => void) | null = null;
+  let release: (() => void) | null = null;
+  return {
+    /** Resolves when the orchestrator reaches `node`. */
+    arm(node: string): Promise<void> {
+      stopAt = node;
+      return new Promise((resolve) => (reached = resolve));
+    },
+    open() {
+      stopAt = null;
+      release?.();
+    },
+    async onNode(node: string) {
+      if (node !== stopAt) return;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        reached?.();
+      });
+    },
+  };
+}
+
+const hold = gate();
+
+linkedStoreTest(
+  "a request cancelled at each stage stops there and writes nothing after",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const cancel = async (id: string) => {
+      const res = await gql(
+        api.app,
+        `mutation($id: ID!) { cancelAnalysisRequest(id: $id) { userErrors { code } } }`,
+        { id },
+        { token },
+      );
+      assert.deepEqual(res.body.data.cancelAnalysisRequest.userErrors, []);
+    };
+    for (const node of ["plan", "dispatch", "propose_actions", "finalize"]) {
+      const arrived = hold.arm(node);
+      const id = await ask(api.app, token, "Which products should I discount?");
+      await arrived;
+      await cancel(id);
+      const [proposed] = await t.owner`select count(*)::int as n,
+          count(*) filter (where status <> 'rejected')::int as open
+        from proposed_actions where analysis_request_id = ${id}`;
+      assert.equal(proposed!.open, 0, "cancelling withdraws the request's proposals");
+      const [events] = await t.owner`select max(id) as last_event
+        from analysis_request_events where analysis_request_id = ${id}`;
+      hold.open();
+      const request = await waitForRequest(t, api.app, token, id, ["cancelled"]);
+      assert.equal(request.errorCode, "TASK_CANCELLED");
+      assert.equal(request.result, null, node);
+      // Let the graph's run finish: its job completes once the node has seen the cancellation.
+      await jobsSettled(t, id);
+      const [after] = await t.owner`select count(*)::int as n from analysis_request_events
+        where analysis_request_id = ${id} and id > ${events!.last_event}`;
+      assert.equal(after!.n, 0, `no change after cancelling at ${node}`);
+      const [actions] = await t.owner`select count(*)::int as n from proposed_actions
+        where analysis_request_id = ${id}`;
+      assert.equal(actions!.n, proposed!.n, `nothing proposed after cancelling at ${node}`);
+    }
+  },
+  { worker: true, analysis: { onNode: (node) => hold.onNode(node) } },
+);
+
+/** Waits until no orchestrator job of the request is queued or running. */
+async function jobsSettled(t: { owner: Sql }, id: string) {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const [row] = await t.owner`select count(*)::int as n from pgboss.job
+      where name = 'analysis' and data->>'requestId' = ${id} and state < 'completed'`;
+    if (row!.n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the orchestrator job of ${id} did not settle`);
+}

@@ -1,0 +1,98 @@
+/**
+ * A worker process killed (SIGKILL) in the middle of the orchestrator graph:
+ * its job's heartbeat lapses, pg-boss retries it on another worker process,
+ * and the graph resumes from its checkpoint. The request completes exactly
+ * once, and nothing it created is created twice.
+ */
+import assert from "node:assert/strict";
+import { encodeBase64 } from "@oslojs/encoding";
+import { importStore } from "../mirror/import.ts";
+import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { TEST_ENCRYPTION_KEY } from "./helpers/api.ts";
+import { type LinkedStore, linkedStoreTest } from "./helpers/linked_store.ts";
+
+function spawnWorker(env: LinkedStore, pauseAt?: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./helpers/worker_process.ts", import.meta.url).pathname],
+    env: {
+      TEST_DATABASE_URL: env.t.url,
+      TEST_ENCRYPTION_KEY: encodeBase64(TEST_ENCRYPTION_KEY),
+      TEST_SHOPIFY_ADMIN_BASE_URL: env.deps.shopify.adminBaseUrl,
+      TEST_APP_URL: env.deps.appUrl,
+      ...(pauseAt ? { PAUSE_AT: pauseAt } : {}),
+    },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  return {
+    child,
+    /** Resolves once the process has printed `marker`. */
+    async waitFor(marker: string) {
+      while (!seen.includes(marker)) {
+        const { value, done } = await lines.read();
+        if (done) throw new Error(`worker exited before printing ${marker}`);
+        seen += value;
+      }
+    },
+    async stop() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await child.status;
+      await lines.cancel().catch(() => {});
+    },
+  };
+}
+
+linkedStoreTest(
+  "a worker killed mid-graph: another process resumes it and the request completes once",
+  async (env) => {
+    const { t, api, token } = env;
+    await importStore(env.deps, { userId: env.userId, accountId: env.accountId }, {
+      pollIntervalMs: 20,
+    });
+    const first = spawnWorker(env, "finalize");
+    let second: ReturnType<typeof spawnWorker> | null = null;
+    try {
+      await first.waitFor("READY");
+      const id = await ask(api.app, token, "Which products should I discount?");
+      await first.waitFor("PAUSED finalize");
+      const [before] = await t.owner`select count(*)::int as n from proposed_actions
+        where analysis_request_id = ${id}`;
+      assert.ok(before!.n > 0, "actions were proposed before the kill");
+      await first.stop();
+
+      second = spawnWorker(env);
+      await second.waitFor("READY");
+      const request = await waitForRequest(t, api.app, token, id, ["completed", "failed"], 60_000)
+        .catch(async (error) => {
+          const jobs = await t
+            .owner`select name, state, retry_count, heartbeat_seconds, heartbeat_on,
+            started_on from pgboss.job where data->>'requestId' = ${id} order by created_on`;
+          throw new Error(`${error.message}; jobs: ${JSON.stringify(jobs)}`);
+        });
+      assert.equal(request.status, "COMPLETED", JSON.stringify(request));
+
+      const [after] = await t
+        .owner`select count(*)::int as n, count(distinct action_key)::int as keys
+        from proposed_actions where analysis_request_id = ${id}`;
+      assert.equal(after!.n, before!.n, "no action proposed twice");
+      assert.equal(after!.keys, after!.n);
+      const completions = await t.owner`select id from analysis_request_events
+        where analysis_request_id = ${id} and status = 'completed'`;
+      assert.equal(completions.length, 1);
+      const [tasks] = await t.owner`select count(*)::int as n, count(distinct task_key)::int as keys
+        from agent_tasks where analysis_request_id = ${id}`;
+      assert.equal(tasks!.n, tasks!.keys);
+      // The request was finished by a retry of the killed orchestrator job.
+      const retried = await t.owner`select state from pgboss.job
+        where name = 'analysis' and data->>'requestId' = ${id} and retry_count > 0`;
+      assert.equal(retried.length, 1);
+    } finally {
+      await first.stop();
+      await second?.stop();
+    }
+  },
+);

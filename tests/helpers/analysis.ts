@@ -1,0 +1,51 @@
+/** Submitting questions and waiting for their answers, as a client would. */
+import type { Hono } from "hono";
+import { gql } from "./api.ts";
+import type { TestDatabase } from "./test_db.ts";
+
+export const REQUEST_FIELDS = `id status progress { stage percent } errorMessage errorCode
+  result { summary speech model rawData visualizations { type title data } }
+  proposedActions { id description actionType parameters status }`;
+
+export async function ask(app: Hono, token: string, prompt: string): Promise<string> {
+  const res = await gql(
+    app,
+    `mutation($p: String!) { submitAnalysisRequest(prompt: $p) {
+       analysisRequest { id } userErrors { code message } } }`,
+    { p: prompt },
+    { token },
+  );
+  const payload = res.body.data.submitAnalysisRequest;
+  if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
+  return payload.analysisRequest.id;
+}
+
+// deno-lint-ignore no-explicit-any
+export async function readRequest(app: Hono, token: string, id: string): Promise<any> {
+  const res = await gql(app, `query($id: ID!) { analysisRequest(id: $id) { ${REQUEST_FIELDS} } }`, {
+    id,
+  }, { token });
+  return res.body.data.analysisRequest;
+}
+
+/** Waits until the request's status is one of `statuses`, then reads it through the API. */
+export async function waitForRequest(
+  t: TestDatabase,
+  app: Hono,
+  token: string,
+  id: string,
+  statuses = ["completed", "failed", "cancelled"],
+  timeoutMs = 60_000,
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  while (true) {
+    const [row] = await t.owner<{ status: string }[]>`
+      select status from analysis_requests where id = ${id}`;
+    if (row && statuses.includes(row.status)) return await readRequest(app, token, id);
+    if (Date.now() > until) {
+      throw new Error(`request ${id} still ${row?.status} after ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

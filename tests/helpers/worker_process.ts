@@ -1,0 +1,58 @@
+/**
+ * A worker in its own process, for tests that kill one (SIGKILL) mid-job.
+ * It is the real worker (jobs/worker.ts) with the test's keys, given through
+ * the environment; with `PAUSE_AT` set it prints `PAUSED <node>` and hangs
+ * when the orchestrator reaches that node, so the parent knows when to kill.
+ */
+import { decodeBase64 } from "@oslojs/encoding";
+import { createFileEmailSender } from "../../auth/mail.ts";
+import { createTokenCipher } from "../../auth/token_cipher.ts";
+import { connectDatabase } from "../../db/database.ts";
+import { createBoss } from "../../jobs/boss.ts";
+import { startWorker } from "../../jobs/worker.ts";
+import { createLogger } from "../../log/logger.ts";
+import { TEST_LOOKUP_KEY, TEST_SHOPIFY_APP } from "./api.ts";
+
+const env = (name: string) => {
+  const value = Deno.env.get(name);
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+const url = env("TEST_DATABASE_URL");
+const pauseAt = Deno.env.get("PAUSE_AT");
+const log = createLogger({ level: "error" });
+const db = connectDatabase({ url, poolMax: 4, log });
+const boss = createBoss({ url, log, max: 3, superviseSeconds: 1 });
+await boss.start();
+await startWorker({
+  boss,
+  db,
+  log,
+  emailSender: createFileEmailSender(await Deno.makeTempDir(), log),
+  mirror: {
+    db,
+    cipher: await createTokenCipher([{
+      id: "test",
+      key: decodeBase64(env("TEST_ENCRYPTION_KEY")),
+    }]),
+    shopify: {
+      apiKey: TEST_SHOPIFY_APP.apiKey,
+      apiSecret: TEST_SHOPIFY_APP.apiSecret,
+      scopes: [],
+      adminBaseUrl: env("TEST_SHOPIFY_ADMIN_BASE_URL"),
+      apiVersion: "2025-10",
+    },
+    appUrl: env("TEST_APP_URL"),
+    log,
+    lookupKey: TEST_LOOKUP_KEY,
+  },
+  analysis: {
+    modelFor: () => null,
+    onNode: async (node) => {
+      if (node !== pauseAt) return;
+      console.log(`PAUSED ${node}`);
+      await new Promise(() => {});
+    },
+  },
+});
+console.log("READY");
