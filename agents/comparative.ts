@@ -56,12 +56,17 @@ export function comparativeDepartment(db: Database) {
         "money",
       );
       fact("drivers.ordersChange", "Change in the number of orders", o1 - o0, "count");
-      const main = Math.abs(ordersEffect.value) >= Math.abs(valueEffect.value)
-        ? `fewer or more orders (${formatFact(ordersEffect, currency)})`
-        : `a change in order value (${formatFact(valueEffect, currency)})`;
-      if (Math.abs(change.value) > 0) {
+      const byOrders = Math.abs(ordersEffect.value) >= Math.abs(valueEffect.value);
+      const effect = byOrders ? ordersEffect : valueEffect;
+      const cause = byOrders
+        ? (effect.value < 0 ? "fewer orders" : "more orders")
+        : (effect.value < 0 ? "smaller orders" : "bigger orders");
+      if (change.value !== 0) {
+        const magnitude = formatFact({ ...change, value: Math.abs(change.value) }, currency);
         result.findings.push(
-          `Net sales changed by ${formatFact(change, currency)}; most of it came from ${main}.`,
+          `Net sales ${change.value < 0 ? "fell" : "rose"} by ${magnitude}, mostly from ${cause} (${
+            formatFact({ ...effect, value: Math.abs(effect.value) }, currency)
+          } of it).`,
         );
       }
 

@@ -31,8 +31,10 @@ export function formatFact(fact: Pick<Fact, "value" | "unit">, currency = "USD")
         currency,
         maximumFractionDigits: Math.abs(fact.value) >= 1000 ? 0 : 2,
       }).format(fact.value);
-    case "ratio":
-      return `${(fact.value * 100).toFixed(1)}%`;
+    case "ratio": {
+      const pct = fact.value * 100;
+      return `${Number.isInteger(Math.round(pct * 10) / 10) ? pct.toFixed(0) : pct.toFixed(1)}%`;
+    }
     case "days":
       return `${Math.round(fact.value)} days`;
     case "count":

@@ -109,5 +109,25 @@ export function writeOffline(all: DepartmentResult, plan: Plan, currency: string
     Boolean,
   );
   const summary = sentences.join(" ") || "There is no data for this question yet.";
-  return { summary, speech: sentences.slice(0, 2).join(" ") || summary, model: OFFLINE_MODEL };
+  return {
+    summary,
+    speech: speechOf(all, plan, currency) ?? sentences[0] ?? summary,
+    model: OFFLINE_MODEL,
+  };
+}
+
+/** One short sentence for Siri: the headline figure and, for a change, its main cause. */
+function speechOf(all: DepartmentResult, plan: Plan, currency: string): string | null {
+  if (plan.intent !== "sales_overview" && plan.intent !== "explain_change") return null;
+  const net = factOf(all.facts, "sales.netSales");
+  if (!net) return null;
+  const change = factOf(all.facts, "sales.netSales.change");
+  let text = `Net sales were ${formatFact(net, currency)} ${spanOf(plan.range)}`;
+  if (change) {
+    text += `, ${change.value < 0 ? "down" : "up"} ${
+      formatFact({ ...change, value: Math.abs(change.value) })
+    }`;
+  }
+  const cause = all.findings.map((f) => /mostly from ([a-z ]+) \(/.exec(f)?.[1]).find(Boolean);
+  return `${text}${cause ? `, mostly from ${cause}` : ""}.`;
 }

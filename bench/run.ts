@@ -8,6 +8,7 @@ import { measureGraphql } from "./graphql_bench.ts";
 import { measureBulkExport, measureShopifyPaging } from "./shopify_bench.ts";
 import { measureStartup } from "./startup_bench.ts";
 import { measureMirror } from "./mirror_bench.ts";
+import { BENCH_QUESTIONS, measureAnalysis } from "./analysis_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
 
@@ -212,5 +213,41 @@ ${f.kpis[0]?.runs} runs after 3 warm-up runs. Goal p95 < 50 ms.
 ${f.kpis.map((k) => `| ${k.name} | ${k.p50.toFixed(1)} ms | ${k.p95.toFixed(1)} ms |`).join("\n")}
 `;
   await writeSection("mirror", body);
+  console.log(body);
+}
+
+if (!only || only === "analysis") {
+  console.error("analysis: pickup latency, then sustained analyses with 1 and 2 workers…");
+  const analyses = Number(Deno.env.get("ANALYSIS_BENCH_COUNT") ?? 600);
+  const f = await measureAnalysis({ pickups: 50, analyses });
+  const rows = f.throughput.map((t) =>
+    `| ${t.workers} | ${t.analyses} | **${t.perMinute}** | ${fmt(t.p50)} | ${
+      fmt(t.p95)
+    } | ${t.failed} |`
+  ).join("\n");
+  const body = `
+### Analysis pipeline (issue #6)
+
+Measured ${date} on ${machine} with \`deno task bench analysis\`: embedded PostgreSQL, pg-boss,
+worker processes running \`jobs/worker.ts\` (the orchestrator graph and every department queue,
+4 jobs side by side per queue), the offline planner and writer, the demo shop imported into the
+mirror. Questions rotate through ${BENCH_QUESTIONS.length} kinds (a fall in sales, a monthly
+overview, best sellers, discount candidates, returning customers); each is planned, dispatched as
+4–5 department jobs over 4 stages, resumed after each stage, aggregated, proposed and finalized.
+
+**Pickup** (the request's commit, by the submitting process, to the orchestrator's first graph node
+in the worker; ${f.pickup.runs} requests one at a time on an idle worker): p50 **${
+    fmt(f.pickup.p50)
+  }**, p95 **${fmt(f.pickup.p95)}** (goal ≤ 10 / 50 ms).
+
+**Sustained throughput** (all submitted at once; per minute = analyses ÷ wall time until the last
+finished; latency = \`created_at\` → \`finished_at\` of each request, so it includes the queueing of
+the burst). Goal ≥ 600 analyses per minute:
+
+| worker processes | analyses | per minute | p50 submit→completed | p95 submit→completed | failed |
+|---|---|---|---|---|---|
+${rows}
+`;
+  await writeSection("analysis", body);
   console.log(body);
 }

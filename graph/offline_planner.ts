@@ -136,6 +136,8 @@ export function planFor(
         email: /[\w.+-]+@[\w-]+\.[\w.-]+/.exec(question)?.[0]?.toLowerCase() ?? null,
         wantsRefund: /\b(refund|return)\w*/i.test(question),
       }),
+      // Passes a policy-checked refund on as a proposal.
+      task("recommendation", "refund", {}, false),
       task("qualitative", "narrative", {}),
     ],
     catalog_audit: [

@@ -3,6 +3,7 @@
  * It is the real worker (jobs/worker.ts) with the test's keys, given through
  * the environment; with `PAUSE_AT` set it prints `PAUSED <node>` and hangs
  * when the orchestrator reaches that node, so the parent knows when to kill.
+ * The analysis benchmark runs its workers with this too.
  */
 import { decodeBase64 } from "@oslojs/encoding";
 import { createFileEmailSender } from "../../auth/mail.ts";
@@ -20,6 +21,7 @@ const env = (name: string) => {
 };
 const url = env("TEST_DATABASE_URL");
 const pauseAt = Deno.env.get("PAUSE_AT");
+const reportPlanStarts = Deno.env.get("REPORT_PLAN_STARTS") === "1";
 const log = createLogger({ level: "error" });
 const db = connectDatabase({ url, poolMax: 4, log });
 const boss = createBoss({ url, log, max: 3, superviseSeconds: 1 });
@@ -48,7 +50,11 @@ await startWorker({
   },
   analysis: {
     modelFor: () => null,
-    onNode: async (node) => {
+    onNode: async (node, requestId) => {
+      // The benchmark reads when each request's graph starts (a wall-clock instant, in ms).
+      if (reportPlanStarts && node === "plan") {
+        console.log(`PLAN ${requestId} ${performance.timeOrigin + performance.now()}`);
+      }
       if (node !== pauseAt) return;
       console.log(`PAUSED ${node}`);
       await new Promise(() => {});
