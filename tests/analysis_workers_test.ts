@@ -1,0 +1,64 @@
+/**
+ * Two workers draining the same queues: every request completes exactly once,
+ * with no task or proposal written twice, whichever worker ran which step.
+ */
+import assert from "node:assert/strict";
+import { createFileEmailSender } from "../auth/mail.ts";
+import { createBoss } from "../jobs/boss.ts";
+import type { JobRun } from "../jobs/handler.ts";
+import { startWorker } from "../jobs/worker.ts";
+import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
+import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { linkedStoreTest } from "./helpers/linked_store.ts";
+
+linkedStoreTest(
+  "two workers share the pipeline's queues; each request completes once",
+  async ({ api, token, t, deps, waitForJob, runs }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const second = createBoss({ url: t.url, log: t.log, max: 3 });
+    await second.start();
+    const secondRuns: JobRun[] = [];
+    try {
+      await startWorker({
+        boss: second,
+        db: t.db,
+        log: t.log,
+        emailSender: createFileEmailSender(await Deno.makeTempDir(), t.log),
+        mirror: deps,
+        analysis: { modelFor: () => null },
+        observe: (run) => secondRuns.push(run),
+      });
+      const questions = [
+        "Why did sales drop last week?",
+        "Which products should I discount?",
+        "What were my best sellers this month?",
+        "How many customers came back this year?",
+      ];
+      const ids = await Promise.all(
+        [...questions, ...questions].map((q) => ask(api.app, token, q)),
+      );
+      for (const id of ids) {
+        const request = await waitForRequest(t, api.app, token, id);
+        assert.equal(request.status, "COMPLETED", JSON.stringify(request));
+      }
+      const [once] = await t.owner`select count(*)::int as n from analysis_request_events
+        where analysis_request_id = any(${ids}) and status = 'completed'`;
+      assert.equal(once!.n, ids.length);
+      const [tasks] = await t.owner`select count(*)::int as n,
+          count(distinct (analysis_request_id, task_key))::int as keys,
+          count(*) filter (where status <> 'completed')::int as open
+        from agent_tasks where analysis_request_id = any(${ids})`;
+      assert.deepEqual({ ...tasks }, { n: tasks!.keys, keys: tasks!.keys, open: 0 });
+      const [actions] = await t.owner`select count(*)::int as n,
+          count(distinct (analysis_request_id, action_key))::int as keys
+        from proposed_actions where analysis_request_id = any(${ids})`;
+      assert.equal(actions!.n, actions!.keys);
+      const pipeline = (r: JobRun) => r.queue === "analysis" || r.queue.startsWith("dept.");
+      const first = runs.filter(pipeline).length, other = secondRuns.filter(pipeline).length;
+      assert.ok(first > 0 && other > 0, `jobs per worker: ${first} and ${other}`);
+    } finally {
+      await second.stop({ graceful: false, timeout: 2000 });
+    }
+  },
+  { worker: true },
+);
