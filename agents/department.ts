@@ -73,6 +73,11 @@ export const STAGE_OF: Record<Department, number> = {
   qualitative: 3,
 };
 
+/** The departments whose stage satisfies `test`. */
+export function departmentsIn(test: (stage: number) => boolean): Department[] {
+  return (Object.keys(STAGE_OF) as Department[]).filter((d) => test(STAGE_OF[d]));
+}
+
 /** Every fact, table, finding and candidate of the prior results, merged. */
 export function merged(prior: PriorResult[]): DepartmentResult {
   const all = emptyResult();

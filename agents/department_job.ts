@@ -9,7 +9,10 @@
  * its stage queues the orchestrator to resume, in the same transaction as
  * its result.
  */
+import { TokenDecryptionError } from "../auth/token_cipher.ts";
 import type { Database, Tx } from "../db/database.ts";
+import { MirrorNotReady } from "../mirror/sync_job.ts";
+import { ShopifyApiError } from "../shopify/admin_client.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { kpiScope } from "../metrics/scope.ts";
@@ -27,7 +30,7 @@ import type {
   DepartmentRunnable,
   PriorResult,
 } from "./department.ts";
-import { STAGE_OF } from "./department.ts";
+import { departmentsIn, STAGE_OF } from "./department.ts";
 
 export interface DepartmentJobDeps {
   db: Database;
@@ -50,9 +53,6 @@ interface TaskRow {
   currency: string | null;
 }
 
-const sameStage = (department: Department) =>
-  Object.entries(STAGE_OF).filter(([, s]) => s === STAGE_OF[department]).map(([d]) => d);
-
 /** Queues the orchestrator when no task of `department`'s stage is still open. */
 async function resumeIfStageDone(
   deps: DepartmentJobDeps,
@@ -62,7 +62,9 @@ async function resumeIfStageDone(
 ) {
   const [open] = await tx<{ n: number }[]>`
     select count(*)::int as n from agent_tasks
-    where analysis_request_id = ${job.requestId} and department = any(${sameStage(department)})
+    where analysis_request_id = ${job.requestId} and department = any(${
+    departmentsIn((s) => s === STAGE_OF[department])
+  })
       and status not in ('completed', 'failed')`;
   if (open!.n === 0) {
     await enqueueInTransaction(
@@ -115,9 +117,7 @@ export async function runDepartmentJob(
     >`
       select department, task_key, result from agent_tasks
       where analysis_request_id = ${job.requestId} and status = 'completed'
-        and department = any(${
-      Object.entries(STAGE_OF).filter(([, s]) => s < STAGE_OF[task.department]).map(([d]) => d)
-    })
+        and department = any(${departmentsIn((s) => s < STAGE_OF[task.department])})
       order by created_at, task_key`;
     return { task, scope, prior };
   });
@@ -146,7 +146,7 @@ export async function runDepartmentJob(
     result = await department.invoke(input, signal ? { signal } : {});
   } catch (error) {
     const final = retryCount >= DEPARTMENT_RETRY_LIMIT;
-    const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    const message = reasonFor(error);
     await db.withTenant(job.userId, async (tx) => {
       await lockedStatus(tx, job.requestId);
       await tx`update agent_tasks
@@ -168,4 +168,19 @@ export async function runDepartmentJob(
     return true;
   });
   return { outcome: stored ? "completed" : "request no longer processing" };
+}
+
+/**
+ * Why a task failed, in words the merchant reads in the request's error (the
+ * full error, with its stack, is in the job's log line, not here).
+ */
+export function reasonFor(error: unknown): string {
+  if (error instanceof MirrorNotReady) return error.message;
+  const relink = "Alatar can no longer use this store's access. Link the store again.";
+  if (error instanceof TokenDecryptionError) return relink;
+  if (error instanceof ShopifyApiError) {
+    if (error.kind === "unauthorized" || error.kind === "access_denied") return relink;
+    return "Shopify did not answer as expected. Try again in a few minutes.";
+  }
+  return "Something went wrong on our side. Try again; if it keeps failing, contact support.";
 }

@@ -11,18 +11,11 @@
  * `created_at` to `finished_at`, both taken by Postgres.
  */
 import { encodeBase64 } from "@oslojs/encoding";
-import { createTokenCipher } from "../auth/token_cipher.ts";
-import { connectDatabase } from "../db/database.ts";
-import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
-import { migrate } from "../db/migrate.ts";
-import { SHOP_DOMAIN } from "../devstore/seed.ts";
-import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
 import { submitAnalysisRequest } from "../graph/requests.ts";
 import { createBoss } from "../jobs/boss.ts";
-import { installJobSchema } from "../jobs/queue_access.ts";
-import { createLogger } from "../log/logger.ts";
 import { importStore } from "../mirror/import.ts";
-import { TEST_LOOKUP_KEY, TEST_SHOPIFY_APP } from "../tests/helpers/api.ts";
+import { devStoreBaseUrl } from "../devstore/server.ts";
+import { startDemoStack } from "./demo_stack.ts";
 
 export const BENCH_QUESTIONS = [
   "Why did sales drop last week?",
@@ -49,80 +42,31 @@ export interface AnalysisFigures {
   }>;
 }
 
-/** An embedded PostgreSQL with the schema and queues, the dev store, and the demo shop imported. */
+/** The demo stack with pg-boss's schema, the demo shop imported, and a pg-boss to submit with. */
 export async function startAnalysisStack() {
-  const log = createLogger({ level: "error" });
-  const scratch = await Deno.makeTempDir({ prefix: "alatar-analysis-bench-" });
-  const pg = await startEmbeddedPostgres({
-    dataDir: `${scratch}/postgres`,
-    port: freePort(),
-    password: crypto.randomUUID(),
-    persistent: false,
-    log,
-  });
-  const store = createDevStore({ app: TEST_SHOPIFY_APP });
-  const storePort = freePort();
-  const storeServer = Deno.serve(
-    { port: storePort, hostname: "127.0.0.1", onListen: () => {} },
-    store.fetch,
-  );
-  const db = connectDatabase({ url: pg.url, poolMax: 10, log });
-  const boss = createBoss({ url: pg.url, log, max: 4, maintenance: false });
-  const close = async () => {
-    await boss.stop({ graceful: false, timeout: 1000 });
-    await db.end();
-    await storeServer.shutdown();
-    await pg.stop();
-    await Deno.remove(scratch, { recursive: true }).catch(() => {});
-  };
+  const stack = await startDemoStack({ jobs: true });
+  const boss = createBoss({ url: stack.pg.url, log: stack.log, max: 4, maintenance: false });
   try {
-    await migrate(pg.url, log);
-    await installJobSchema(pg.url, log);
     await boss.start();
-    const key = crypto.getRandomValues(new Uint8Array(32));
-    const cipher = await createTokenCipher([{ id: "test", key }]);
-    const userId = crypto.randomUUID();
-    const accountId = crypto.randomUUID();
-    const token = "shpat_analysis_bench";
-    store.tokens.accessTokens.set(token, {
-      shop: SHOP_DOMAIN,
-      scopes: [
-        "read_orders",
-        "read_all_orders",
-        "read_products",
-        "read_customers",
-        "read_discounts",
-      ],
-      expiresAt: null,
+    await importStore(stack.mirror, { userId: stack.userId, accountId: stack.accountId }, {
+      pollIntervalMs: 50,
     });
-    await db.withTenant(userId, async (tx) => {
-      await tx`insert into users (id, email) values (${userId}, 'bench@alatar.dev')`;
-      await tx`insert into linked_accounts (id, user_id, provider, account_identifier,
-                 encrypted_access_token, scopes)
-               values (${accountId}, ${userId}, 'shopify', ${SHOP_DOMAIN},
-                 ${await cipher.encrypt(token, { userId, accountId })}, '{read_orders}')`;
-    });
-    const mirror = {
-      db,
-      cipher,
-      shopify: {
-        ...TEST_SHOPIFY_APP,
-        scopes: [],
-        adminBaseUrl: devStoreBaseUrl(storePort),
-        apiVersion: "2025-10",
-      },
-      appUrl: "http://127.0.0.1:1",
-      log,
-      lookupKey: TEST_LOOKUP_KEY,
-    };
-    await importStore(mirror, { userId, accountId }, { pollIntervalMs: 50 });
-    await db.withTenant(userId, (tx) => tx`update linked_accounts set last_synced_at = now()`);
-
-    return { log, pg, db, boss, store, storePort, key, cipher, userId, accountId, mirror, close };
+    await stack.db.withTenant(
+      stack.userId,
+      (tx) => tx`update linked_accounts set last_synced_at = now()`,
+    );
   } catch (error) {
-    await close();
+    await stack.close();
     throw error;
   }
+  return {
+    ...stack,
+    boss,
+    async close() {
+      await boss.stop({ graceful: false, timeout: 1000 });
+      await stack.close();
+    },
+  };
 }
 
 export async function measureAnalysis(options: { pickups: number; analyses: number }) {

@@ -7,19 +7,13 @@
  * Real parts throughout: an embedded PostgreSQL, the migrated schema with RLS,
  * the dev store over HTTP under Shopify's Standard-plan bucket.
  */
-import { createTokenCipher } from "../auth/token_cipher.ts";
-import { connectDatabase, type Tx } from "../db/database.ts";
-import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
-import { migrate } from "../db/migrate.ts";
-import { SHOP_DOMAIN } from "../devstore/seed.ts";
-import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
-import { createLogger } from "../log/logger.ts";
 import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
 import { inventoryKpis } from "../metrics/inventory.ts";
 import { salesKpis } from "../metrics/sales.ts";
 import { kpiScope } from "../metrics/scope.ts";
-import type { MirrorDeps } from "../mirror/deps.ts";
+import type { Tx } from "../db/database.ts";
 import { importStore } from "../mirror/import.ts";
+import { startDemoStack } from "./demo_stack.ts";
 import { syncChanges } from "../mirror/incremental.ts";
 
 export interface MirrorFigures {
@@ -36,63 +30,10 @@ const percentile = (values: number[], p: number) => {
 };
 
 export async function measureMirror(options: { imports: number; kpiRuns: number }) {
-  const log = createLogger({ level: "error" });
-  const scratch = await Deno.makeTempDir({ prefix: "alatar-mirror-bench-" });
-  const pg = await startEmbeddedPostgres({
-    dataDir: `${scratch}/postgres`,
-    port: freePort(),
-    password: crypto.randomUUID(),
-    persistent: false,
-    log,
-  });
-  const store = createDevStore({
-    app: { apiKey: "k", apiSecret: "s" },
+  const { db, store, userId, accountId, mirror: deps, close } = await startDemoStack({
     bucket: { maximum: 1000, restoreRate: 100 },
   });
-  const storePort = freePort();
-  const storeServer = Deno.serve(
-    { port: storePort, hostname: "127.0.0.1", onListen: () => {} },
-    store.fetch,
-  );
-  const db = connectDatabase({ url: pg.url, poolMax: 10, log });
   try {
-    await migrate(pg.url, log);
-    const cipher = await createTokenCipher([{ id: "bench", key: new Uint8Array(32).fill(3) }]);
-    const userId = crypto.randomUUID();
-    const accountId = crypto.randomUUID();
-    const token = "shpat_mirror_bench";
-    store.tokens.accessTokens.set(token, {
-      shop: SHOP_DOMAIN,
-      scopes: [
-        "read_orders",
-        "read_all_orders",
-        "read_products",
-        "read_customers",
-        "read_discounts",
-      ],
-      expiresAt: null,
-    });
-    await db.withTenant(userId, async (tx) => {
-      await tx`insert into users (id, email) values (${userId}, 'bench@alatar.dev')`;
-      await tx`insert into linked_accounts (id, user_id, provider, account_identifier,
-                 encrypted_access_token, scopes)
-               values (${accountId}, ${userId}, 'shopify', ${SHOP_DOMAIN},
-                 ${await cipher.encrypt(token, { userId, accountId })}, '{read_orders}')`;
-    });
-    const deps: MirrorDeps = {
-      db,
-      cipher,
-      shopify: {
-        apiKey: "k",
-        apiSecret: "s",
-        scopes: [],
-        adminBaseUrl: devStoreBaseUrl(storePort),
-        apiVersion: "2025-10",
-      },
-      appUrl: "http://127.0.0.1:1",
-      log,
-      lookupKey: new Uint8Array(32),
-    };
     const scope = { userId, accountId };
 
     const importMs: number[] = [];
@@ -198,10 +139,7 @@ export async function measureMirror(options: { imports: number; kpiRuns: number 
     }
     return { orders: counts!.orders, rows: counts!.rows, importMs, incremental, kpis };
   } finally {
-    await db.end();
-    await storeServer.shutdown();
-    await pg.stop();
-    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    await close();
   }
 }
 

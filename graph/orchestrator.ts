@@ -17,9 +17,10 @@
  */
 import { Annotation, END, interrupt, START, StateGraph } from "@langchain/langgraph";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { checkAction } from "../agents/actions.ts";
+import { type CandidateAction, checkAction } from "../agents/actions.ts";
 import {
   type DepartmentResult,
+  departmentsIn,
   merged,
   type Narrative,
   type PriorResult,
@@ -64,6 +65,8 @@ export const AnalysisState = Annotation.Root({
   outcome: replace<"running" | "cancelled" | "failed">("running"),
   failure: replace<string | null>(null),
   result: replace<AnalysisResult | null>(null),
+  /** Recommendation's proposals, stored by `propose_actions`. */
+  candidates: replace<CandidateAction[]>([]),
 });
 type State = typeof AnalysisState.State;
 
@@ -186,9 +189,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
   });
 
   const wait = node("wait", async (state) => {
-    const departments = Object.entries(STAGE_OF).filter(([, s]) => s === state.stage).map(([d]) =>
-      d
-    );
+    const departments = departmentsIn((s) => s === state.stage);
     const check = () =>
       inTenant(state, (tx) =>
         tx<{ open: number; failed_required: string | null }[]>`
@@ -216,33 +217,29 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     return { stageDone: counts!.open === 0 };
   });
 
-  /** Everything the finished tasks computed, in stage order. */
-  const finished = (state: State) =>
-    inTenant(
-      state,
-      (tx) =>
-        tx<{ department: Department; task_key: string; result: DepartmentResult }[]>`
-      select department, task_key, result from agent_tasks
-      where analysis_request_id = ${state.requestId} and status = 'completed'
-      order by created_at, task_key`,
-    );
-
   const aggregate = node("aggregate", async (state) => {
-    await inTenant(state, (tx) => setProgress(tx, state.requestId, "writing", 90));
-    const rows = await finished(state);
+    // Everything the finished tasks computed, in stage order, and the shop's currency.
+    const { rows, currency } = await inTenant(state, async (tx) => {
+      await setProgress(tx, state.requestId, "writing", 90);
+      const rows = await tx<
+        { department: Department; task_key: string; result: DepartmentResult }[]
+      >`select department, task_key, result from agent_tasks
+        where analysis_request_id = ${state.requestId} and status = 'completed'
+        order by created_at, task_key`;
+      const [meta] = await tx<{ currency: string | null }[]>`
+        select s.shop_currency as currency from analysis_requests r
+        left join store_sync_state s on s.linked_account_id = r.linked_account_id
+        where r.id = ${state.requestId}`;
+      return { rows, currency: meta?.currency ?? "USD" };
+    });
     const prior: PriorResult[] = rows.map((r) => ({
       department: r.department,
       taskKey: r.task_key,
       result: r.result,
     }));
     const all = merged(prior);
-    const [meta] = await inTenant(state, (tx) =>
-      tx<{ currency: string | null }[]>`
-        select s.shop_currency as currency from analysis_requests r
-        left join store_sync_state s on s.linked_account_id = r.linked_account_id
-        where r.id = ${state.requestId}`);
     const written = rows.find((r) => r.department === "qualitative")?.result.narrative ??
-      writeOffline(all, state.planned!, meta?.currency ?? "USD");
+      writeOffline(all, state.planned!, currency);
     // Checked again here, whoever wrote the words: the stored outcome is the final text's.
     const { narrative, report } = grounded(written, all);
     const result: AnalysisResult = {
@@ -264,13 +261,13 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         fellBack: written.grounding?.fellBack ?? false,
       },
     };
-    return { result };
+    const candidates = rows.filter((r) => r.department === "recommendation")
+      .flatMap((r) => r.result.candidates);
+    return { result, candidates };
   });
 
   const proposeActions = node("propose_actions", async (state) => {
-    const rows = await finished(state);
-    const candidates = rows.filter((r) => r.department === "recommendation")
-      .flatMap((r) => r.result.candidates);
+    const candidates = state.candidates;
     await inTenant(state, async (tx) => {
       if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
       const [request] = await tx<{ linked_account_id: string | null }[]>`

@@ -23,7 +23,10 @@ linkedStoreTest(
     const id = await ask(api.app, token, "How were sales last week?");
     const request = await waitForRequest(t, api.app, token, id, ["failed"], 90_000);
     assert.equal(request.errorCode, "AGENT_PROCESSING_ERROR");
-    assert.match(request.errorMessage, /^The store data step failed: /);
+    assert.equal(
+      request.errorMessage,
+      "The store data step failed: Alatar can no longer use this store's access. Link the store again.",
+    );
     const [task] = await t.owner`select status, retry_count from agent_tasks
       where analysis_request_id = ${id} and department = 'data_retrieval'`;
     assert.deepEqual({ ...task }, { status: "failed", retry_count: 4 });
