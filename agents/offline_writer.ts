@@ -53,9 +53,7 @@ const BY_INTENT: Record<Intent, (r: DepartmentResult, plan: Plan, currency: stri
     );
     return [
       slow.length
-        ? `${slow.length} products are selling slowly for the stock on hand (sales ${
-          spanOf(plan.range)
-        }).`
+        ? `Some products are selling slowly for the stock on hand (sales ${spanOf(plan.range)}).`
         : "No product is overstocked for its rate of sale.",
       ...r.findings,
       salesSentence(r.facts, plan, c) ?? "",
