@@ -23,6 +23,7 @@ import {
   type AnalysisJob,
   DEPARTMENT_RETRY_LIMIT,
   type DepartmentJob,
+  RESUME_PRIORITY,
 } from "../graph/queues.ts";
 import type {
   DepartmentInput,
@@ -54,8 +55,8 @@ interface TaskRow {
 }
 
 /** Queues the orchestrator when no task of `department`'s stage is still open. */
-async function resumeIfStageDone(
-  deps: DepartmentJobDeps,
+export async function resumeIfStageDone(
+  deps: Pick<DepartmentJobDeps, "boss">,
   tx: Tx,
   job: DepartmentJob,
   department: Department,
@@ -75,7 +76,7 @@ async function resumeIfStageDone(
         userId: job.userId,
         requestId: job.requestId,
       } satisfies AnalysisJob,
-      { singletonKey: job.requestId },
+      { singletonKey: job.requestId, priority: RESUME_PRIORITY },
     );
   }
 }

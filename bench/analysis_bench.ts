@@ -69,7 +69,9 @@ export async function startAnalysisStack() {
   };
 }
 
-export async function measureAnalysis(options: { pickups: number; analyses: number }) {
+export async function measureAnalysis(
+  options: { pickups: number; analyses: number; workerCounts?: number[] },
+) {
   const { pg, db, boss, storePort, key, userId, close } = await startAnalysisStack();
   const workers: Deno.ChildProcess[] = [];
   try {
@@ -146,7 +148,7 @@ export async function measureAnalysis(options: { pickups: number; analyses: numb
     }
 
     const throughput: AnalysisFigures["throughput"] = [];
-    for (const workerCount of [1, 2]) {
+    for (const workerCount of options.workerCounts ?? [1, 2]) {
       while (workers.length < workerCount) await spawnWorker();
       const started = performance.now();
       const ids: string[] = [];

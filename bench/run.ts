@@ -219,7 +219,8 @@ ${f.kpis.map((k) => `| ${k.name} | ${k.p50.toFixed(1)} ms | ${k.p95.toFixed(1)} 
 if (!only || only === "analysis") {
   console.error("analysis: pickup latency, then sustained analyses with 1 and 2 workers…");
   const analyses = Number(Deno.env.get("ANALYSIS_BENCH_COUNT") ?? 600);
-  const f = await measureAnalysis({ pickups: 50, analyses });
+  const workerCounts = (Deno.env.get("ANALYSIS_BENCH_WORKERS") ?? "1,2").split(",").map(Number);
+  const f = await measureAnalysis({ pickups: 50, analyses, workerCounts });
   const rows = f.throughput.map((t) =>
     `| ${t.workers} | ${t.analyses} | **${t.perMinute}** | ${fmt(t.p50)} | ${
       fmt(t.p95)

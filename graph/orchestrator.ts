@@ -12,7 +12,8 @@
  * are not re-run, and every write is keyed so a re-run node writes nothing
  * twice.
  *
- * Each node first checks the request: once it is cancelled the graph ends
+ * Each node first checks the request: once it is cancelled, or failed by the
+ * dead letter handler (graph/dead_letter.ts), the graph ends
  * and writes nothing more.
  */
 import { Annotation, END, interrupt, START, StateGraph } from "@langchain/langgraph";
@@ -62,7 +63,7 @@ export const AnalysisState = Annotation.Root({
   /** The stage last dispatched; -1 before the first. */
   stage: replace(-1),
   stageDone: replace(false),
-  outcome: replace<"running" | "cancelled" | "failed">("running"),
+  outcome: replace<"running" | "stopped" | "failed">("running"),
   failure: replace<string | null>(null),
   result: replace<AnalysisResult | null>(null),
   /** Recommendation's proposals, stored by `propose_actions`. */
@@ -121,7 +122,8 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
             { status: string }[]
           >`select status from analysis_requests where id = ${state.requestId}`,
       );
-      if (!row || row.status === "cancelled") return { outcome: "cancelled" };
+      // Ended elsewhere: cancelled by the merchant, or failed by the dead letter handler.
+      if (row?.status !== "pending" && row?.status !== "processing") return { outcome: "stopped" };
       const started = performance.now();
       const update = await fn(state);
       log.info("graph node", {
@@ -321,8 +323,8 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     return {};
   });
 
-  const unlessCancelled = (next: string) => (state: State) =>
-    state.outcome === "cancelled" ? END : next;
+  const unlessStopped = (next: string) => (state: State) =>
+    state.outcome === "stopped" ? END : next;
 
   return new StateGraph(AnalysisState)
     .addNode("plan", plan)
@@ -333,16 +335,16 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     .addNode("finalize", finalize)
     .addNode("fail", fail)
     .addEdge(START, "plan")
-    .addConditionalEdges("plan", unlessCancelled("dispatch"), ["dispatch", END])
-    .addConditionalEdges("dispatch", unlessCancelled("wait"), ["wait", END])
+    .addConditionalEdges("plan", unlessStopped("dispatch"), ["dispatch", END])
+    .addConditionalEdges("dispatch", unlessStopped("wait"), ["wait", END])
     .addConditionalEdges("wait", (state: State) => {
-      if (state.outcome === "cancelled") return END;
+      if (state.outcome === "stopped") return END;
       if (state.outcome === "failed") return "fail";
       if (!state.stageDone) return "wait";
       return stagesOf(state.planned!).some((s) => s > state.stage) ? "dispatch" : "aggregate";
     }, ["wait", "dispatch", "aggregate", "fail", END])
-    .addConditionalEdges("aggregate", unlessCancelled("propose_actions"), ["propose_actions", END])
-    .addConditionalEdges("propose_actions", unlessCancelled("finalize"), ["finalize", END])
+    .addConditionalEdges("aggregate", unlessStopped("propose_actions"), ["propose_actions", END])
+    .addConditionalEdges("propose_actions", unlessStopped("finalize"), ["finalize", END])
     .addEdge("finalize", END)
     .addEdge("fail", END)
     .compile({ checkpointer: deps.checkpointer, name: "analysis" });

@@ -12,6 +12,11 @@ import { type Department, DEPARTMENTS } from "./plan.ts";
 
 export const ANALYSIS_QUEUE = "analysis";
 export const DEPARTMENT_QUEUE_PREFIX = "dept.";
+/**
+ * Where the analysis queues' jobs go when their last attempt times out or
+ * loses its worker; its handler fails the task or request they left open.
+ */
+export const ANALYSIS_DEAD_LETTER_QUEUE = "analysis.dead_letter";
 
 /** pg-boss counts retries, not attempts: 4 retries is the 5 attempts of seed 000 §3.1. */
 export const DEPARTMENT_RETRY_LIMIT = 4;
@@ -24,6 +29,13 @@ export const departmentQueue = (department: Department) =>
  * job is not announced, so this bounds how late a retry starts.
  */
 export const ANALYSIS_POLL_SECONDS = 2;
+
+/**
+ * A resume outranks a new request's first run: under a burst, requests
+ * already under way finish before more are started, so each waits for the
+ * queue once rather than once per stage.
+ */
+export const RESUME_PRIORITY = 1;
 
 export interface AnalysisJob {
   userId: string;
@@ -38,8 +50,20 @@ export interface DepartmentJob {
 
 type QueueOptions = Parameters<PgBoss["createQueue"]>[1];
 
+/** The analysis queues; `deadLetter` takes what even settling a dead analysis job could not. */
 export function analysisQueues(deadLetter: string): Record<string, QueueOptions> {
   const queues: Record<string, QueueOptions> = {
+    // First: the queues below name it, and a dead letter queue must exist before its users.
+    [ANALYSIS_DEAD_LETTER_QUEUE]: {
+      retryLimit: 4,
+      retryDelay: 2,
+      retryBackoff: true,
+      expireInSeconds: 60,
+      // Kept for an operator to read after it is handled.
+      retentionSeconds: 14 * 24 * 3600,
+      deadLetter,
+      notify: true,
+    },
     [ANALYSIS_QUEUE]: {
       policy: "stately",
       retryLimit: 4,
@@ -49,7 +73,7 @@ export function analysisQueues(deadLetter: string): Record<string, QueueOptions>
       expireInSeconds: 300,
       // A killed worker's job is retried within seconds, not at its expiry.
       heartbeatSeconds: 10,
-      deadLetter,
+      deadLetter: ANALYSIS_DEAD_LETTER_QUEUE,
       notify: true,
     },
   };
@@ -61,7 +85,7 @@ export function analysisQueues(deadLetter: string): Record<string, QueueOptions>
       retryDelayMax: 8,
       expireInSeconds: 120,
       heartbeatSeconds: 10,
-      deadLetter,
+      deadLetter: ANALYSIS_DEAD_LETTER_QUEUE,
       notify: true,
     };
   }

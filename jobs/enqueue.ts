@@ -21,7 +21,7 @@ export function enqueueInTransaction(
   tx: Tx,
   queue: string,
   data: object,
-  options: { singletonKey?: string } = {},
+  options: { singletonKey?: string; priority?: number } = {},
 ): Promise<string | null> {
   return boss.send(queue, data, {
     ...options,

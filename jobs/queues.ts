@@ -63,9 +63,19 @@ export const QUEUES: Record<string, QueueOptions> = {
   },
 };
 
-/** Creates every queue of {@link QUEUES}; safe to call from every process at start. */
+/**
+ * Creates every queue of {@link QUEUES}, or brings an existing one's options
+ * up to date (a deployment that changes a retry policy or dead letter queue
+ * must not keep the old one); safe to call from every process at start.
+ */
 export async function ensureQueues(boss: PgBoss): Promise<void> {
   for (const [name, options] of Object.entries(QUEUES)) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name, options);
+    if (!(await boss.getQueue(name))) {
+      await boss.createQueue(name, options);
+    } else {
+      // A queue's policy cannot change once created; everything else can.
+      const { policy: _policy, ...changeable } = options ?? {};
+      await boss.updateQueue(name, changeable);
+    }
   }
 }

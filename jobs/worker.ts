@@ -18,7 +18,9 @@ import { createDepartments } from "../agents/departments.ts";
 import type { ChosenModel } from "../agents/llm.ts";
 import { runAnalysisJob } from "../graph/analysis_job.ts";
 import { DEPARTMENTS } from "../graph/plan.ts";
+import { settleDeadAnalysisJob } from "../graph/dead_letter.ts";
 import {
+  ANALYSIS_DEAD_LETTER_QUEUE,
   ANALYSIS_POLL_SECONDS,
   ANALYSIS_QUEUE,
   type AnalysisJob,
@@ -143,5 +145,15 @@ async function startAnalysisWorkers(deps: WorkerDeps): Promise<string[]> {
       ),
     );
   }
-  return [ANALYSIS_QUEUE, ...DEPARTMENTS.map(departmentQueue)];
+  await boss.work<AnalysisJob | DepartmentJob>(
+    ANALYSIS_DEAD_LETTER_QUEUE,
+    // pg-boss moves a job here without a NOTIFY, so only the poll finds it.
+    { ...WORK_OPTIONS, notifyPollingIntervalSeconds: ANALYSIS_POLL_SECONDS },
+    loggedHandler<AnalysisJob | DepartmentJob>(
+      log,
+      (job, jobLog) => settleDeadAnalysisJob({ db, boss, log: jobLog }, job.data),
+      observe,
+    ),
+  );
+  return [ANALYSIS_QUEUE, ...DEPARTMENTS.map(departmentQueue), ANALYSIS_DEAD_LETTER_QUEUE];
 }

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { Sql } from "../db/database.ts";
-import { DEAD_LETTER_QUEUE } from "../jobs/queues.ts";
+import { ANALYSIS_TIMED_OUT, TASK_TIMED_OUT } from "../graph/dead_letter.ts";
+import { ANALYSIS_DEAD_LETTER_QUEUE, ANALYSIS_QUEUE } from "../graph/queues.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { ask, waitForRequest } from "./helpers/analysis.ts";
 import { gql } from "./helpers/api.ts";
@@ -37,12 +38,75 @@ linkedStoreTest(
     const [others] = await t.owner`select count(*)::int as n from agent_tasks
       where analysis_request_id = ${id} and department <> 'data_retrieval'`;
     assert.equal(others!.n, 0);
-    const dead = await t.owner`select data from pgboss.job where name = ${DEAD_LETTER_QUEUE}
-      and data->>'requestId' = ${id}`;
+    const dead = await t.owner`select data from pgboss.job
+      where name = ${ANALYSIS_DEAD_LETTER_QUEUE} and data->>'requestId' = ${id}`;
     assert.equal(dead.length, 1);
     assert.equal(dead[0]!.data.taskId !== undefined, true);
+    // The dead letter handler finds the task already settled by its last attempt.
+    const settled = await waitForJob(ANALYSIS_DEAD_LETTER_QUEUE);
+    assert.deepEqual(settled.result, { outcome: "request no longer processing" });
   },
   { worker: true },
+);
+
+linkedStoreTest(
+  "a department timing out on its last attempt fails the request through the dead letter queue",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    // One attempt that may run a second; Shopify then answers the shop query in 8 s (the client
+    // waits 15), so the job times out with no handler of ours failing the task.
+    await api.boss.updateQueue("dept.data_retrieval", { retryLimit: 0, expireInSeconds: 1 });
+    await t.owner`delete from cached_shopify_data`;
+    store.faults.push({ kind: "slow", ms: 8000 });
+    const id = await ask(api.app, token, "How were sales last week?");
+    const request = await waitForRequest(t, api.app, token, id, ["failed"], 30_000);
+    assert.equal(request.errorCode, "AGENT_PROCESSING_ERROR");
+    assert.equal(request.errorMessage, `The store data step failed: ${TASK_TIMED_OUT}`);
+    const settled = await waitForJob(ANALYSIS_DEAD_LETTER_QUEUE);
+    assert.deepEqual(settled.result, { outcome: "task failed" });
+    const [task] = await t.owner`select status, error_message from agent_tasks
+      where analysis_request_id = ${id} and department = 'data_retrieval'`;
+    assert.deepEqual({ ...task }, { status: "failed", error_message: TASK_TIMED_OUT });
+    // The slow answer arrives after all: the late attempt changes nothing.
+    await waitForJob("dept.data_retrieval");
+    const [after] = await t.owner`select r.status, t.status as task_status from analysis_requests r
+      join agent_tasks t on t.analysis_request_id = r.id
+      where r.id = ${id} and t.department = 'data_retrieval'`;
+    assert.deepEqual({ ...after }, { status: "failed", task_status: "failed" });
+  },
+  { worker: true, superviseSeconds: 1 },
+);
+
+const stall = gate();
+
+linkedStoreTest(
+  "an orchestrator timing out on its last attempt fails the request and writes nothing after",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    await api.boss.updateQueue("analysis", { retryLimit: 0, expireInSeconds: 1 });
+    const arrived = stall.arm("dispatch");
+    const id = await ask(api.app, token, "How were sales last week?");
+    await arrived;
+    const request = await waitForRequest(t, api.app, token, id, ["failed"], 30_000);
+    assert.equal(request.errorCode, "AGENT_PROCESSING_ERROR");
+    assert.equal(request.errorMessage, ANALYSIS_TIMED_OUT);
+    const [events] = await t.owner`select max(id) as last_event
+      from analysis_request_events where analysis_request_id = ${id}`;
+    const settled = await waitForJob(ANALYSIS_DEAD_LETTER_QUEUE);
+    assert.deepEqual(settled.result, { outcome: "request failed" });
+    // The stalled node goes on, sees the request failed, and stops. Its continuation is local
+    // and immediate, so a second is ample for anything it wrongly wrote to show.
+    stall.open();
+    await waitForJob(ANALYSIS_QUEUE);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const [tasks] = await t.owner`select count(*)::int as n from agent_tasks
+      where analysis_request_id = ${id}`;
+    assert.equal(tasks!.n, 0, "no department dispatched after the request failed");
+    const [after] = await t.owner`select count(*)::int as n from analysis_request_events
+      where analysis_request_id = ${id} and id > ${events!.last_event}`;
+    assert.equal(after!.n, 0);
+  },
+  { worker: true, superviseSeconds: 1, analysis: { onNode: (node) => stall.onNode(node) } },
 );
 
 /** Holds the worker's orchestrator at one node until the test lets it go. */

@@ -55,6 +55,8 @@ export function linkedStoreTest(
     analysis?: Partial<WorkerDeps["analysis"]>;
     scopes?: string[];
     bucket?: { maximum: number; restoreRate: number };
+    /** How often the worker's pg-boss fails timed-out jobs (10 s by default). */
+    superviseSeconds?: number;
   } = {},
 ) {
   dbTest(name, async (t) => {
@@ -84,7 +86,12 @@ export function linkedStoreTest(
     try {
       const deps = mirrorDepsOf(api.services);
       if (options.worker) {
-        worker = createBoss({ url: t.url, log: t.log, max: 3 });
+        worker = createBoss({
+          url: t.url,
+          log: t.log,
+          max: 3,
+          superviseSeconds: options.superviseSeconds,
+        });
         await worker.start();
         await startWorker({
           boss: worker,

@@ -23,8 +23,10 @@ const url = env("TEST_DATABASE_URL");
 const pauseAt = Deno.env.get("PAUSE_AT");
 const reportPlanStarts = Deno.env.get("REPORT_PLAN_STARTS") === "1";
 const log = createLogger({ level: "error" });
-const db = connectDatabase({ url, poolMax: 4, log });
-const boss = createBoss({ url, log, max: 3, superviseSeconds: 1 });
+// Pools as a deployed worker has them (DATABASE_POOL_MAX's default; pg-boss's own pool), unless a
+// test asks for fewer.
+const db = connectDatabase({ url, poolMax: Number(Deno.env.get("POOL_MAX") ?? 10), log });
+const boss = createBoss({ url, log, superviseSeconds: 1 });
 await boss.start();
 await startWorker({
   boss,
