@@ -26,6 +26,7 @@ import { linkDemoShop } from "./shopify/demo_link.ts";
 import { runSyncCommand } from "./mirror/sync_command.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
+import { createRequestUpdates } from "./api/request_updates.ts";
 import { rotateCredentialKeys } from "./shopify/rotate_keys.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
 import { ensureQueues } from "./jobs/queues.ts";
@@ -203,9 +204,13 @@ async function main(args: string[]): Promise<number> {
           );
         }
       }
-      const app = createApp({ config, log, metrics: createMetrics(), services, graphql });
+      const updates = createRequestUpdates({ db, log });
+      await updates.start();
+      const app = createApp({ config, log, metrics: createMetrics(), services, graphql, updates });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
       resources.add("http server", () => server.shutdown());
+      // Closed first (resources close in reverse): open event streams end, so the server can stop.
+      resources.add("live updates", () => updates.stop());
     }
 
     const readyMs = Math.round(performance.now() - started);

@@ -11,6 +11,7 @@ import type { AccountDeps } from "../auth/accounts.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
 import { authenticationRequired } from "./errors.ts";
+import type { RequestUpdates } from "./request_updates.ts";
 import { type MirrorCounts, mirrorCounts } from "../mirror/sync_state.ts";
 import {
   type AnalysisRequestRow,
@@ -30,6 +31,16 @@ export interface RequestContext {
   services: ApiServices;
   log: Logger;
   loaders: Loaders;
+  /** Set only on the SSE route (/graphql/stream), where subscriptions run. */
+  live?: LiveContext;
+}
+
+export interface LiveContext {
+  updates: RequestUpdates;
+  /** The `Last-Event-ID` a reconnecting client sent. */
+  lastEventId: string | null;
+  /** Aborted when the client's connection closes. */
+  signal: AbortSignal;
 }
 
 declare module "hono" {

@@ -27,7 +27,8 @@ import type {
 } from "./queries.ts";
 import { connection, decodeCursor, pageLimit } from "./pagination.ts";
 import { DateTimeScalar, JSONScalar } from "./scalars.ts";
-import { authenticationRequired, invalidInput } from "./errors.ts";
+import { apiError, authenticationRequired, invalidInput } from "./errors.ts";
+import type { RequestUpdate } from "./request_updates.ts";
 
 type Args = Record<string, unknown>;
 
@@ -294,6 +295,27 @@ export const resolvers = {
     preferences(user: UserRow, _: Args, c: Context) {
       return user.preferences ??
         apiContext(c).services.db.withTenant(user.id, (tx) => preferencesOf(tx, user.id));
+    },
+  },
+
+  Subscription: {
+    analysisRequestUpdates: {
+      async subscribe(_: unknown, args: { requestId: string }, c: Context) {
+        const ctx = apiContext(c);
+        const viewer = requireViewer(ctx);
+        if (!ctx.live) {
+          throw invalidInput("Subscribe at /graphql/stream, over Server-Sent Events.");
+        }
+        const { updates, lastEventId, signal } = ctx.live;
+        const stream = await updates.watch(viewer.userId, args.requestId, lastEventId, signal);
+        if (!stream) {
+          throw apiError("NOT_FOUND", "There is no analysis request with this id.", {
+            field: "requestId",
+          });
+        }
+        return stream;
+      },
+      resolve: (update: RequestUpdate) => toAnalysisRequest(update.request),
     },
   },
 

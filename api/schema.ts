@@ -30,18 +30,21 @@ function maskResolverErrors(schema: GraphQLSchema, log: Logger): void {
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith("__")) continue;
     for (const field of Object.values(type.getFields())) {
-      const resolve = field.resolve;
-      if (!resolve) continue;
-      field.resolve = async (source, args, context, info) => {
-        try {
-          return await resolve(source, args, context, info);
-        } catch (error) {
-          if (error instanceof GraphQLError) throw error;
-          const requestLog = (context as Context | undefined)?.get?.("log") ?? log;
-          requestLog.error("resolver failed", { field: `${type.name}.${field.name}`, error });
-          throw internalError();
-        }
-      };
+      // A subscription's `subscribe` (which opens its stream) is masked like any resolver.
+      for (const key of ["resolve", "subscribe"] as const) {
+        const resolve = field[key];
+        if (!resolve) continue;
+        field[key] = async (source, args, context, info) => {
+          try {
+            return await resolve(source, args, context, info);
+          } catch (error) {
+            if (error instanceof GraphQLError) throw error;
+            const requestLog = (context as Context | undefined)?.get?.("log") ?? log;
+            requestLog.error("resolver failed", { field: `${type.name}.${field.name}`, error });
+            throw internalError();
+          }
+        };
+      }
     }
   }
 }

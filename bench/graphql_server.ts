@@ -21,6 +21,7 @@ import { connectDatabase } from "../db/database.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { createLogger } from "../log/logger.ts";
 import { createApp } from "../routes/app.ts";
+import { createRequestUpdates } from "../api/request_updates.ts";
 import { createMetrics } from "../routes/metrics.ts";
 import { MAX_DEPTH, MAX_NODES } from "../routes/graphql.ts";
 
@@ -60,7 +61,10 @@ const schema = await buildApiSchema(log);
 
 // Both are served by the same Hono app, so request ids, metrics, security headers, CORS and
 // the body limit cost the same: only the GraphQL layer differs.
+const updates = createRequestUpdates({ db: services.db, log });
+await updates.start();
 const app = createApp({
+  updates,
   config: { appEnv: "production", corsOrigins: [] },
   log,
   metrics: createMetrics(),

@@ -38,6 +38,16 @@ export interface Database {
    * logged; what the role may touch is fixed by its policies, not by code.
    */
   withSystem<T>(purpose: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on `channel` over one dedicated connection, which postgres.js
+   * re-opens and re-LISTENs after a drop; `onListen` runs each time it is
+   * (re)established, so a caller can catch up on what it missed meanwhile.
+   */
+  listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onListen: () => void,
+  ): Promise<{ unlisten(): Promise<void> }>;
   /** Resolves when the database answers, rejects after `timeoutMs`. */
   ping(timeoutMs?: number): Promise<void>;
   end(): Promise<void>;
@@ -123,6 +133,10 @@ export function connectDatabase(options: DatabaseOptions): Database {
     withSystem<T>(purpose: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
       options.log.debug("system database work", { purpose });
       return system.begin((tx) => fn(tx)) as Promise<T>;
+    },
+    async listen(channel, onNotify, onListen) {
+      const { unlisten } = await app.listen(channel, onNotify, onListen);
+      return { unlisten: () => unlisten() };
     },
     async ping(timeoutMs = 2000): Promise<void> {
       let timer: ReturnType<typeof setTimeout> | undefined;

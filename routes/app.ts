@@ -21,7 +21,9 @@ import type { Logger } from "../log/logger.ts";
 import "./variables.ts";
 import type { ApiServices } from "../api/context.ts";
 import { type GraphqlDeps, graphqlRoutes } from "./graphql.ts";
+import { graphqlStreamRoutes } from "./graphql_stream.ts";
 import { healthRoutes } from "./health.ts";
+import type { RequestUpdates } from "../api/request_updates.ts";
 import { shopifyRoutes } from "./shopify.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
@@ -35,6 +37,10 @@ export interface AppDeps {
   /** What the routes act with: accounts, Shopify, the database, the queue. */
   services: ApiServices;
   graphql: Omit<GraphqlDeps, "services">;
+  /** Live request updates for /graphql/stream (one LISTEN per process). */
+  updates: RequestUpdates;
+  /** Between SSE heartbeat comments; HEARTBEAT_MS by default. */
+  heartbeatMs?: number;
 }
 
 /** The JSON body of every error answer; never carries internals. */
@@ -87,6 +93,15 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps.services.db));
   app.route("/", metricsRoutes(metrics));
   app.route("/", graphqlRoutes({ ...deps.graphql, services: deps.services }));
+  app.route(
+    "/",
+    graphqlStreamRoutes({
+      ...deps.graphql,
+      services: deps.services,
+      updates: deps.updates,
+      heartbeatMs: deps.heartbeatMs,
+    }),
+  );
   app.route("/", shopifyRoutes(deps.services));
   const { db, boss, shopify } = deps.services;
   app.route("/", webhookRoutes({ db, boss, apiSecret: shopify.apiSecret, log }));

@@ -30,9 +30,9 @@ export interface GraphqlDeps {
   limits?: { maxDepth?: number; maxNodes?: number };
 }
 
-function errorResponse(
+export function errorResponse(
   c: Context,
-  status: 400 | 429,
+  status: 400 | 401 | 405 | 406 | 429,
   code: string,
   message: string,
   extensions: Record<string, unknown> = {},
@@ -40,13 +40,22 @@ function errorResponse(
   return c.json({ errors: [{ message, extensions: { code, ...extensions } }] }, status);
 }
 
-export function graphqlRoutes(deps: GraphqlDeps): Hono {
+/** Our validation rules, beyond GraphQL's own: depth and size limits, no introspection in production. */
+export function validationRulesFor(deps: Pick<GraphqlDeps, "limits" | "production">) {
   const rules: ValidationRule[] = [
     depthLimit(deps.limits?.maxDepth ?? MAX_DEPTH),
     nodeLimit(deps.limits?.maxNodes ?? MAX_NODES),
   ];
   if (deps.production) rules.push(NoSchemaIntrospectionCustomRule);
-  const execute = graphqlServer({ schema: deps.schema, validationRules: rules, graphiql: false });
+  return rules;
+}
+
+export function graphqlRoutes(deps: GraphqlDeps): Hono {
+  const execute = graphqlServer({
+    schema: deps.schema,
+    validationRules: validationRulesFor(deps),
+    graphiql: false,
+  });
 
   return new Hono().all("/graphql", async (c) => {
     const refused = await screenOperation(c);
@@ -138,7 +147,7 @@ async function screenOperation(c: Context): Promise<Response | null> {
   return null;
 }
 
-function clientIp(c: Context, trustProxyHops: number): string {
+export function clientIp(c: Context, trustProxyHops: number): string {
   if (trustProxyHops > 0) {
     const hops = (c.req.header("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(
       Boolean,

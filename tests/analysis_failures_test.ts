@@ -9,7 +9,7 @@ import type { Sql } from "../db/database.ts";
 import { ANALYSIS_TIMED_OUT, TASK_TIMED_OUT } from "../graph/dead_letter.ts";
 import { ANALYSIS_DEAD_LETTER_QUEUE, ANALYSIS_QUEUE } from "../graph/queues.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
-import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { ask, nodeGate, waitForRequest } from "./helpers/analysis.ts";
 import { gql } from "./helpers/api.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
 
@@ -77,7 +77,7 @@ linkedStoreTest(
   { worker: true, superviseSeconds: 1 },
 );
 
-const stall = gate();
+const stall = nodeGate();
 
 linkedStoreTest(
   "an orchestrator timing out on its last attempt fails the request and writes nothing after",
@@ -109,32 +109,7 @@ linkedStoreTest(
   { worker: true, superviseSeconds: 1, analysis: { onNode: (node) => stall.onNode(node) } },
 );
 
-/** Holds the worker's orchestrator at one node until the test lets it go. */
-function gate() {
-  let stopAt: string | null = null;
-  let reached: (() => void) | null = null;
-  let release: (() => void) | null = null;
-  return {
-    /** Resolves when the orchestrator reaches `node`. */
-    arm(node: string): Promise<void> {
-      stopAt = node;
-      return new Promise((resolve) => (reached = resolve));
-    },
-    open() {
-      stopAt = null;
-      release?.();
-    },
-    async onNode(node: string) {
-      if (node !== stopAt) return;
-      await new Promise<void>((resolve) => {
-        release = resolve;
-        reached?.();
-      });
-    },
-  };
-}
-
-const hold = gate();
+const hold = nodeGate();
 
 linkedStoreTest(
   "a request cancelled at each stage stops there and writes nothing after",

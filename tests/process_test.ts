@@ -80,6 +80,8 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
     assert.equal(status.code, 0);
     const closed = lines.filter((l) => l.msg === "closed").map((l) => l.step);
     assert.deepEqual(closed, [
+      // Open event streams end first, or the server would wait on them.
+      "live updates",
       "http server",
       "password hasher",
       // The dev store outlives pg-boss, so syncs in flight can finish against it.

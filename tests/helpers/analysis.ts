@@ -49,3 +49,28 @@ export async function waitForRequest(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Holds the worker's orchestrator at one node until the test lets it go. */
+export function nodeGate() {
+  let stopAt: string | null = null;
+  let reached: (() => void) | null = null;
+  let release: (() => void) | null = null;
+  return {
+    /** Resolves when the orchestrator reaches `node`. */
+    arm(node: string): Promise<void> {
+      stopAt = node;
+      return new Promise((resolve) => (reached = resolve));
+    },
+    open() {
+      stopAt = null;
+      release?.();
+    },
+    async onNode(node: string) {
+      if (node !== stopAt) return;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+        reached?.();
+      });
+    },
+  };
+}

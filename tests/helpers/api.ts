@@ -12,6 +12,7 @@ import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { createApp } from "../../routes/app.ts";
+import { createRequestUpdates, type RequestUpdates } from "../../api/request_updates.ts";
 import { createMetrics } from "../../routes/metrics.ts";
 import type { Hono } from "hono";
 import type { Logger } from "../../log/logger.ts";
@@ -40,6 +41,7 @@ export interface TestApi {
   app: Hono;
   services: ApiServices;
   boss: PgBoss;
+  updates: RequestUpdates;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,8 @@ export async function createTestApi(
     /** Our public address (webhooks are registered under it); a test serving the app sets it. */
     appUrl?: string;
     shopifyScopes?: string[];
+    /** Between SSE heartbeat comments. */
+    heartbeatMs?: number;
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -81,7 +85,12 @@ export async function createTestApi(
     limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },
     appUrl: options.appUrl ?? TEST_ISSUER,
   };
+  // On the test's own database even when `db` stands in for one that is down.
+  const updates = createRequestUpdates({ db: t.db, log });
+  await updates.start();
   const app = createApp({
+    updates,
+    heartbeatMs: options.heartbeatMs,
     config: {
       appEnv: options.production ? "production" : "test",
       corsOrigins: options.corsOrigins ?? [],
@@ -100,7 +109,9 @@ export async function createTestApi(
     app,
     services,
     boss,
+    updates,
     async close() {
+      await updates.stop();
       hasher.close();
       await boss.stop({ graceful: false, timeout: 1000 });
     },

@@ -55,6 +55,8 @@ export function linkedStoreTest(
     analysis?: Partial<WorkerDeps["analysis"]>;
     scopes?: string[];
     bucket?: { maximum: number; restoreRate: number };
+    /** Between SSE heartbeat comments on /graphql/stream. */
+    heartbeatMs?: number;
     /** How often the worker's pg-boss fails timed-out jobs (10 s by default). */
     superviseSeconds?: number;
   } = {},
@@ -75,6 +77,7 @@ export function linkedStoreTest(
       shopifyAdminBaseUrl: devStoreBaseUrl(storePort),
       appUrl: `http://127.0.0.1:${apiPort}`,
       shopifyScopes: options.scopes ?? FULL_SCOPES,
+      heartbeatMs: options.heartbeatMs,
     });
     const apiServer = Deno.serve(
       { port: apiPort, hostname: "127.0.0.1", onListen: () => {} },
