@@ -206,7 +206,15 @@ async function main(args: string[]): Promise<number> {
       }
       const updates = createRequestUpdates({ db, log });
       await updates.start();
-      const app = createApp({ config, log, metrics: createMetrics(), services, graphql, updates });
+      const app = createApp({
+        config,
+        log,
+        metrics: createMetrics(),
+        services,
+        graphql,
+        updates,
+        siriWaitSeconds: config.siriWaitSeconds,
+      });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
       resources.add("http server", () => server.shutdown());
       // Closed first (resources close in reverse): open event streams end, so the server can stop.

@@ -4,6 +4,7 @@
  */
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
+import { createDeviceToken, liveDeviceTokens, revokeDeviceToken } from "../auth/device_tokens.ts";
 import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
 import { completeShopifyOAuth, startShopifyOAuth } from "../shopify/oauth.ts";
 import { type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
@@ -171,6 +172,11 @@ export const resolvers = {
       );
       return connection(rows, limit, toProposedAction);
     },
+    async deviceTokens(_: unknown, __: Args, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      return await ctx.services.db.withTenant(viewer.userId, liveDeviceTokens);
+    },
     async linkedAccounts(_: unknown, __: Args, c: Context) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
@@ -262,6 +268,16 @@ export const resolvers = {
       const viewer = requireViewer(ctx);
       const outcome = await submitAnalysisRequest(ctx.services, viewer, args);
       return await analysisRequestPayload(c, viewer, outcome);
+    },
+    async createDeviceToken(_: unknown, args: { name: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await createDeviceToken(ctx.services.db, requireViewer(ctx), args.name);
+      return payload(c, outcome, (value) => value, { token: null, deviceToken: null });
+    },
+    async revokeDeviceToken(_: unknown, args: { id: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await revokeDeviceToken(ctx.services.db, requireViewer(ctx), args.id);
+      return payload(c, outcome, (deviceToken) => ({ deviceToken }), { deviceToken: null });
     },
     async cancelAnalysisRequest(_: unknown, args: { id: string }, c: Context) {
       const ctx = apiContext(c);

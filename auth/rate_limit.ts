@@ -26,6 +26,8 @@ export interface RateLimits {
   resetPerEmail: Limit;
   /** Every authenticated GraphQL request. */
   requestsPerUser: Limit;
+  /** Every call to the Siri endpoints with one device token (an ask starts an analysis). */
+  siriPerToken: Limit;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -35,6 +37,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   resetPerIp: { limit: 10, windowSeconds: 3600 },
   resetPerEmail: { limit: 5, windowSeconds: 3600 },
   requestsPerUser: { limit: 1200, windowSeconds: 60 },
+  siriPerToken: { limit: 30, windowSeconds: 60 },
 };
 
 export interface Verdict {

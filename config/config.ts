@@ -59,6 +59,8 @@ export interface Config {
   corsOrigins: string[];
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** How long POST /siri/ask waits for the answer. */
+  siriWaitSeconds: number;
 }
 
 /** Raised with every problem found, each naming its variable. */
@@ -132,6 +134,8 @@ const EnvSchema = z.object({
   CORS_ORIGINS: list(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // Shortcuts give up after about ten seconds: past this, /siri/ask says it is still working.
+  SIRI_WAIT_SECONDS: z.coerce.number().int().min(1).max(25).default(8),
 });
 
 /** Secrets that development and test may fill in from `DATA_DIR` when unset. */
@@ -217,6 +221,7 @@ export function parseConfig(
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    siriWaitSeconds: e.SIRI_WAIT_SECONDS,
   };
 }
 

@@ -25,6 +25,7 @@ import { graphqlStreamRoutes } from "./graphql_stream.ts";
 import { healthRoutes } from "./health.ts";
 import type { RequestUpdates } from "../api/request_updates.ts";
 import { shopifyRoutes } from "./shopify.ts";
+import { siriRoutes } from "./siri.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
 
@@ -41,6 +42,8 @@ export interface AppDeps {
   updates: RequestUpdates;
   /** Between SSE heartbeat comments; HEARTBEAT_MS by default. */
   heartbeatMs?: number;
+  /** How long /siri/ask waits for an answer; SIRI_WAIT_SECONDS by default. */
+  siriWaitSeconds?: number;
 }
 
 /** The JSON body of every error answer; never carries internals. */
@@ -100,6 +103,14 @@ export function createApp(deps: AppDeps): Hono {
       services: deps.services,
       updates: deps.updates,
       heartbeatMs: deps.heartbeatMs,
+    }),
+  );
+  app.route(
+    "/",
+    siriRoutes({
+      services: deps.services,
+      updates: deps.updates,
+      waitSeconds: deps.siriWaitSeconds,
     }),
   );
   app.route("/", shopifyRoutes(deps.services));

@@ -62,6 +62,7 @@ export async function createTestApi(
     shopifyScopes?: string[];
     /** Between SSE heartbeat comments. */
     heartbeatMs?: number;
+    siriWaitSeconds?: number;
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -91,6 +92,7 @@ export async function createTestApi(
   const app = createApp({
     updates,
     heartbeatMs: options.heartbeatMs,
+    siriWaitSeconds: options.siriWaitSeconds,
     config: {
       appEnv: options.production ? "production" : "test",
       corsOrigins: options.corsOrigins ?? [],

@@ -10,6 +10,7 @@ import { createFileEmailSender } from "../../auth/mail.ts";
 import { freePort } from "../../db/embedded.ts";
 import { createDevStore, type DevStore, devStoreBaseUrl } from "../../devstore/server.ts";
 import { createBoss } from "../../jobs/boss.ts";
+import type { RateLimits } from "../../auth/rate_limit.ts";
 import type { JobRun } from "../../jobs/handler.ts";
 import { startWorker, type WorkerDeps } from "../../jobs/worker.ts";
 import type { MirrorDeps } from "../../mirror/deps.ts";
@@ -57,6 +58,10 @@ export function linkedStoreTest(
     bucket?: { maximum: number; restoreRate: number };
     /** Between SSE heartbeat comments on /graphql/stream. */
     heartbeatMs?: number;
+    /** How long /siri/ask waits for an answer. */
+    siriWaitSeconds?: number;
+    /** Smaller rate limits, to trip them quickly. */
+    limits?: Partial<RateLimits>;
     /** How often the worker's pg-boss fails timed-out jobs (10 s by default). */
     superviseSeconds?: number;
   } = {},
@@ -78,6 +83,8 @@ export function linkedStoreTest(
       appUrl: `http://127.0.0.1:${apiPort}`,
       shopifyScopes: options.scopes ?? FULL_SCOPES,
       heartbeatMs: options.heartbeatMs,
+      siriWaitSeconds: options.siriWaitSeconds,
+      limits: options.limits,
     });
     const apiServer = Deno.serve(
       { port: apiPort, hostname: "127.0.0.1", onListen: () => {} },

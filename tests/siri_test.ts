@@ -1,0 +1,184 @@
+/**
+ * Siri Shortcuts: a device token made in the app, a question asked with it
+ * and answered in one call, or "working on it" and the answer fetched later;
+ * revoked and foreign tokens refused; tokens scoped to /siri only; limits.
+ */
+import assert from "node:assert/strict";
+import type { Hono } from "hono";
+import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
+import { nodeGate, waitForRequest } from "./helpers/analysis.ts";
+import { gql, signUp } from "./helpers/api.ts";
+import { linkedStoreTest } from "./helpers/linked_store.ts";
+
+async function createDeviceToken(app: Hono, token: string, name = "Kitchen HomePod") {
+  const res = await gql(
+    app,
+    `mutation($name: String!) { createDeviceToken(name: $name) {
+       token deviceToken { id name lastUsedAt } userErrors { code message } } }`,
+    { name },
+    { token },
+  );
+  const payload = res.body.data.createDeviceToken;
+  assert.deepEqual(payload.userErrors, []);
+  return payload as { token: string; deviceToken: { id: string; name: string } };
+}
+
+function siri(app: Hono, deviceToken: string, path: string, body?: unknown) {
+  return app.request(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${deviceToken}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+linkedStoreTest(
+  "a Shortcut asks with a device token and hears the answer; the same question again is reused",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const device = await createDeviceToken(api.app, token);
+    assert.match(device.token, /^dt_[A-Za-z0-9_-]{64}$/);
+    const listed = await gql(api.app, `{ deviceTokens { id name lastUsedAt } }`, {}, { token });
+    assert.deepEqual(listed.body.data.deviceTokens, [
+      { id: device.deviceToken.id, name: "Kitchen HomePod", lastUsedAt: null },
+    ]);
+    const [stored] = await t.owner`select token_hash from device_tokens`;
+    assert.equal(stored!.token_hash.length, 32, "only a hash is stored");
+
+    const res = await siri(api.app, device.token, "/siri/ask", {
+      question: "How were sales last week?",
+    });
+    assert.equal(res.status, 200);
+    const answer = await res.json();
+    assert.deepEqual(Object.keys(answer).sort(), ["requestId", "speech", "status"]);
+    assert.equal(answer.status, "completed");
+    const [row] = await t.owner`select result->>'speech' as speech from analysis_requests
+      where id = ${answer.requestId}`;
+    assert.equal(answer.speech, row!.speech);
+    assert.match(answer.speech, /\d/);
+
+    const later = await siri(api.app, device.token, `/siri/requests/${answer.requestId}`);
+    assert.deepEqual(await later.json(), { status: "completed", speech: answer.speech });
+
+    const again = await (await siri(api.app, device.token, "/siri/ask", {
+      question: "  how were sales last week? ",
+    })).json();
+    assert.deepEqual(again, answer, "answered from the request of a moment ago");
+    const [count] = await t.owner`select count(*)::int as n from analysis_requests`;
+    assert.equal(count!.n, 1);
+    const used = await gql(api.app, `{ deviceTokens { lastUsedAt } }`, {}, { token });
+    assert.notEqual(used.body.data.deviceTokens[0].lastUsedAt, null);
+  },
+  { worker: true },
+);
+
+const hold = nodeGate();
+
+linkedStoreTest(
+  "past the wait Siri says it is working on it, and the answer is there later",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const device = await createDeviceToken(api.app, token);
+    const arrived = hold.arm("plan");
+    const started = performance.now();
+    const res = await siri(api.app, device.token, "/siri/ask", {
+      question: "Which products should I discount?",
+    });
+    const waited = performance.now() - started;
+    await arrived;
+    const answer = await res.json();
+    assert.equal(answer.status, "pending");
+    assert.match(answer.speech, /working on it/);
+    assert.ok(waited >= 1000, `waited the configured second (${Math.round(waited)} ms)`);
+    hold.open();
+    await waitForRequest(t, api.app, token, answer.requestId);
+    const later = await (await siri(api.app, device.token, `/siri/requests/${answer.requestId}`))
+      .json();
+    assert.equal(later.status, "completed");
+    assert.ok(later.speech.length > 20);
+  },
+  { worker: true, siriWaitSeconds: 1, analysis: { onNode: (node) => hold.onNode(node) } },
+);
+
+linkedStoreTest(
+  "revoked, malformed and session tokens are refused; another user's request is not found",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const device = await createDeviceToken(api.app, token);
+    const ask = await (await siri(api.app, device.token, "/siri/ask", {
+      question: "How were sales last month?",
+    })).json();
+    await waitForRequest(t, api.app, token, ask.requestId);
+
+    // A stranger with a device token of their own asks for this merchant's answer.
+    const stranger = await signUp(api.app);
+    const theirs = await createDeviceToken(api.app, stranger.accessToken, "Stranger's phone");
+    const foreign = await siri(api.app, theirs.token, `/siri/requests/${ask.requestId}`);
+    assert.equal(foreign.status, 404);
+    assert.equal((await foreign.json()).error.code, "NOT_FOUND");
+    const unknown = await siri(api.app, theirs.token, "/siri/requests/not-an-id");
+    assert.equal(unknown.status, 404);
+
+    // A session JWT does not open the Siri endpoints, nor a device token the GraphQL API.
+    const jwt = await siri(api.app, token, `/siri/requests/${ask.requestId}`);
+    assert.equal(jwt.status, 401);
+    const me = await gql(api.app, `{ me { id } }`, {}, { token: device.token });
+    assert.equal(me.body.errors[0].extensions.code, "AUTHENTICATION_REQUIRED");
+
+    const revoked = await gql(
+      api.app,
+      `mutation($id: ID!) { revokeDeviceToken(id: $id) { deviceToken { revokedAt } userErrors { code } } }`,
+      { id: device.deviceToken.id },
+      { token },
+    );
+    assert.notEqual(revoked.body.data.revokeDeviceToken.deviceToken.revokedAt, null);
+    for (const presented of [device.token, "dt_nonsense", ""]) {
+      const res = await siri(api.app, presented, "/siri/ask", { question: "How were sales?" });
+      assert.equal(res.status, 401);
+      assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="siri"');
+      const body = await res.json();
+      assert.equal(body.error.code, "AUTHENTICATION_REQUIRED");
+      assert.match(body.speech, /revoked/);
+    }
+    const listed = await gql(api.app, `{ deviceTokens { id } }`, {}, { token });
+    assert.deepEqual(listed.body.data.deviceTokens, []);
+    // The stranger cannot revoke the merchant's tokens either.
+    const other = await gql(
+      api.app,
+      `mutation($id: ID!) { revokeDeviceToken(id: $id) { userErrors { code } } }`,
+      { id: device.deviceToken.id },
+      { token: stranger.accessToken },
+    );
+    assert.deepEqual(other.body.data.revokeDeviceToken.userErrors, [{ code: "NOT_FOUND" }]);
+  },
+  { worker: true },
+);
+
+linkedStoreTest(
+  "bad questions get a clear 400 and a token past its limit a 429",
+  async ({ api, token, t }) => {
+    const device = await createDeviceToken(api.app, token);
+    const missing = await siri(api.app, device.token, "/siri/ask", { q: "sales?" });
+    assert.equal(missing.status, 400);
+    assert.match((await missing.json()).error.message, /question/);
+    const short = await siri(api.app, device.token, "/siri/ask", { question: "?" });
+    assert.equal(short.status, 400);
+    assert.equal((await short.json()).error.code, "INVALID_INPUT");
+    const limited = await siri(api.app, device.token, "/siri/ask", { question: "How were sales?" });
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) > 0);
+    assert.equal((await limited.json()).error.code, "RATE_LIMIT_EXCEEDED");
+    const [count] = await t.owner`select count(*)::int as n from analysis_requests`;
+    assert.equal(count!.n, 0, "nothing was submitted");
+    const blank = await gql(
+      api.app,
+      `mutation { createDeviceToken(name: "  ") { token userErrors { code field } } }`,
+      {},
+      { token },
+    );
+    assert.deepEqual(blank.body.data.createDeviceToken, {
+      token: null,
+      userErrors: [{ code: "INVALID_INPUT", field: "name" }],
+    });
+  },
+  { limits: { siriPerToken: { limit: 2, windowSeconds: 60 } } },
+);
