@@ -38,10 +38,22 @@ export function analysisRequestsByIds(tx: Tx, userId: string, ids: readonly stri
     where user_id = ${userId} and id = any(${ids as string[]}::uuid[])`;
 }
 
-export function analysisRequestPage(tx: Tx, userId: string, after: Position | null, limit: number) {
+/**
+ * `updatedSince`: only rows changed at or after it (a dashboard's "what changed since I
+ * looked"). Inclusive, because clients hold millisecond timestamps and rows carry microseconds:
+ * the row at the boundary comes again rather than a change in the same millisecond being lost.
+ */
+export function analysisRequestPage(
+  tx: Tx,
+  userId: string,
+  after: Position | null,
+  limit: number,
+  updatedSince: Date | null = null,
+) {
   return tx<AnalysisRequestRow[]>`
     select ${requestColumns(tx)} from analysis_requests
     where user_id = ${userId}
+      ${updatedSince ? tx`and updated_at >= ${updatedSince}` : tx``}
       ${
     after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
   }
@@ -79,11 +91,13 @@ export function proposedActionPage(
   status: string | null,
   after: Position | null,
   limit: number,
+  updatedSince: Date | null = null,
 ) {
   return tx<ProposedActionRow[]>`
     select ${actionColumns(tx)} from proposed_actions
     where user_id = ${userId}
       ${status ? tx`and status = ${status}` : tx``}
+      ${updatedSince ? tx`and updated_at >= ${updatedSince}` : tx``}
       ${
     after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
   }

@@ -141,21 +141,25 @@ export const resolvers = {
       const row = await ctx.loaders.analysisRequest.load(args.id);
       return row && toAnalysisRequest(row);
     },
-    async listAnalysisRequests(_: unknown, args: { first?: number; after?: string }, c: Context) {
+    async listAnalysisRequests(
+      _: unknown,
+      args: { first?: number; after?: string; updatedSince?: Date | null },
+      c: Context,
+    ) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
       const limit = pageLimit(args.first);
       const after = decodeCursor(args.after);
       const rows = await ctx.services.db.withTenant(
         viewer.userId,
-        (tx) => analysisRequestPage(tx, viewer.userId, after, limit),
+        (tx) => analysisRequestPage(tx, viewer.userId, after, limit, args.updatedSince ?? null),
       );
       for (const row of rows) ctx.loaders.analysisRequest.prime(row.id, row);
       return connection(rows, limit, toAnalysisRequest);
     },
     async proposedActions(
       _: unknown,
-      args: { status?: string | null; first?: number; after?: string },
+      args: { status?: string | null; first?: number; after?: string; updatedSince?: Date | null },
       c: Context,
     ) {
       const ctx = apiContext(c);
@@ -168,7 +172,8 @@ export const resolvers = {
       const status = args.status ? args.status.toLowerCase() : null;
       const rows = await ctx.services.db.withTenant(
         viewer.userId,
-        (tx) => proposedActionPage(tx, viewer.userId, status, after, limit),
+        (tx) =>
+          proposedActionPage(tx, viewer.userId, status, after, limit, args.updatedSince ?? null),
       );
       return connection(rows, limit, toProposedAction);
     },

@@ -9,6 +9,8 @@
  * GraphQL over HTTP specifies for expected errors.
  */
 import { graphqlServer } from "@hono/graphql-server";
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { type GraphQLSchema, NoSchemaIntrospectionCustomRule, type ValidationRule } from "graphql";
 import { type Context, Hono } from "hono";
 import { getConnInfo } from "hono/deno";
@@ -79,8 +81,36 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     });
 
     const response = (await execute(c, () => Promise.resolve())) as Response;
-    return response.status === 500 ? await normaliseNoData(response) : response;
+    if (response.status === 500) return await normaliseNoData(response);
+    return c.req.method === "GET" && response.status === 200
+      ? await revalidated(c.req.header("if-none-match"), response)
+      : response;
   });
+}
+
+/**
+ * A GET query's answer with a strong ETag (a hash of its bytes), or 304 and
+ * no body when the client already holds those bytes: a dashboard polling an
+ * unchanged list downloads nothing. `private, no-cache` keeps shared caches
+ * out and makes private ones ask every time.
+ */
+export async function revalidated(
+  ifNoneMatch: string | undefined,
+  response: Response,
+): Promise<Response> {
+  const body = new Uint8Array(await response.arrayBuffer());
+  const etag = `"${encodeBase64urlNoPadding(sha256(body).subarray(0, 18))}"`;
+  const headers = new Headers(response.headers);
+  headers.set("ETag", etag);
+  headers.set("Cache-Control", "private, no-cache");
+  headers.append("Vary", "Authorization");
+  const held = (ifNoneMatch ?? "").split(",").map((t) => t.trim().replace(/^W\//, ""));
+  if (held.includes(etag) || held.includes("*")) {
+    headers.delete("content-type");
+    headers.delete("content-length");
+    return new Response(null, { status: 304, headers });
+  }
+  return new Response(body, { status: response.status, headers });
 }
 
 /** Refuses batches, bad JSON and oversized documents; normalises the JSON content type. */

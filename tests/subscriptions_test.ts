@@ -12,6 +12,7 @@ import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { ask, nodeGate, waitForRequest } from "./helpers/analysis.ts";
 import { signUp, TEST_ISSUER, TEST_JWT_SECRET } from "./helpers/api.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
+import { startApiProcess } from "./helpers/api_process.ts";
 
 const UPDATES = `subscription($id: ID!) { analysisRequestUpdates(requestId: $id) {
   id status progress { stage percent } errorMessage
@@ -268,4 +269,62 @@ linkedStoreTest(
     assert.match((await badQuery.json()).errors[0].message, /Syntax Error/);
   },
   { worker: true, heartbeatMs: 20, analysis: { onNode: (node) => paused.onNode(node) } },
+);
+
+const fanout = nodeGate();
+
+linkedStoreTest(
+  "two API processes: a subscriber on the second sees the request the first took and a worker ran",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const second = await startApiProcess(t.url, api.services.shopify.adminBaseUrl);
+    let stopped = false;
+    try {
+      const arrived = fanout.arm("plan");
+      const id = await ask(api.app, token, "How were sales last week?");
+      await arrived;
+      const client = createClient({
+        url: `${second.url}/graphql/stream`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      let first: () => void;
+      const gotFirst = new Promise<void>((resolve) => (first = resolve));
+      const { results, done } = watch(client, id, () => first());
+      await gotFirst;
+      fanout.open();
+      assert.deepEqual(await done, {});
+      const statuses = results.map((r) => r.data.analysisRequestUpdates.status);
+      assert.equal(statuses[0], "PENDING");
+      assert.equal(statuses.at(-1), "COMPLETED");
+      const [logged] = await t.owner`select count(*)::int as n from analysis_request_events
+        where analysis_request_id = ${id}`;
+      assert.equal(results.length, logged!.n);
+      await client.dispose();
+
+      // Stopping with a stream open: the stream ends (its client would reconnect elsewhere)
+      // and the process exits cleanly instead of waiting on it.
+      const held = fanout.arm("plan");
+      const open = await ask(api.app, token, "Which products should I discount?");
+      await held;
+      const lingering = createClient({
+        url: `${second.url}/graphql/stream`,
+        headers: { authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+      });
+      let opened: () => void;
+      const isOpen = new Promise<void>((resolve) => (opened = resolve));
+      const { done: ended } = watch(lingering, open, () => opened());
+      await isOpen;
+      assert.equal(await second.stop(), 0);
+      stopped = true;
+      const { error } = await ended;
+      assert.ok(error, "the stream ended without completing, so the client would reconnect");
+      fanout.open();
+      await lingering.dispose();
+    } finally {
+      fanout.open();
+      if (!stopped) await second.stop();
+    }
+  },
+  { worker: true, analysis: { onNode: (node) => fanout.onNode(node) } },
 );
