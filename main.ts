@@ -21,17 +21,12 @@ import { DEMO_EMAIL, DEMO_PASSWORD, ensureDemoAccount } from "./auth/demo_accoun
 import { createPasswordHasher } from "./auth/passwords.ts";
 import { createTokenCipher } from "./auth/token_cipher.ts";
 import { SHOP_DOMAIN } from "./devstore/seed.ts";
-import { createDevStore } from "./devstore/server.ts";
 import { linkDemoShop } from "./shopify/demo_link.ts";
-import { runSyncCommand } from "./mirror/sync_command.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
-import { rotateCredentialKeys } from "./shopify/rotate_keys.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
 import { ensureQueues } from "./jobs/queues.ts";
-import { startWorker } from "./jobs/worker.ts";
-import { chooseModel } from "./agents/llm.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
 import { createMetrics } from "./routes/metrics.ts";
@@ -96,6 +91,7 @@ async function main(args: string[]): Promise<number> {
 
     if (role === "keys:rotate") {
       const cipher = await createTokenCipher(config.encryptionKeys);
+      const { rotateCredentialKeys } = await import("./shopify/rotate_keys.ts");
       const report = await rotateCredentialKeys({ db, cipher, log });
       console.error(
         `Re-encrypted ${report.rotated} of ${report.accounts} linked accounts under key "${cipher.newestKeyId}" ` +
@@ -106,6 +102,7 @@ async function main(args: string[]): Promise<number> {
     }
 
     if (role === "sync") {
+      const { runSyncCommand } = await import("./mirror/sync_command.ts");
       const code = await runSyncCommand(
         {
           db,
@@ -125,6 +122,7 @@ async function main(args: string[]): Promise<number> {
     // Development without Shopify keys: the local dev store stands in for Shopify. It closes
     // after pg-boss, so syncs in flight at shutdown can finish.
     if (role === "start" && config.shopify.devStore) {
+      const { createDevStore } = await import("./devstore/server.ts");
       const store = createDevStore({
         app: { apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret },
       });
@@ -165,6 +163,9 @@ async function main(args: string[]): Promise<number> {
     };
     const llm = { ...config.openRouter, appUrl: config.appUrl };
     if (runsWorker) {
+      // Loaded only where it runs: the agents and LangChain would cost every API process memory.
+      const { startWorker } = await import("./jobs/worker.ts");
+      const { chooseModel } = await import("./agents/llm.ts");
       await startWorker({
         boss,
         db,

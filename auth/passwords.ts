@@ -34,25 +34,32 @@ export interface PasswordHasher {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 export function createPasswordHasher(options: { workers: number }): PasswordHasher {
-  const workers = Array.from(
-    { length: Math.max(1, options.workers) },
-    () => new Worker(new URL("./password_worker.ts", import.meta.url).href, { type: "module" }),
-  );
+  // Each worker is an isolate holding 19 MiB of argon2 memory once used: started on first use,
+  // so a process that never signs anyone in (most API traffic carries a JWT) never pays for it.
+  const workers: Array<Worker | undefined> = new Array(Math.max(1, options.workers));
   const pending = new Map<number, Pending>();
   let nextId = 0;
 
-  for (const worker of workers) {
+  const workerFor = (id: number) => {
+    const slot = id % workers.length;
+    const existing = workers[slot];
+    if (existing) return existing;
+    const worker = new Worker(new URL("./password_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
     worker.onmessage = (event: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {
       const job = pending.get(event.data.id);
       pending.delete(event.data.id);
       if (event.data.error !== undefined) job?.reject(new Error(event.data.error));
       else job?.resolve(event.data.result);
     };
-  }
+    workers[slot] = worker;
+    return worker;
+  };
 
   const call = (request: Omit<HashRequest, "id">): Promise<unknown> => {
     const id = nextId++;
-    const worker = workers[id % workers.length]!;
+    const worker = workerFor(id);
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       worker.postMessage({ ...request, id });
@@ -61,21 +68,26 @@ export function createPasswordHasher(options: { workers: number }): PasswordHash
 
   const hash = (password: string) =>
     call({ op: "hash", password: normalise(password), params: ARGON2_PARAMS }) as Promise<string>;
-  // Made at once, so the first unknown sign-in does not pay for it (and stand out).
-  const dummy = hash(crypto.randomUUID());
-  dummy.catch(() => {});
+  // Made with the first sign-in work rather than at start (which would start a worker), and
+  // before that work's answer, so even the first unknown sign-in does not stand out by much.
+  let dummyHash: Promise<string> | null = null;
+  const dummy = () => {
+    dummyHash ??= hash(crypto.randomUUID());
+    return dummyHash;
+  };
 
   return {
     hash,
     async verify(encoded, password) {
+      dummy().catch(() => {});
       const valid = await call({ op: "verify", password: normalise(password), encoded }) as boolean;
       return { valid, needsRehash: valid && weakerThanCurrent(encoded) };
     },
     async verifyDummy(password) {
-      await call({ op: "verify", password: normalise(password), encoded: await dummy });
+      await call({ op: "verify", password: normalise(password), encoded: await dummy() });
     },
     close() {
-      for (const worker of workers) worker.terminate();
+      for (const worker of workers) worker?.terminate();
       for (const job of pending.values()) job.reject(new Error("password hasher closed"));
       pending.clear();
     },

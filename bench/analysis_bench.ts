@@ -69,6 +69,50 @@ export async function startAnalysisStack() {
   };
 }
 
+/**
+ * A worker process (jobs/worker.ts through tests/helpers/worker_process.ts) on
+ * the stack's database and dev store, resolved once it is draining queues.
+ * `onPlan` hears when each request's graph starts (a wall-clock instant, ms).
+ */
+export async function spawnBenchWorker(
+  stack: { pg: { url: string }; key: Uint8Array; storePort: number },
+  onPlan?: (requestId: string, at: number) => void,
+): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../tests/helpers/worker_process.ts", import.meta.url).pathname],
+    env: {
+      TEST_DATABASE_URL: stack.pg.url,
+      TEST_ENCRYPTION_KEY: encodeBase64(stack.key),
+      TEST_SHOPIFY_ADMIN_BASE_URL: devStoreBaseUrl(stack.storePort),
+      TEST_APP_URL: "http://127.0.0.1:1",
+      REPORT_PLAN_STARTS: onPlan ? "1" : "0",
+    },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let ready: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  (async () => {
+    let buffer = "";
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line === "READY") ready!();
+        const plan = /^PLAN (\S+) (\d+(?:\.\d+)?)$/.exec(line);
+        if (plan) onPlan?.(plan[1]!, Number(plan[2]));
+      }
+    }
+  })();
+  await isReady;
+  return child;
+}
+
 export async function measureAnalysis(
   options: { pickups: number; analyses: number; workerCounts?: number[] },
 ) {
@@ -77,43 +121,11 @@ export async function measureAnalysis(
   try {
     const nodeStarts = new Map<string, number>();
     const spawnWorker = async () => {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../tests/helpers/worker_process.ts", import.meta.url).pathname,
-        ],
-        env: {
-          TEST_DATABASE_URL: pg.url,
-          TEST_ENCRYPTION_KEY: encodeBase64(key),
-          TEST_SHOPIFY_ADMIN_BASE_URL: devStoreBaseUrl(storePort),
-          TEST_APP_URL: "http://127.0.0.1:1",
-          REPORT_PLAN_STARTS: "1",
-        },
-        stdout: "piped",
-        stderr: "inherit",
-      }).spawn();
-      workers.push(child);
-      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let ready: () => void;
-      const isReady = new Promise<void>((resolve) => (ready = resolve));
-      (async () => {
-        let buffer = "";
-        while (true) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buffer += value;
-          let nl;
-          while ((nl = buffer.indexOf("\n")) >= 0) {
-            const line = buffer.slice(0, nl);
-            buffer = buffer.slice(nl + 1);
-            if (line === "READY") ready!();
-            const plan = /^PLAN (\S+) (\d+(?:\.\d+)?)$/.exec(line);
-            if (plan) nodeStarts.set(plan[1]!, Number(plan[2]));
-          }
-        }
-      })();
-      await isReady;
+      workers.push(
+        await spawnBenchWorker({ pg, key, storePort }, (requestId, at) => {
+          nodeStarts.set(requestId, at);
+        }),
+      );
     };
     const submit = async (prompt: string) => {
       const outcome = await submitAnalysisRequest({ db, boss }, { userId, sessionId: "bench" }, {

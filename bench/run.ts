@@ -9,6 +9,7 @@ import { measureBulkExport, measureShopifyPaging } from "./shopify_bench.ts";
 import { measureStartup } from "./startup_bench.ts";
 import { measureMirror } from "./mirror_bench.ts";
 import { BENCH_QUESTIONS, measureAnalysis } from "./analysis_bench.ts";
+import { measureLive } from "./live_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
 
@@ -250,5 +251,61 @@ the burst). Goal ≥ 600 analyses per minute:
 ${rows}
 `;
   await writeSection("analysis", body);
+  console.log(body);
+}
+
+if (!only || only === "live") {
+  console.error("live: 1,000 SSE subscribers on one API process, Siri, 304 polls…");
+  const f = await measureLive({ subscribers: 1000, steadyEvents: 1500 });
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const body = `
+### Live updates, Siri and polling (issue #7)
+
+Measured ${date} on ${machine} with \`deno task bench live\`: one API process started as
+\`main.ts api\` on embedded PostgreSQL, a worker process, the dev store with the demo shop. The
+subscribers are ${f.subscribers} SSE streams of \`analysisRequestUpdates\` (ten users, one request
+each, connecting 50 at a time and then all held open) in the benchmark process, which parses every
+event on the same 2 cores. A change is timed from just before its \`UPDATE\` is sent (auto-commit)
+to the arrival of its event's bytes.
+
+| figure | value | goal |
+|---|---|---|
+| steady: ${f.steady.perSecond} changes/s to single requests, ${f.steady.events} events | p50 **${
+    ms(f.steady.p50)
+  }**, p95 **${ms(f.steady.p95)}**, max ${ms(f.steady.max)} | p95 < 100 ms |
+| burst: one commit changing all ${f.burst.events} requests | p50 ${ms(f.burst.p50)}, p95 ${
+    ms(f.burst.p95)
+  }, max ${ms(f.burst.max)} | — |
+| API process RSS: idle / ${f.subscribers} subscribed / peak | ${f.rssMb.idle.toFixed(0)} / **${
+    f.rssMb.subscribed.toFixed(0)
+  }** / ${f.rssMb.peak.toFixed(0)} MB | < 200 MB |
+| API process CPU per 1,000 events delivered (steady) | **${
+    f.cpuMsPer1000Events.toFixed(0)
+  } ms** | — |
+| \`POST /siri/ask\`, answer already there (same question again, ${f.siri.cached.runs} asks) | p50 ${
+    ms(f.siri.cached.p50)
+  }, p95 **${ms(f.siri.cached.p95)}** | — |
+| \`POST /siri/ask\`, analysed fresh (offline model, ${f.siri.fresh.runs} asks) | p50 ${
+    ms(f.siri.fresh.p50)
+  }, p95 **${ms(f.siri.fresh.p95)}** | under the 8 s wait |
+| \`GET /graphql\` poll answered 304 (${f.poll304.runs} polls) | p50 ${ms(f.poll304.p50)}, p95 **${
+    ms(f.poll304.p95)
+  }** | — |
+
+Each event costs the API process one tenant-scoped read of the request and its new log rows, so
+CPU grows with events delivered, not with subscribers connected; an idle subscriber costs only its
+socket and a heartbeat comment every 15 s.
+
+**Memory is over the 200 MB goal.** Where it goes, measured: a bare Hono \`streamSSE\` server on
+Deno holding 1,000 streams grows by ~86 MB RSS, of which only ~17 MB is JavaScript heap: Deno's
+HTTP server costs ~70 KB of native memory per open streaming response. Our subscription adds ~40 KB
+of live heap each (request context, parsed operation, watcher); the rest is V8 heap headroom left
+from the connection burst (\`heapUsed\` falls to ~75 MB after collection while \`heapTotal\`
+stays ~150 MB). Starting the API without the worker's modules (LangChain, the agents, the dev
+store) and the password hasher's isolates until first use brought the idle process from 185 MB to
+~107 MB. Past ~500 phones per process, add API processes: each holds its own LISTEN and its
+subscribers, and nothing is shared between them.
+`;
+  await writeSection("live", body);
   console.log(body);
 }

@@ -10,6 +10,8 @@ import { TEST_ENCRYPTION_KEY, TEST_ISSUER, TEST_JWT_SECRET, TEST_SHOPIFY_APP } f
 
 export interface ApiProcess {
   url: string;
+  /** For reading its memory and CPU from /proc. */
+  pid: number;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number>;
 }
@@ -48,6 +50,7 @@ export async function startApiProcess(databaseUrl: string, shopifyAdminBaseUrl: 
   }
   return {
     url,
+    pid: child.pid,
     async stop() {
       child.kill("SIGTERM");
       return (await child.status).code;
