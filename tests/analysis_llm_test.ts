@@ -10,13 +10,17 @@ import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 import { ask, waitForRequest } from "./helpers/analysis.ts";
 import { gql } from "./helpers/api.ts";
-import { linkedStoreTest } from "./helpers/linked_store.ts";
+import { linkedStoreTest, TEST_TODAY, weekBefore } from "./helpers/linked_store.ts";
 import { purposeOf, startOpenAiServer } from "./helpers/openai_server.ts";
 
 const server = startOpenAiServer((request) => {
   const purpose = purposeOf(request);
   if (purpose === "plan") {
-    return 'Here is the plan:\n```json\n{"intent": "discount_candidates", "range": {"from": "2026-10-24", "to": "2026-11-22"}, "comparisonRange": null}\n```';
+    const to = TEST_TODAY.toISOString().slice(0, 10);
+    const from = new Date(TEST_TODAY.getTime() - 29 * 86_400_000).toISOString().slice(0, 10);
+    return `Here is the plan:\n\`\`\`json\n${
+      JSON.stringify({ intent: "discount_candidates", range: { from, to }, comparisonRange: null })
+    }\n\`\`\``;
   }
   const data = request.messages.at(-1)!.content;
   // A model that falls for the planted instruction, and invents a figure besides.
@@ -106,7 +110,7 @@ linkedStoreTest(
     const result = request.result;
     // A plan in the future is refused by validation; the rules plan instead.
     assert.match(result.rawData.planner, /offline.*fake\/scripted gave no usable plan/);
-    assert.deepEqual(result.rawData.plan.range, { from: "2026-11-09", to: "2026-11-15" });
+    assert.deepEqual(result.rawData.plan.range, weekBefore(TEST_TODAY));
     // Prose instead of the JSON asked for: the offline writer answers, and says so.
     assert.match(result.model, /offline.*fake\/scripted gave no usable reply/);
     assert.match(result.summary, /^Net sales were \$/);

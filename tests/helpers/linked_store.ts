@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { PgBoss } from "pg-boss";
 import { createFileEmailSender } from "../../auth/mail.ts";
 import { freePort } from "../../db/embedded.ts";
+import { SHOP_TIMEZONE } from "../../devstore/seed.ts";
 import { createDevStore, type DevStore, devStoreBaseUrl } from "../../devstore/server.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import type { RateLimits } from "../../auth/rate_limit.ts";
@@ -29,8 +30,26 @@ export const FULL_SCOPES = [
   "write_products",
 ];
 
-/** The dev store's last day in tests: fixed, so figures do not move with the calendar. */
-export const TEST_TODAY = new Date("2026-11-22T00:00:00Z");
+/**
+ * The dev store's last day in tests: the shop's date now, because the
+ * pipeline plans from the shop's clock ("last week" is the week before this
+ * one). A store frozen on another day would be analysed for days it has no
+ * orders in.
+ */
+export const TEST_TODAY = new Date(`${shopDate(new Date())}T00:00:00Z`);
+
+/** `at` as YYYY-MM-DD on the demo shop's calendar. */
+export function shopDate(at: Date): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: SHOP_TIMEZONE }).format(at);
+}
+
+/** The Monday-to-Sunday week before the one `today` (UTC midnight) falls in. */
+export function weekBefore(today: Date): { from: string; to: string } {
+  const day = 86_400_000;
+  const monday = today.getTime() - ((today.getUTCDay() + 6) % 7) * day;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { from: iso(monday - 7 * day), to: iso(monday - day) };
+}
 
 export interface LinkedStore {
   t: TestDatabase;
