@@ -78,6 +78,12 @@ const actionColumns = (tx: Tx) =>
   tx`id, analysis_request_id, description, action_type, parameters, status, execution_result,
      created_at, updated_at, ${cursorAt(tx)} as cursor_at`;
 
+export function proposedActionsByIds(tx: Tx, userId: string, ids: readonly string[]) {
+  return tx<ProposedActionRow[]>`
+    select ${actionColumns(tx)} from proposed_actions
+    where user_id = ${userId} and id = any(${ids as string[]}::uuid[])`;
+}
+
 export function proposedActionsByRequestIds(tx: Tx, userId: string, requestIds: readonly string[]) {
   return tx<ProposedActionRow[]>`
     select ${actionColumns(tx)} from proposed_actions

@@ -4,6 +4,8 @@
  */
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
+import { approveAction, type Decision, rejectAction } from "../actions/approval.ts";
+import { previewOfStored } from "../actions/preview.ts";
 import { createDeviceToken, liveDeviceTokens, revokeDeviceToken } from "../auth/device_tokens.ts";
 import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
 import { completeShopifyOAuth, startShopifyOAuth } from "../shopify/oauth.ts";
@@ -18,6 +20,7 @@ import {
   linkedAccountsOf,
   preferencesOf,
   proposedActionPage,
+  proposedActionsByIds,
   userById,
 } from "./queries.ts";
 import type {
@@ -53,6 +56,19 @@ async function analysisRequestPayload(
     (tx) => analysisRequestsByIds(tx, viewer.userId, [outcome.value.id]),
   );
   return { analysisRequest: row ? toAnalysisRequest(row) : null, userErrors: [] };
+}
+
+/** A decision's payload: the action as it now stands, and why it failed if it did. */
+async function actionPayload(c: Context, viewer: Viewer, outcome: Outcome<Decision>) {
+  if (!outcome.ok) return payload(c, outcome, () => ({}), { action: null });
+  const [row] = await apiContext(c).services.db.withTenant(
+    viewer.userId,
+    (tx) => proposedActionsByIds(tx, viewer.userId, [outcome.value.id]),
+  );
+  return {
+    action: row ? toProposedAction(row) : null,
+    userErrors: outcome.value.error ? [outcome.value.error] : [],
+  };
 }
 
 const signedIn = (value: accounts.SignedIn) => ({
@@ -95,6 +111,7 @@ export function toProposedAction(row: ProposedActionRow) {
     description: row.description,
     actionType: row.action_type,
     parameters: row.parameters,
+    preview: previewOfStored(row.action_type, row.parameters, row.description),
     status: row.status.toUpperCase(),
     executionResult: row.execution_result,
     createdAt: row.created_at,
@@ -273,6 +290,18 @@ export const resolvers = {
       const viewer = requireViewer(ctx);
       const outcome = await submitAnalysisRequest(ctx.services, viewer, args);
       return await analysisRequestPayload(c, viewer, outcome);
+    },
+    async userApprovesAction(_: unknown, args: { actionId: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const outcome = await approveAction(ctx.services, viewer, args.actionId);
+      return await actionPayload(c, viewer, outcome);
+    },
+    async userRejectsAction(_: unknown, args: { actionId: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const outcome = await rejectAction(ctx.services, viewer, args.actionId);
+      return await actionPayload(c, viewer, outcome);
     },
     async createDeviceToken(_: unknown, args: { name: string }, c: Context) {
       const ctx = apiContext(c);

@@ -46,7 +46,13 @@ const services: ApiServices = {
     id: "bench",
     key: crypto.getRandomValues(new Uint8Array(32)),
   }]),
-  shopify: { apiKey: "bench", apiSecret: "bench", scopes: [], adminBaseUrl: "https://{shop}" },
+  shopify: {
+    apiKey: "bench",
+    apiSecret: "bench",
+    scopes: [],
+    adminBaseUrl: "https://{shop}",
+    apiVersion: "2025-10",
+  },
   accessTokens: createAccessTokens({ secret: env("JWT_SECRET"), issuer: env("APP_URL") }),
   limiter: createRateLimiter(db),
   limits: {

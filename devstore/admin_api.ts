@@ -268,6 +268,17 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
         webhooks.push(created);
         return { webhookSubscription: created, userErrors: [] };
       },
+      discountCodeBasicCreate: (
+        _: unknown,
+        args: { basicCodeDiscount: DiscountCodeBasicInput },
+        ctx: Context,
+      ) => {
+        requireScope(ctx, "write_discounts", "discountCodeBasicCreate");
+        const created = createCodeDiscount(shop.discounts, args.basicCodeDiscount);
+        if ("userErrors" in created) return { codeDiscountNode: null, ...created };
+        shop.discounts.push(created.discount);
+        return { codeDiscountNode: created.discount, userErrors: [] };
+      },
       bulkOperationRunQuery: (_: unknown, args: { query: string }, ctx: Context) => {
         if (
           bulk.current && (bulk.current.status === "CREATED" || bulk.current.status === "RUNNING")
@@ -303,7 +314,7 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
       codeDiscount: (d: DevDiscount) => d,
     },
     DiscountCodeBasic: {
-      title: (d: DevDiscount) => d.code,
+      title: (d: DevDiscount) => d.title ?? d.code,
       status: (d: DevDiscount, _: unknown, ctx: Context) =>
         Date.parse(d.startsAt) > ctx.now
           ? "SCHEDULED"
@@ -328,6 +339,11 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
     },
     Query: {
       currentBulkOperation: () => bulk.current,
+      codeDiscountNodeByCode: (_: unknown, args: { code: string }, ctx: Context) => {
+        requireScope(ctx, "read_discounts", "codeDiscountNodeByCode");
+        return shop.discounts.find((d) => d.code.toLowerCase() === args.code.toLowerCase()) ??
+          null;
+      },
       codeDiscountNodes: (
         _: unknown,
         args: { first?: number; after?: string; query?: string },
@@ -680,4 +696,73 @@ export function adminApiRoutes(
   });
 
   return { routes, faults, bucket };
+}
+
+interface DiscountCodeBasicInput {
+  title?: string | null;
+  code?: string | null;
+  startsAt?: Date | string | null;
+  endsAt?: Date | string | null;
+  usageLimit?: number | null;
+  customerGets?: {
+    value?: { percentage?: number | null } | null;
+    items?: { all?: boolean | null; products?: { productsToAdd?: string[] | null } | null } | null;
+  } | null;
+}
+
+type DiscountUserError = { field: string[]; message: string; code: string };
+
+/**
+ * Shopify's checks on a new code discount, with its error shapes: a blank
+ * title or code, a code already taken (case-insensitively), a percentage
+ * outside 0–1, an end before the start.
+ */
+function createCodeDiscount(
+  existing: DevDiscount[],
+  input: DiscountCodeBasicInput,
+): { discount: DevDiscount } | { userErrors: DiscountUserError[] } {
+  const errors: DiscountUserError[] = [];
+  const error = (field: string[], message: string, code: string) =>
+    errors.push({ field: ["basicCodeDiscount", ...field], message, code });
+  const code = input.code?.trim() ?? "";
+  if (!input.title?.trim()) error(["title"], "Title can't be blank", "BLANK");
+  if (!code) error(["code"], "Code can't be blank", "BLANK");
+  else if (code.length > 255) error(["code"], "Code is too long", "TOO_LONG");
+  else if (existing.some((d) => d.code.toLowerCase() === code.toLowerCase())) {
+    error(["code"], "Code must be unique. Please try a different code.", "TAKEN");
+  }
+  const percentage = input.customerGets?.value?.percentage;
+  if (percentage === undefined || percentage === null) {
+    error(["customerGets", "value"], "Value can't be blank", "BLANK");
+  } else if (percentage <= 0 || percentage > 1) {
+    error(
+      ["customerGets", "value", "percentage"],
+      "Value must be between 0.0 and 1.0",
+      "VALUE_OUTSIDE_RANGE",
+    );
+  }
+  const startsAt = input.startsAt ? new Date(input.startsAt) : new Date();
+  const endsAt = input.endsAt ? new Date(input.endsAt) : null;
+  if (endsAt && endsAt < startsAt) {
+    error(["endsAt"], "Ends at needs to be after starts_at", "INVALID");
+  }
+  const products = input.customerGets?.items?.products?.productsToAdd ?? null;
+  const productIds = products?.map((gidValue) => Number(gidValue.split("/").pop()));
+  if (productIds?.some((id) => !Number.isInteger(id))) {
+    error(["customerGets", "items", "products"], "Product ids are invalid", "INVALID");
+  }
+  if (errors.length > 0) return { userErrors: errors };
+  const id = Math.max(9_000_000, ...existing.map((d) => d.id)) + 2;
+  return {
+    discount: {
+      id,
+      code,
+      title: input.title!.trim(),
+      percentage: percentage!,
+      startsAt: startsAt.toISOString(),
+      endsAt: endsAt?.toISOString() ?? null,
+      productIds: productIds ?? undefined,
+      usageLimit: input.usageLimit ?? null,
+    },
+  };
 }

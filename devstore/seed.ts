@@ -129,6 +129,11 @@ export interface DevDiscount {
   percentage: number;
   startsAt: string;
   endsAt: string | null;
+  /** Set for discounts created through the API (seeded ones use the code as title). */
+  title?: string;
+  /** Product ids it applies to; absent: every product. */
+  productIds?: number[];
+  usageLimit?: number | null;
 }
 
 export interface DevShop {

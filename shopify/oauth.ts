@@ -30,7 +30,10 @@ export const TOKEN_EXCHANGE_TIMEOUT_MS = 10_000;
 export interface ShopifyLinkDeps {
   db: Database;
   cipher: TokenCipher;
-  shopify: Pick<Config["shopify"], "apiKey" | "apiSecret" | "scopes" | "adminBaseUrl">;
+  shopify: Pick<
+    Config["shopify"],
+    "apiKey" | "apiSecret" | "scopes" | "adminBaseUrl" | "apiVersion"
+  >;
   /** Our public address: the OAuth redirect goes to `${appUrl}/auth/shopify/callback`. */
   appUrl: string;
   log: Logger;

@@ -80,6 +80,7 @@ export async function createTestApi(
       apiSecret: TEST_SHOPIFY_APP.apiSecret,
       scopes: options.shopifyScopes ?? ["read_orders", "read_products", "write_discounts"],
       adminBaseUrl: options.shopifyAdminBaseUrl ?? "http://127.0.0.1:1/{shop}",
+      apiVersion: "2025-10",
     },
     accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
     limiter: createRateLimiter(t.db),

@@ -1,0 +1,44 @@
+/**
+ * What an action will do, in the words the merchant approves: built from the
+ * validated parameters, never from text a model wrote.
+ */
+import { ActionParameters, type ActionType } from "../agents/actions.ts";
+
+const percent = (fraction: number) => `${Math.round(fraction * 1000) / 10}%`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function previewOf(actionType: ActionType, p: Record<string, unknown>): string {
+  switch (actionType) {
+    case "create_discount_code": {
+      const products = (p.productIds as string[]).length;
+      const limit = p.usageLimit ? `, at most ${p.usageLimit} uses` : "";
+      return `Create discount code ${p.code}: ${percent(p.percentage as number)} off ${
+        plural(products, "product")
+      }, from ${p.startsAt} to ${p.endsAt}${limit}.`;
+    }
+    case "create_draft_order": {
+      const lines = p.lines as { quantity: number }[];
+      const units = lines.reduce((s, l) => s + l.quantity, 0);
+      return `Create a draft order of ${plural(units, "item")} on ${plural(lines.length, "line")}.`;
+    }
+    case "refund_order":
+      return `Refund ${p.amount} ${p.currency} on order ${p.orderName} (${p.reason})${
+        (p.restockingFee as number) > 0 ? `, after a ${p.restockingFee} restocking fee` : ""
+      }.`;
+    case "update_product_seo":
+      return `Set product ${p.productId}'s search title to "${p.seoTitle}" and its description to "${p.seoDescription}".`;
+  }
+}
+
+/**
+ * The preview of a stored action, whose parameters are checked first: one
+ * that does not parse (an unknown type, or a row changed since) shows its
+ * description instead, and approving it will fail the same check.
+ */
+export function previewOfStored(actionType: string, parameters: unknown, description: string) {
+  if (!(actionType in ActionParameters)) return description;
+  const checked = ActionParameters[actionType as ActionType].safeParse(parameters);
+  return checked.success
+    ? previewOf(actionType as ActionType, checked.data as Record<string, unknown>)
+    : description;
+}

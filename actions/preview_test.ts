@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { previewOf, previewOfStored } from "./preview.ts";
+
+Deno.test("a discount's preview states its code, size, reach and dates", () => {
+  assert.equal(
+    previewOf("create_discount_code", {
+      code: "SLOW15",
+      title: "Slow movers",
+      percentage: 0.15,
+      productIds: ["1", "2"],
+      startsAt: "2026-11-23",
+      endsAt: "2026-11-30",
+      usageLimit: 100,
+    }),
+    "Create discount code SLOW15: 15% off 2 products, from 2026-11-23 to 2026-11-30, at most 100 uses.",
+  );
+});
+
+Deno.test("a refund's preview states the amount, order and fee", () => {
+  assert.equal(
+    previewOf("refund_order", {
+      orderId: "1",
+      orderName: "#1001",
+      lines: [{ lineItemId: "5", quantity: 1 }],
+      amount: 45,
+      restockingFee: 5,
+      reason: "damaged",
+      currency: "USD",
+    }),
+    "Refund 45 USD on order #1001 (damaged), after a 5 restocking fee.",
+  );
+});
+
+Deno.test("a stored action whose parameters no longer parse shows its description", () => {
+  assert.equal(
+    previewOfStored("create_discount_code", { percent: 10 }, "10% off slow movers"),
+    "10% off slow movers",
+  );
+  assert.equal(previewOfStored("launch_rocket", {}, "A mystery"), "A mystery");
+});

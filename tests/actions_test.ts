@@ -1,0 +1,237 @@
+/**
+ * Human-approved actions (issue #8), end to end: a proposal from a real
+ * analysis, approved or rejected through GraphQL, executed on the dev store,
+ * and audited. Races, missing scopes, Shopify's userErrors, transport
+ * failures, tampered parameters and other tenants are refused as the
+ * contract says.
+ */
+import assert from "node:assert/strict";
+import type { Hono } from "hono";
+import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
+import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { gql, signUp } from "./helpers/api.ts";
+import { FULL_SCOPES, linkedStoreTest } from "./helpers/linked_store.ts";
+
+const DECIDE = (verb: "userApprovesAction" | "userRejectsAction") =>
+  `mutation($id: ID!) { ${verb}(actionId: $id) {
+     action { id status preview executionResult parameters }
+     userErrors { code message field } } }`;
+
+async function decide(
+  app: Hono,
+  token: string,
+  id: string,
+  verb: "userApprovesAction" | "userRejectsAction" = "userApprovesAction",
+) {
+  const res = await gql(app, DECIDE(verb), { id }, { token });
+  return res.body.data[verb];
+}
+
+/** The discount codes an analysis of `question` proposes. */
+async function proposedDiscounts(
+  app: Hono,
+  token: string,
+  t: Parameters<typeof waitForRequest>[0],
+  question: string,
+) {
+  const id = await ask(app, token, question);
+  const request = await waitForRequest(t, app, token, id);
+  assert.equal(request.status, "COMPLETED");
+  const discounts = request.proposedActions.filter(
+    (a: { actionType: string }) => a.actionType === "create_discount_code",
+  );
+  assert.ok(discounts.length > 0, `${question} proposes a discount`);
+  return discounts as { id: string; parameters: { code: string; percentage: number } }[];
+}
+
+linkedStoreTest(
+  "a merchant approves one discount (it exists in the store), rejects another; both are audited",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const [approve] = await proposedDiscounts(
+      api.app,
+      token,
+      t,
+      "Which products should I discount?",
+    );
+    const [reject] = await proposedDiscounts(api.app, token, t, "Why did sales drop last week?");
+    const listed = await gql(
+      api.app,
+      `{ proposedActions(status: PROPOSED) { edges { node { id preview } } } }`,
+      {},
+      { token },
+    );
+    const preview = listed.body.data.proposedActions.edges
+      .find((e: { node: { id: string } }) => e.node.id === approve!.id).node.preview;
+    assert.match(
+      preview,
+      new RegExp(`^Create discount code ${approve!.parameters.code}: \\d+% off`),
+    );
+
+    const approved = await decide(api.app, token, approve!.id);
+    assert.deepEqual(approved.userErrors, []);
+    assert.equal(approved.action.status, "EXECUTED");
+    assert.match(
+      approved.action.executionResult.discountId,
+      /^gid:\/\/shopify\/DiscountCodeNode\/\d+$/,
+    );
+    const created = store.shop.discounts.find((d) => d.code === approve!.parameters.code);
+    assert.ok(created, "the discount exists in the store");
+    assert.equal(created.percentage, approve!.parameters.percentage);
+    assert.ok(created.productIds!.length > 0);
+
+    const rejected = await decide(api.app, token, reject!.id, "userRejectsAction");
+    assert.deepEqual(rejected.userErrors, []);
+    assert.equal(rejected.action.status, "REJECTED");
+    assert.equal(store.shop.discounts.some((d) => d.code === reject!.parameters.code), false);
+
+    // Decided actions do not move again.
+    const again = await decide(api.app, token, approve!.id);
+    assert.equal(again.userErrors[0].code, "INVALID_INPUT");
+    assert.match(again.userErrors[0].message, /already executed/);
+    assert.equal((await decide(api.app, token, reject!.id)).userErrors[0].code, "INVALID_INPUT");
+
+    const audit = await t.owner<
+      { action: string; entity_id: string; before_status: string; after_status: string }[]
+    >`
+      select action, entity_id, before_status, after_status from audit_log
+      where entity_type = 'proposed_action' order by id`;
+    assert.deepEqual(audit.map((a) => [a.entity_id, a.action, a.before_status, a.after_status]), [
+      [approve!.id, "action.approved", "proposed", "approved"],
+      [approve!.id, "action.executing", "approved", "executing"],
+      [approve!.id, "action.executed", "executing", "executed"],
+      [reject!.id, "action.rejected", "proposed", "rejected"],
+    ]);
+    const [leak] = await t
+      .owner`select count(*)::int as n from audit_log where details::text ~* 'shpat_|token'`;
+    assert.equal(leak!.n, 0, "no token in the audit log");
+  },
+  { worker: true },
+);
+
+linkedStoreTest(
+  "two devices approving at once run the action exactly once",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const [action] = await proposedDiscounts(
+      api.app,
+      token,
+      t,
+      "Which products should I discount?",
+    );
+    const before = store.shop.discounts.length;
+    const [a, b] = await Promise.all([
+      decide(api.app, token, action!.id),
+      decide(api.app, token, action!.id),
+    ]);
+    const winners = [a, b].filter((r) => r.userErrors.length === 0);
+    assert.equal(winners.length, 1);
+    assert.equal(winners[0].action.status, "EXECUTED");
+    const loser = [a, b].find((r) => r.userErrors.length > 0);
+    assert.equal(loser.userErrors[0].code, "INVALID_INPUT");
+    assert.equal(store.shop.discounts.length, before + 1);
+    const [executions] = await t.owner`select count(*)::int as n from audit_log
+      where entity_id = ${action!.id} and action = 'action.executing'`;
+    assert.equal(executions!.n, 1);
+  },
+  { worker: true },
+);
+
+linkedStoreTest(
+  "without write_discounts the action fails with PERMISSION_DENIED naming the scope",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const [action] = await proposedDiscounts(
+      api.app,
+      token,
+      t,
+      "Which products should I discount?",
+    );
+    const before = store.shop.discounts.length;
+    const result = await decide(api.app, token, action!.id);
+    assert.equal(result.action.status, "FAILED");
+    assert.equal(result.userErrors[0].code, "PERMISSION_DENIED");
+    assert.match(result.userErrors[0].message, /`write_discounts`.*Link the store again/);
+    assert.equal(store.shop.discounts.length, before, "nothing was sent to Shopify");
+  },
+  { worker: true, scopes: FULL_SCOPES.filter((s) => s !== "write_discounts") },
+);
+
+linkedStoreTest(
+  "Shopify's userErrors, a transport failure and tampered parameters each fail the action",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const actions = [
+      ...await proposedDiscounts(api.app, token, t, "Which products should I discount?"),
+      ...await proposedDiscounts(api.app, token, t, "Why did sales drop last week?"),
+    ];
+    assert.ok(actions.length >= 2);
+    const [taken, unreachable] = actions;
+
+    // Someone made a discount with the same code by hand: Shopify answers 200 with userErrors.
+    store.shop.discounts.push({
+      id: 1,
+      code: taken!.parameters.code,
+      title: "Made by hand",
+      percentage: 0.05,
+      startsAt: "2026-01-01T00:00:00Z",
+      endsAt: null,
+    });
+    const refused = await decide(api.app, token, taken!.id);
+    assert.equal(refused.action.status, "FAILED");
+    assert.equal(refused.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
+    assert.match(refused.userErrors[0].message, /Code must be unique/);
+    assert.equal(refused.action.executionResult.userErrors[0].code, "TAKEN");
+
+    // Shopify keeps failing: the client's retries run out.
+    for (let i = 0; i < 10; i++) store.faults.push({ kind: "server_error", status: 503 });
+    const down = await decide(api.app, token, unreachable!.id);
+    store.faults.length = 0;
+    assert.equal(down.action.status, "FAILED");
+    assert.equal(down.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
+    assert.match(down.userErrors[0].message, /^Shopify did not carry it out/);
+
+    // Parameters changed in the database after the proposal are checked again.
+    const [fresh] = await proposedDiscounts(api.app, token, t, "Which products should I discount?");
+    await t.owner`update proposed_actions
+      set parameters = jsonb_set(parameters, '{percentage}', '0.95') where id = ${fresh!.id}`;
+    const before = store.shop.discounts.length;
+    const tampered = await decide(api.app, token, fresh!.id);
+    assert.equal(tampered.action.status, "FAILED");
+    assert.equal(tampered.userErrors[0].code, "INVALID_INPUT");
+    assert.match(tampered.userErrors[0].message, /percentage/);
+    assert.equal(store.shop.discounts.length, before);
+  },
+  { worker: true },
+);
+
+linkedStoreTest(
+  "another tenant approving or rejecting an action is told it does not exist",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const [action] = await proposedDiscounts(
+      api.app,
+      token,
+      t,
+      "Which products should I discount?",
+    );
+    const stranger = await signUp(api.app);
+    for (const verb of ["userApprovesAction", "userRejectsAction"] as const) {
+      const result = await decide(api.app, stranger.accessToken, action!.id, verb);
+      assert.deepEqual(result, {
+        action: null,
+        userErrors: [{
+          code: "NOT_FOUND",
+          message: "There is no proposed action with this id.",
+          field: "actionId",
+        }],
+      });
+    }
+    const invalid = await decide(api.app, token, "not-an-id");
+    assert.equal(invalid.userErrors[0].code, "NOT_FOUND");
+    const [row] = await t.owner`select status from proposed_actions where id = ${action!.id}`;
+    assert.equal(row!.status, "proposed");
+    assert.equal(store.shop.discounts.some((d) => d.code === action!.parameters.code), false);
+  },
+  { worker: true },
+);
