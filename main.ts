@@ -190,6 +190,7 @@ async function main(args: string[]): Promise<number> {
         limiter: createRateLimiter(db),
         limits: DEFAULT_RATE_LIMITS,
         appUrl: config.appUrl,
+        actionRecoverySeconds: config.actionRecoverySeconds,
       };
       const graphql = {
         schema: await buildApiSchema(log),

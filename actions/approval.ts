@@ -10,46 +10,45 @@
  *    its request not cancelled, its store linked. It becomes `approved`; then
  *    the store's granted scopes and the parameters are checked again (they
  *    may have been tampered with since the proposal), failing it
- *    (`PERMISSION_DENIED`, `INVALID_INPUT`) or moving it to `executing`.
- * 2. Shopify is called.
+ *    (`PERMISSION_DENIED`, `INVALID_INPUT`) or moving it to `executing`. In
+ *    the same transaction a recovery job is queued to run after the call's
+ *    longest possible life: if this process dies mid-call, that job settles
+ *    the action (actions/recovery.ts) instead of leaving it `executing`.
+ * 2. Shopify is called (actions/carry_out.ts).
  * 3. The outcome is recorded: `executed` with Shopify's ids, or `failed` with
  *    Shopify's userErrors or the transport error (`EXTERNAL_SERVICE_ERROR`).
  * Every move is written to `audit_log`, without tokens.
+ *
+ * @example
+ * ```ts
+ * const outcome = await approveAction(services, viewer, actionId);
+ * if (outcome.ok && outcome.value.error) show(outcome.value.error.message);
+ * ```
  */
 import type { Viewer } from "../auth/access_tokens.ts";
-import type { TokenCipher } from "../auth/token_cipher.ts";
 import { fail, ok, type Outcome, type UserError } from "../auth/user_errors.ts";
-import {
-  type ActionParameters,
-  ActionParameters as Schemas,
-  type ActionType,
-} from "../agents/actions.ts";
-import type { Database, Tx } from "../db/database.ts";
+import { ActionParameters, type ActionType } from "../agents/actions.ts";
+import { returnPolicyOf } from "../agents/customer_service.ts";
+import type { Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
-import type { Logger } from "../log/logger.ts";
-import { createAdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
-import type { AdminClient } from "../shopify/admin_client.ts";
-import { credentialsFor } from "../shopify/credentials.ts";
-import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
-import { createDiscountCode } from "./discount_executor.ts";
+import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import {
+  auditAction,
+  callShopify,
+  type CarryOutDeps,
+  type ClaimedAction,
+  executionError,
+  recordOutcome,
+} from "./carry_out.ts";
 import type { Execution } from "./execution.ts";
+import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_SECONDS, type RecoveryJob } from "./recovery.ts";
 import { missingScopes } from "./scopes.ts";
-import type { z } from "zod";
 
-export interface ActionDeps {
-  db: Database;
-  cipher: TokenCipher;
-  shopify: ShopifyLinkDeps["shopify"];
-  log: Logger;
+export interface ActionDeps extends CarryOutDeps {
+  boss: Enqueuer;
+  /** When the recovery job looks at an action still `executing`. */
+  actionRecoverySeconds?: number;
 }
-
-type Executor = (client: AdminClient, parameters: Record<string, unknown>) => Promise<Execution>;
-
-/** The action types the backend can run. Others stay proposed until they can be. */
-const EXECUTORS: Partial<Record<ActionType, Executor>> = {
-  create_discount_code: (client, p) =>
-    createDiscountCode(client, p as z.infer<typeof ActionParameters.create_discount_code>),
-};
 
 /** What a decision came to: the action, and the error the merchant should read, if any. */
 export interface Decision {
@@ -63,6 +62,7 @@ interface ActionRow {
   parameters: Record<string, unknown>;
   analysis_request_id: string;
   linked_account_id: string | null;
+  idempotency_key: string;
   request_status: string;
   account_status: string | null;
   scopes: string[] | null;
@@ -74,7 +74,8 @@ const notFound = () =>
 async function lockedAction(tx: Tx, id: string) {
   const [row] = await tx<ActionRow[]>`
     select a.status, a.action_type, a.parameters, a.analysis_request_id, a.linked_account_id,
-           r.status as request_status, l.status as account_status, l.scopes
+           a.idempotency_key::text, r.status as request_status, l.status as account_status,
+           l.scopes
     from proposed_actions a
     join analysis_requests r on r.id = a.analysis_request_id
     left join linked_accounts l on l.id = a.linked_account_id
@@ -83,39 +84,10 @@ async function lockedAction(tx: Tx, id: string) {
   return row ?? null;
 }
 
-async function audit(
-  tx: Tx,
-  viewer: Viewer,
-  id: string,
-  row: Pick<ActionRow, "analysis_request_id">,
-  action: string,
-  from: string,
-  to: string,
-  details: Record<string, unknown> = {},
-) {
-  await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-             analysis_request_id, before_status, after_status, details)
-           values (${viewer.userId}, 'user', ${action}, 'proposed_action', ${id},
-             ${row.analysis_request_id}, ${from}, ${to}, ${tx.json(details as never)})`;
-}
-
-/** Moves an action that cannot run to `failed`, saying why. */
-async function failBeforeShopify(
-  tx: Tx,
-  viewer: Viewer,
-  id: string,
-  row: ActionRow,
-  error: UserError,
-): Promise<Outcome<Decision>> {
-  await tx`update proposed_actions
-           set status = 'failed', error_code = ${error.code},
-               execution_result = ${tx.json({ message: error.message })}
-           where id = ${id}`;
-  await audit(tx, viewer, id, row, "action.failed", "approved", "failed", {
-    code: error.code,
-    message: error.message,
-  });
-  return ok({ id, error });
+/** The first schema problem, in words: `percentage: Too big: expected number to be <=0.5`. */
+function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] }) {
+  const issue = error.issues[0]!;
+  return `${issue.path.map(String).join(".") || "parameters"}: ${issue.message}`;
 }
 
 export async function approveAction(
@@ -124,120 +96,121 @@ export async function approveAction(
   id: string,
 ): Promise<Outcome<Decision>> {
   if (!isUuid(id)) return notFound();
-  const claimed = await deps.db.withTenant(viewer.userId, async (tx) => {
-    const row = await lockedAction(tx, id);
-    if (!row) return notFound();
-    if (row.status !== "proposed") {
-      return fail("INVALID_INPUT", `Cannot approve this action: it is already ${row.status}.`, {
-        field: "actionId",
+  const claimed = await deps.db.withTenant(
+    viewer.userId,
+    async (tx): Promise<Outcome<Decision | ClaimedAction>> => {
+      const row = await lockedAction(tx, id);
+      if (!row) return notFound();
+      if (row.status !== "proposed") {
+        return fail("INVALID_INPUT", `Cannot approve this action: it is already ${row.status}.`, {
+          field: "actionId",
+        });
+      }
+      if (!(row.action_type in ActionParameters)) {
+        return fail("INVALID_INPUT", "Alatar cannot carry out this kind of action.", {
+          field: "actionId",
+        });
+      }
+      if (row.request_status === "cancelled") {
+        return fail("TASK_CANCELLED", "Its analysis was cancelled, so this action can't run.", {
+          field: "actionId",
+        });
+      }
+      if (!row.linked_account_id || row.account_status !== "active") {
+        return fail("PERMISSION_DENIED", "The store is no longer linked. Link it again first.", {
+          field: "actionId",
+        });
+      }
+      const entry = {
+        userId: viewer.userId,
+        actor: "user" as const,
+        actionId: id,
+        analysisRequestId: row.analysis_request_id,
+      };
+      await tx`update proposed_actions set status = 'approved', approved_at = now()
+               where id = ${id}`;
+      await auditAction(tx, {
+        ...entry,
+        action: "action.approved",
+        from: "proposed",
+        to: "approved",
       });
-    }
-    const type = row.action_type as ActionType;
-    const executor = EXECUTORS[type];
-    if (!executor) {
-      return fail("INVALID_INPUT", "Alatar cannot carry out this kind of action yet.", {
-        field: "actionId",
-      });
-    }
-    if (row.request_status === "cancelled") {
-      return fail("TASK_CANCELLED", "Its analysis was cancelled, so this action can't run.", {
-        field: "actionId",
-      });
-    }
-    if (!row.linked_account_id || row.account_status !== "active") {
-      return fail("PERMISSION_DENIED", "The store is no longer linked. Link it again first.", {
-        field: "actionId",
-      });
-    }
-    await tx`update proposed_actions set status = 'approved', approved_at = now() where id = ${id}`;
-    await audit(tx, viewer, id, row, "action.approved", "proposed", "approved");
 
-    const missing = missingScopes(type, row.scopes ?? []);
-    if (missing.length > 0) {
-      return await failBeforeShopify(tx, viewer, id, row, {
-        code: "PERMISSION_DENIED",
-        message: `The store has not granted Alatar ${
-          missing.map((s) => `\`${s}\``).join(", ")
-        }. Link the store again and accept the new permission, then ask again.`,
+      const failNow = async (error: UserError) => {
+        await tx`update proposed_actions
+                 set status = 'failed', error_code = ${error.code},
+                     execution_result = ${tx.json({ code: error.code, message: error.message })}
+                 where id = ${id}`;
+        await auditAction(tx, {
+          ...entry,
+          action: "action.failed",
+          from: "approved",
+          to: "failed",
+          details: { code: error.code, message: error.message },
+        });
+        return ok<Decision>({ id, error });
+      };
+      const type = row.action_type as ActionType;
+      const missing = missingScopes(type, row.scopes ?? []);
+      if (missing.length > 0) {
+        return await failNow({
+          code: "PERMISSION_DENIED",
+          message: `The store has not granted Alatar ${
+            missing.map((s) => `\`${s}\``).join(", ")
+          }. Link the store again and accept the new permission, then ask again.`,
+        });
+      }
+      const parameters = ActionParameters[type].safeParse(row.parameters);
+      if (!parameters.success) {
+        return await failNow({
+          code: "INVALID_INPUT",
+          message: `The action's parameters are not valid any more (${
+            firstIssue(parameters.error)
+          }).`,
+        });
+      }
+      await tx`update proposed_actions set status = 'executing' where id = ${id}`;
+      await auditAction(tx, {
+        ...entry,
+        action: "action.executing",
+        from: "approved",
+        to: "executing",
       });
-    }
-    const parameters = Schemas[type].safeParse(row.parameters);
-    if (!parameters.success) {
-      return await failBeforeShopify(tx, viewer, id, row, {
-        code: "INVALID_INPUT",
-        message: `The action's parameters are not valid any more (${
-          parameters.error.issues[0]!.path.join(".") || "parameters"
-        }: ${parameters.error.issues[0]!.message}).`,
-      });
-    }
-    await tx`update proposed_actions set status = 'executing' where id = ${id}`;
-    await audit(tx, viewer, id, row, "action.executing", "approved", "executing");
-    return ok({
-      run: {
-        executor,
-        parameters: parameters.data as Record<string, unknown>,
+      await enqueueInTransaction(
+        deps.boss,
+        tx,
+        ACTION_RECOVERY_QUEUE,
+        { userId: viewer.userId, actionId: id } satisfies RecoveryJob,
+        {
+          singletonKey: id,
+          startAfter: deps.actionRecoverySeconds ?? ACTION_RECOVERY_SECONDS,
+        },
+      );
+      return ok<ClaimedAction>({
+        id,
+        userId: viewer.userId,
+        analysisRequestId: row.analysis_request_id,
         accountId: row.linked_account_id,
-        row,
-      },
-    });
-  });
+        actionType: type,
+        parameters: parameters.data as Record<string, unknown>,
+        idempotencyKey: row.idempotency_key,
+        returnPolicy: await returnPolicyOf(tx, row.linked_account_id),
+      });
+    },
+  );
   if (!claimed.ok) return claimed;
-  if (!("run" in claimed.value)) return claimed as Outcome<Decision>;
-  const { executor, parameters, accountId, row } = claimed.value.run;
+  if (!("actionType" in claimed.value)) return ok(claimed.value);
+  const action = claimed.value;
 
   let execution: Execution;
   try {
-    const credentials = await credentialsFor(deps, viewer.userId, accountId);
-    const client = createAdminClient({
-      shop: credentials.shop,
-      accessToken: () => credentials.accessToken,
-      adminBaseUrl: deps.shopify.adminBaseUrl,
-      apiVersion: deps.shopify.apiVersion,
-      log: deps.log,
-    });
-    execution = await executor(client, parameters);
+    execution = await callShopify(deps, action, "run");
   } catch (error) {
     deps.log.error("action execution failed", { action_id: id, error });
-    execution = {
-      ok: false,
-      message: error instanceof ShopifyApiError
-        ? `Shopify did not carry it out: ${error.message}`
-        : "The action could not be sent to Shopify. Try again later.",
-      details: error instanceof ShopifyApiError ? { kind: error.kind, ...error.details } : {},
-    };
+    execution = executionError(error);
   }
-
-  return await deps.db.withTenant(viewer.userId, async (tx) => {
-    if (execution.ok) {
-      await tx`update proposed_actions
-               set status = 'executed', executed_at = now(), error_code = null,
-                   execution_result = ${tx.json(execution.result as never)}
-               where id = ${id} and status = 'executing'`;
-      await audit(
-        tx,
-        viewer,
-        id,
-        row,
-        "action.executed",
-        "executing",
-        "executed",
-        execution.result,
-      );
-      return ok({ id });
-    }
-    const error: UserError = { code: "EXTERNAL_SERVICE_ERROR", message: execution.message };
-    await tx`update proposed_actions
-             set status = 'failed', error_code = ${error.code},
-                 execution_result = ${
-      tx.json({ message: execution.message, ...execution.details } as never)
-    }
-             where id = ${id} and status = 'executing'`;
-    await audit(tx, viewer, id, row, "action.failed", "executing", "failed", {
-      message: execution.message,
-      ...execution.details,
-    });
-    return ok({ id, error });
-  });
+  const recorded = await recordOutcome(deps, action, execution, "user");
+  return ok({ id, error: recorded.error });
 }
 
 export async function rejectAction(
@@ -255,7 +228,15 @@ export async function rejectAction(
       });
     }
     await tx`update proposed_actions set status = 'rejected', rejected_at = now() where id = ${id}`;
-    await audit(tx, viewer, id, row, "action.rejected", "proposed", "rejected");
+    await auditAction(tx, {
+      userId: viewer.userId,
+      actor: "user",
+      actionId: id,
+      analysisRequestId: row.analysis_request_id,
+      action: "action.rejected",
+      from: "proposed",
+      to: "rejected",
+    });
     return ok({ id });
   });
 }

@@ -21,7 +21,10 @@ import {
 } from "./queries.ts";
 
 /** Everything resolvers may use; also what linking a Shopify store needs. */
-export type ApiServices = AccountDeps & ShopifyLinkDeps;
+export type ApiServices = AccountDeps & ShopifyLinkDeps & {
+  /** When an action's recovery job looks at it (ACTION_RECOVERY_SECONDS by default). */
+  actionRecoverySeconds?: number;
+};
 
 export interface RequestContext {
   viewer: Viewer | null;

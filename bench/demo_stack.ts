@@ -73,7 +73,7 @@ export async function startDemoStack(
         ...TEST_SHOPIFY_APP,
         scopes: [],
         adminBaseUrl: devStoreBaseUrl(storePort),
-        apiVersion: "2025-10",
+        apiVersion: "2026-10",
       },
       appUrl: "http://127.0.0.1:1",
       log,

@@ -51,7 +51,7 @@ const services: ApiServices = {
     apiSecret: "bench",
     scopes: [],
     adminBaseUrl: "https://{shop}",
-    apiVersion: "2025-10",
+    apiVersion: "2026-10",
   },
   accessTokens: createAccessTokens({ secret: env("JWT_SECRET"), issuer: env("APP_URL") }),
   limiter: createRateLimiter(db),

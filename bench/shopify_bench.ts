@@ -51,7 +51,7 @@ async function withBenchStore<T>(
       shop: SHOP_DOMAIN,
       accessToken: () => "shpat_bench",
       adminBaseUrl: devStoreBaseUrl(port),
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
       log: createLogger({ level: "error" }),
     }));
   } finally {

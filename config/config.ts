@@ -61,6 +61,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long POST /siri/ask waits for the answer. */
   siriWaitSeconds: number;
+  actionRecoverySeconds: number;
 }
 
 /** Raised with every problem found, each naming its variable. */
@@ -123,7 +124,7 @@ const EnvSchema = z.object({
     "read_products,read_orders,read_all_orders,read_customers,read_discounts," +
       "write_discounts,write_draft_orders,write_orders,write_products",
   ),
-  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM").default("2025-10"),
+  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM").default("2026-10"),
   SHOPIFY_ADMIN_BASE_URL: z.string().includes("{shop}", { message: "must contain {shop}" })
     .optional(),
   DEVSTORE_PORT: z.coerce.number().int().min(1).max(65535).default(8100),
@@ -136,6 +137,8 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   // Shortcuts give up after about ten seconds: past this, /siri/ask says it is still working.
   SIRI_WAIT_SECONDS: z.coerce.number().int().min(1).max(25).default(8),
+  // An approved action still executing this long after approval is settled by the recovery job.
+  ACTION_RECOVERY_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 /** Secrets that development and test may fill in from `DATA_DIR` when unset. */
@@ -222,6 +225,7 @@ export function parseConfig(
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     siriWaitSeconds: e.SIRI_WAIT_SECONDS,
+    actionRecoverySeconds: e.ACTION_RECOVERY_SECONDS,
   };
 }
 

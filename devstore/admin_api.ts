@@ -24,6 +24,7 @@ import {
 import { Hono } from "hono";
 import type { TokenRegistry } from "./oauth.ts";
 import { queryCost } from "./query_cost.ts";
+import { actionResolvers, refundableQuantity, saleTransactionId } from "./action_mutations.ts";
 import type {
   DevCustomer,
   DevDiscount,
@@ -35,6 +36,7 @@ import type {
 } from "./seed.ts";
 import { LeakyBucket } from "./throttle.ts";
 import { type BulkOperation, startBulkOperation } from "./bulk.ts";
+import { connection, type Context, decimal, gid, money, requireScope } from "./admin_helpers.ts";
 
 export const ORDER_WINDOW_DAYS = 60;
 const SCHEMA_FILE = new URL("./admin_schema.graphql", import.meta.url);
@@ -52,87 +54,6 @@ export interface AdminApiOptions {
   bucket?: { maximum: number; restoreRate: number };
   /** The app's webhook subscriptions (shared with the store, which delivers to them). */
   webhooks: DevWebhookSubscription[];
-}
-
-interface Context {
-  scopes: string[];
-  now: number;
-  /** Set while a bulk operation runs its query. */
-  bulk?: boolean;
-  /** The dev store's address as the client reached it (for bulk file URLs). */
-  origin: string;
-}
-
-const gid = (type: string, id: number) => `gid://shopify/${type}/${id}`;
-const decimal = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
-
-function money(amount: number, order: DevOrder) {
-  return {
-    shopMoney: { amount: decimal(amount), currencyCode: order.currency },
-    presentmentMoney: {
-      amount: decimal(amount / order.exchangeRate),
-      currencyCode: order.presentmentCurrency,
-    },
-  };
-}
-
-function requireScope(ctx: Context, scope: string, field: string): void {
-  const write = scope.replace("read_", "write_");
-  if (ctx.scopes.includes(scope) || ctx.scopes.includes(write)) return;
-  throw new GraphQLError(
-    `Access denied for ${field} field. Required access: \`${scope}\` access scope.`,
-    {
-      extensions: {
-        code: "ACCESS_DENIED",
-        documentation: "https://shopify.dev/api/usage/access-scopes",
-        requiredAccess: `\`${scope}\` access scope.`,
-      },
-    },
-  );
-}
-
-/**
- * Relay connection over `items` in order; the cursor holds the item's position.
- * In a bulk operation connections take no page size and return everything.
- */
-function connection<T>(
-  items: T[],
-  args: { first?: number | null; after?: string | null },
-  bulk = false,
-) {
-  const first = bulk && (args.first === undefined || args.first === null)
-    ? items.length
-    : args.first;
-  if (first === undefined || first === null) {
-    throw new GraphQLError("you must provide one of first or last", {
-      extensions: { code: "BAD_REQUEST" },
-    });
-  }
-  if (first < 0 || (first > 250 && !bulk)) {
-    throw new GraphQLError("The value of first must be between 0 and 250.", {
-      extensions: { code: "BAD_REQUEST" },
-    });
-  }
-  let start = 0;
-  if (args.after) {
-    const position = Number(atob(args.after).replace("pos:", ""));
-    if (!Number.isInteger(position)) {
-      throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_REQUEST" } });
-    }
-    start = position + 1;
-  }
-  const page = items.slice(start, start + first);
-  const edges = page.map((node, i) => ({ cursor: btoa(`pos:${start + i}`), node }));
-  return {
-    edges,
-    nodes: page,
-    pageInfo: {
-      hasNextPage: start + first < items.length,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
 }
 
 /** Shopify's counts stop at `limit` (10,000 by default) and say so. */
@@ -226,7 +147,10 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
   const refunded = (o: DevOrder) =>
     o.refunds.reduce((s, r) => s + r.shipping + r.lines.reduce((t, l) => t + l.amount, 0), 0);
 
+  const actions = actionResolvers(shop, { products, variants, customers, refunded });
+
   return {
+    ...actions.types,
     Node: { __resolveType: (node: { __typename: string }) => node.__typename },
     Mutation: {
       webhookSubscriptionCreate: (
@@ -268,17 +192,7 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
         webhooks.push(created);
         return { webhookSubscription: created, userErrors: [] };
       },
-      discountCodeBasicCreate: (
-        _: unknown,
-        args: { basicCodeDiscount: DiscountCodeBasicInput },
-        ctx: Context,
-      ) => {
-        requireScope(ctx, "write_discounts", "discountCodeBasicCreate");
-        const created = createCodeDiscount(shop.discounts, args.basicCodeDiscount);
-        if ("userErrors" in created) return { codeDiscountNode: null, ...created };
-        shop.discounts.push(created.discount);
-        return { codeDiscountNode: created.discount, userErrors: [] };
-      },
+      ...actions.Mutation,
       bulkOperationRunQuery: (_: unknown, args: { query: string }, ctx: Context) => {
         if (
           bulk.current && (bulk.current.status === "CREATED" || bulk.current.status === "RUNNING")
@@ -339,11 +253,7 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
     },
     Query: {
       currentBulkOperation: () => bulk.current,
-      codeDiscountNodeByCode: (_: unknown, args: { code: string }, ctx: Context) => {
-        requireScope(ctx, "read_discounts", "codeDiscountNodeByCode");
-        return shop.discounts.find((d) => d.code.toLowerCase() === args.code.toLowerCase()) ??
-          null;
-      },
+      ...actions.Query,
       codeDiscountNodes: (
         _: unknown,
         args: { first?: number; after?: string; query?: string },
@@ -480,6 +390,14 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
       totalRefundedSet: (o: DevOrder) => money(refunded(o), o),
       lineItems: (o: DevOrder, args: { first?: number; after?: string }, ctx: Context) =>
         connection(o.lineItems.map((line) => ({ line, order: o })), args, ctx.bulk),
+      transactions: (o: DevOrder) => [{
+        id: gid("OrderTransaction", saleTransactionId(o)),
+        kind: "SALE",
+        status: "SUCCESS",
+        gateway: o.test ? "bogus" : "shopify_payments",
+        amountSet: money(subtotal(o) + o.shipping + o.tax, o),
+        createdAt: o.processedAt,
+      }],
       refunds: (o: DevOrder, args: { first?: number }) =>
         o.refunds.slice(0, args.first ?? o.refunds.length).map((refund) => ({ refund, order: o })),
     },
@@ -495,6 +413,11 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
         money(line.unitPrice, order),
       totalDiscountSet: ({ line, order }: { line: DevLineItem; order: DevOrder }) =>
         money(line.discount, order),
+      discountedUnitPriceAfterAllDiscountsSet: (
+        { line, order }: { line: DevLineItem; order: DevOrder },
+      ) => money((line.unitPrice * line.quantity - line.discount) / line.quantity, order),
+      refundableQuantity: ({ line, order }: { line: DevLineItem; order: DevOrder }) =>
+        refundableQuantity(order, line.id),
     },
     Refund: {
       id: ({ refund }: { refund: DevOrder["refunds"][number] }) => gid("Refund", refund.id),
@@ -674,6 +597,7 @@ export function adminApiRoutes(
       variableValues: variables,
       contextValue: {
         scopes: grant.scopes,
+        apiVersion: c.req.param("version"),
         now: Date.now(),
         origin: new URL(c.req.url).origin,
       } satisfies Context,
@@ -696,73 +620,4 @@ export function adminApiRoutes(
   });
 
   return { routes, faults, bucket };
-}
-
-interface DiscountCodeBasicInput {
-  title?: string | null;
-  code?: string | null;
-  startsAt?: Date | string | null;
-  endsAt?: Date | string | null;
-  usageLimit?: number | null;
-  customerGets?: {
-    value?: { percentage?: number | null } | null;
-    items?: { all?: boolean | null; products?: { productsToAdd?: string[] | null } | null } | null;
-  } | null;
-}
-
-type DiscountUserError = { field: string[]; message: string; code: string };
-
-/**
- * Shopify's checks on a new code discount, with its error shapes: a blank
- * title or code, a code already taken (case-insensitively), a percentage
- * outside 0–1, an end before the start.
- */
-function createCodeDiscount(
-  existing: DevDiscount[],
-  input: DiscountCodeBasicInput,
-): { discount: DevDiscount } | { userErrors: DiscountUserError[] } {
-  const errors: DiscountUserError[] = [];
-  const error = (field: string[], message: string, code: string) =>
-    errors.push({ field: ["basicCodeDiscount", ...field], message, code });
-  const code = input.code?.trim() ?? "";
-  if (!input.title?.trim()) error(["title"], "Title can't be blank", "BLANK");
-  if (!code) error(["code"], "Code can't be blank", "BLANK");
-  else if (code.length > 255) error(["code"], "Code is too long", "TOO_LONG");
-  else if (existing.some((d) => d.code.toLowerCase() === code.toLowerCase())) {
-    error(["code"], "Code must be unique. Please try a different code.", "TAKEN");
-  }
-  const percentage = input.customerGets?.value?.percentage;
-  if (percentage === undefined || percentage === null) {
-    error(["customerGets", "value"], "Value can't be blank", "BLANK");
-  } else if (percentage <= 0 || percentage > 1) {
-    error(
-      ["customerGets", "value", "percentage"],
-      "Value must be between 0.0 and 1.0",
-      "VALUE_OUTSIDE_RANGE",
-    );
-  }
-  const startsAt = input.startsAt ? new Date(input.startsAt) : new Date();
-  const endsAt = input.endsAt ? new Date(input.endsAt) : null;
-  if (endsAt && endsAt < startsAt) {
-    error(["endsAt"], "Ends at needs to be after starts_at", "INVALID");
-  }
-  const products = input.customerGets?.items?.products?.productsToAdd ?? null;
-  const productIds = products?.map((gidValue) => Number(gidValue.split("/").pop()));
-  if (productIds?.some((id) => !Number.isInteger(id))) {
-    error(["customerGets", "items", "products"], "Product ids are invalid", "INVALID");
-  }
-  if (errors.length > 0) return { userErrors: errors };
-  const id = Math.max(9_000_000, ...existing.map((d) => d.id)) + 2;
-  return {
-    discount: {
-      id,
-      code,
-      title: input.title!.trim(),
-      percentage: percentage!,
-      startsAt: startsAt.toISOString(),
-      endsAt: endsAt?.toISOString() ?? null,
-      productIds: productIds ?? undefined,
-      usageLimit: input.usageLimit ?? null,
-    },
-  };
 }

@@ -136,6 +136,18 @@ export interface DevDiscount {
   usageLimit?: number | null;
 }
 
+/** A draft order made through the API (the seed has none). */
+export interface DevDraftOrder {
+  id: number;
+  name: string;
+  customerId: number | null;
+  lines: Array<{ variantId: number; title: string; quantity: number; unitPrice: number }>;
+  note: string | null;
+  tags: string[];
+  status: "OPEN" | "COMPLETED";
+  createdAt: string;
+}
+
 export interface DevShop {
   domain: string;
   name: string;
@@ -149,6 +161,7 @@ export interface DevShop {
   customers: DevCustomer[];
   orders: DevOrder[];
   discounts: DevDiscount[];
+  draftOrders: DevDraftOrder[];
 }
 
 /** mulberry32: small, fast and good enough for test data; deterministic per seed. */
@@ -528,5 +541,6 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
     customers,
     orders,
     discounts,
+    draftOrders: [],
   };
 }

@@ -66,7 +66,7 @@ export function createDevStore(options: {
         "x-shopify-topic": topic,
         "x-shopify-shop-domain": shop.domain,
         "x-shopify-webhook-id": opts.webhookId ?? crypto.randomUUID(),
-        "x-shopify-api-version": "2025-10",
+        "x-shopify-api-version": "2026-10",
         "x-shopify-triggered-at": new Date().toISOString(),
         "x-shopify-hmac-sha256": signWebhook(body, options.app.apiSecret),
       },

@@ -21,7 +21,7 @@ export function enqueueInTransaction(
   tx: Tx,
   queue: string,
   data: object,
-  options: { singletonKey?: string; priority?: number } = {},
+  options: { singletonKey?: string; priority?: number; startAfter?: number } = {},
 ): Promise<string | null> {
   return boss.send(queue, data, {
     ...options,

@@ -13,6 +13,7 @@ import { processWebhook, WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 import type { MirrorDeps } from "../mirror/deps.ts";
 import { queueStaleSyncs, runSyncJob } from "../mirror/sync_job.ts";
 import { SYNC_QUEUE, SYNC_SCHEDULE_QUEUE, type SyncJob } from "../mirror/sync_queue.ts";
+import { ACTION_RECOVERY_QUEUE, recoverAction, type RecoveryJob } from "../actions/recovery.ts";
 import { runDepartmentJob } from "../agents/department_job.ts";
 import { createDepartments } from "../agents/departments.ts";
 import type { ChosenModel } from "../agents/llm.ts";
@@ -94,6 +95,15 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     WORK_OPTIONS,
     loggedHandler(log, async () => ({ queued: await queueStaleSyncs({ db, boss }) }), observe),
   );
+  await boss.work<RecoveryJob>(
+    ACTION_RECOVERY_QUEUE,
+    WORK_OPTIONS,
+    loggedHandler<RecoveryJob>(
+      log,
+      (job, jobLog) => recoverAction({ ...deps.mirror, db, log: jobLog }, job.data),
+      observe,
+    ),
+  );
   const analysisQueues = await startAnalysisWorkers(deps);
   log.info("worker ready", {
     queues: [
@@ -102,6 +112,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
       WEBHOOK_QUEUE,
       SYNC_QUEUE,
       SYNC_SCHEDULE_QUEUE,
+      ACTION_RECOVERY_QUEUE,
       ...analysisQueues,
     ],
   });

@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * const client = createAdminClient({ shop, accessToken: () => token, adminBaseUrl, apiVersion: "2025-10", log });
+ * const client = createAdminClient({ shop, accessToken: () => token, adminBaseUrl, apiVersion: "2026-10", log });
  * for await (const order of client.paginate(ORDERS, {}, (d) => d.orders)) { … }
  * ```
  */

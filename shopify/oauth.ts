@@ -278,7 +278,7 @@ async function shopOwnerAccount(
       shop,
       accessToken: () => accessToken,
       adminBaseUrl: deps.shopify.adminBaseUrl,
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
       log: deps.log,
       maxAttempts: 3,
     });

@@ -77,7 +77,7 @@ linkedStoreTest(
     );
     const created = store.shop.discounts.find((d) => d.code === approve!.parameters.code);
     assert.ok(created, "the discount exists in the store");
-    assert.equal(created.percentage, approve!.parameters.percentage);
+    assert.equal(created.percentage, approve!.parameters.percentage * 100, "stored in percent");
     assert.ok(created.productIds!.length > 0);
 
     const rejected = await decide(api.app, token, reject!.id, "userRejectsAction");

@@ -65,7 +65,7 @@ linkedStoreTest(
       shop: credentials.shop,
       accessToken: () => credentials.accessToken,
       adminBaseUrl: env.deps.shopify.adminBaseUrl,
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
       log: t.log,
     });
     const from = new Date(TEST_TODAY.getTime() - 30 * DAY).toISOString();

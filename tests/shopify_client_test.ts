@@ -43,7 +43,7 @@ async function withStore(
       shop: SHOP_DOMAIN,
       accessToken: () => TOKEN,
       adminBaseUrl: devStoreBaseUrl(port),
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
       log: createLogger({ level: "error" }),
       retryBaseMs: 10,
       timeoutMs: options.timeoutMs,
@@ -137,7 +137,7 @@ Deno.test("the official @shopify/admin-api-client reads the dev store like Shopi
     client(); // issues the token
     const official = createAdminApiClient({
       storeDomain: SHOP_DOMAIN,
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
       accessToken: TOKEN,
       // The client addresses https://{shop}; route it to the dev store, as configuration would.
       customFetchApi: async (url: string | URL | Request, init?: RequestInit) =>

@@ -45,7 +45,7 @@ dbTest(
             apiSecret: "test",
             scopes: [],
             adminBaseUrl: "http://127.0.0.1:1/{shop}",
-            apiVersion: "2025-10",
+            apiVersion: "2026-10",
           },
           appUrl: "http://alatar.test",
           log: t.log,

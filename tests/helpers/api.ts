@@ -30,7 +30,7 @@ export function mirrorDepsOf(services: ApiServices): MirrorDeps {
   return {
     db: services.db,
     cipher: services.cipher,
-    shopify: { ...services.shopify, apiVersion: "2025-10" },
+    shopify: { ...services.shopify, apiVersion: "2026-10" },
     appUrl: services.appUrl,
     log: services.log,
     lookupKey: TEST_LOOKUP_KEY,
@@ -63,6 +63,7 @@ export async function createTestApi(
     /** Between SSE heartbeat comments. */
     heartbeatMs?: number;
     siriWaitSeconds?: number;
+    actionRecoverySeconds?: number;
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -80,12 +81,13 @@ export async function createTestApi(
       apiSecret: TEST_SHOPIFY_APP.apiSecret,
       scopes: options.shopifyScopes ?? ["read_orders", "read_products", "write_discounts"],
       adminBaseUrl: options.shopifyAdminBaseUrl ?? "http://127.0.0.1:1/{shop}",
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
     },
     accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
     limiter: createRateLimiter(t.db),
     limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },
     appUrl: options.appUrl ?? TEST_ISSUER,
+    actionRecoverySeconds: options.actionRecoverySeconds,
   };
   // On the test's own database even when `db` stands in for one that is down.
   const updates = createRequestUpdates({ db: t.db, log });

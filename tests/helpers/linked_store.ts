@@ -83,6 +83,8 @@ export function linkedStoreTest(
     limits?: Partial<RateLimits>;
     /** How often the worker's pg-boss fails timed-out jobs (10 s by default). */
     superviseSeconds?: number;
+    /** When an approved action's recovery job runs (ACTION_RECOVERY_SECONDS). */
+    actionRecoverySeconds?: number;
   } = {},
 ) {
   dbTest(name, async (t) => {
@@ -104,6 +106,7 @@ export function linkedStoreTest(
       heartbeatMs: options.heartbeatMs,
       siriWaitSeconds: options.siriWaitSeconds,
       limits: options.limits,
+      actionRecoverySeconds: options.actionRecoverySeconds,
     });
     const apiServer = Deno.serve(
       { port: apiPort, hostname: "127.0.0.1", onListen: () => {} },

@@ -44,7 +44,7 @@ await startWorker({
       apiSecret: TEST_SHOPIFY_APP.apiSecret,
       scopes: [],
       adminBaseUrl: env("TEST_SHOPIFY_ADMIN_BASE_URL"),
-      apiVersion: "2025-10",
+      apiVersion: "2026-10",
     },
     appUrl: env("TEST_APP_URL"),
     log,

@@ -1,0 +1,89 @@
+/**
+ * Pieces every part of the dev store's Admin API shares: the request context,
+ * Shopify's id and money shapes, scope checks and Relay connections.
+ */
+import { GraphQLError } from "graphql";
+import type { DevOrder } from "./seed.ts";
+
+export interface Context {
+  scopes: string[];
+  /** The version in the request's path (`/admin/api/{version}/graphql.json`). */
+  apiVersion: string;
+  now: number;
+  /** Set while a bulk operation runs its query. */
+  bulk?: boolean;
+  /** The dev store's address as the client reached it (for bulk file URLs). */
+  origin: string;
+}
+
+export const gid = (type: string, id: number) => `gid://shopify/${type}/${id}`;
+export const decimal = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
+
+export function money(amount: number, order: DevOrder) {
+  return {
+    shopMoney: { amount: decimal(amount), currencyCode: order.currency },
+    presentmentMoney: {
+      amount: decimal(amount / order.exchangeRate),
+      currencyCode: order.presentmentCurrency,
+    },
+  };
+}
+
+export function requireScope(ctx: Context, scope: string, field: string): void {
+  const write = scope.replace("read_", "write_");
+  if (ctx.scopes.includes(scope) || ctx.scopes.includes(write)) return;
+  throw new GraphQLError(
+    `Access denied for ${field} field. Required access: \`${scope}\` access scope.`,
+    {
+      extensions: {
+        code: "ACCESS_DENIED",
+        documentation: "https://shopify.dev/api/usage/access-scopes",
+        requiredAccess: `\`${scope}\` access scope.`,
+      },
+    },
+  );
+}
+
+/**
+ * Relay connection over `items` in order; the cursor holds the item's position.
+ * In a bulk operation connections take no page size and return everything.
+ */
+export function connection<T>(
+  items: T[],
+  args: { first?: number | null; after?: string | null },
+  bulk = false,
+) {
+  const first = bulk && (args.first === undefined || args.first === null)
+    ? items.length
+    : args.first;
+  if (first === undefined || first === null) {
+    throw new GraphQLError("you must provide one of first or last", {
+      extensions: { code: "BAD_REQUEST" },
+    });
+  }
+  if (first < 0 || (first > 250 && !bulk)) {
+    throw new GraphQLError("The value of first must be between 0 and 250.", {
+      extensions: { code: "BAD_REQUEST" },
+    });
+  }
+  let start = 0;
+  if (args.after) {
+    const position = Number(atob(args.after).replace("pos:", ""));
+    if (!Number.isInteger(position)) {
+      throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_REQUEST" } });
+    }
+    start = position + 1;
+  }
+  const page = items.slice(start, start + first);
+  const edges = page.map((node, i) => ({ cursor: btoa(`pos:${start + i}`), node }));
+  return {
+    edges,
+    nodes: page,
+    pageInfo: {
+      hasNextPage: start + first < items.length,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
