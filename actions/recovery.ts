@@ -16,6 +16,9 @@ export const ACTION_RECOVERY_QUEUE = "action.recover";
 /** Well past the longest an approval's Shopify calls can take. */
 export const ACTION_RECOVERY_SECONDS = 300;
 
+/** The backstop poll: a job that comes due later is not announced by NOTIFY. */
+export const ACTION_RECOVERY_POLL_SECONDS = 5;
+
 export interface RecoveryJob {
   userId: string;
   actionId: string;

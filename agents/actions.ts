@@ -19,7 +19,7 @@ export const ActionParameters = {
     code: z.string().regex(/^[A-Z0-9_-]{4,32}$/),
     title: z.string().min(1).max(255),
     /** 0.05 is 5 % off. */
-    percentage: z.number().gt(0).max(MAX_DISCOUNT),
+    percentage: z.number().min(0.01).max(MAX_DISCOUNT),
     productIds: z.array(shopifyId).min(1).max(100),
     startsAt: isoDate,
     endsAt: isoDate,

@@ -23,7 +23,12 @@ export const CustomerServiceInput = z.object({
   orderNumber: z.string().regex(/^\d{1,10}$/).nullable().default(null),
   email: z.string().email().max(254).nullable().default(null),
   wantsRefund: z.boolean().default(false),
+  /** A replacement sent as a draft order, for items the shop got wrong. */
+  wantsReplacement: z.boolean().default(false),
 }).passthrough();
+
+/** Reasons where the shop is at fault, so a replacement goes out at no charge. */
+const REPLACEABLE = new Set(["damaged", "defective", "wrong_item", "not_as_described"]);
 
 interface OrderRow {
   shopify_id: string;
@@ -33,6 +38,7 @@ interface OrderRow {
   currency: string;
   total_price: number;
   total_refunded: number;
+  customer_id: string | null;
 }
 
 export async function returnPolicyOf(tx: Tx, accountId: string): Promise<ReturnPolicy> {
@@ -65,7 +71,8 @@ export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
       let orders: OrderRow[] = [];
       const columns =
         tx`o.shopify_id::text, o.name, o.created_at, o.cancelled_at is not null as cancelled,
-        o.currency, o.total_price::float8 as total_price, o.total_refunded::float8 as total_refunded`;
+        o.currency, o.total_price::float8 as total_price, o.total_refunded::float8 as total_refunded,
+        o.customer_id::text`;
       if (task.orderNumber) {
         orders = await tx<OrderRow[]>`
           select ${columns} from shop_orders o
@@ -126,8 +133,8 @@ export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
         }.`,
       );
 
-      const lines = await tx<ReturnLine[]>`
-        select l.shopify_id::text as "lineItemId", l.title,
+      const lines = await tx<(ReturnLine & { variantId: string | null })[]>`
+        select l.shopify_id::text as "lineItemId", l.title, l.variant_id::text as "variantId",
                (l.quantity - coalesce((select sum(rl.quantity) from shop_refund_lines rl
                   where rl.linked_account_id = l.linked_account_id and rl.line_item_id = l.shopify_id), 0))::int
                  as "refundableQuantity",
@@ -203,6 +210,28 @@ export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
               restockingFee: check.restockingFee,
               reason,
               currency: order.currency,
+            },
+          });
+        }
+        const variantOf = new Map(lines.map((l) => [l.lineItemId, l.variantId]));
+        const resend = check.lines.filter((l) => l.returnable && variantOf.get(l.lineItemId));
+        if (task.wantsReplacement && REPLACEABLE.has(reason) && resend.length > 0) {
+          result.findings.push(
+            `The items arrived ${reason.replaceAll("_", " ")}, so a replacement can go out.`,
+          );
+          result.candidates.push({
+            key: `replacement.${order.shopify_id}`,
+            actionType: "create_draft_order",
+            description: `Send a replacement for order ${order.name} (${
+              reason.replaceAll("_", " ")
+            }) as a draft order`,
+            parameters: {
+              ...(order.customer_id ? { customerId: order.customer_id } : {}),
+              lines: resend.map((l) => ({
+                variantId: variantOf.get(l.lineItemId)!,
+                quantity: l.refundableQuantity,
+              })),
+              note: `Replacement for ${order.name} (${reason.replaceAll("_", " ")})`,
             },
           });
         }

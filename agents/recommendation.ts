@@ -138,9 +138,11 @@ export function recommendationDepartment() {
       result.findings.push("Fix the listings with the most gaps first: they cost search traffic.");
     }
 
-    // Refunds Customer Service already checked against the policy.
+    // Refunds and replacements Customer Service already checked against the policy.
     result.candidates.push(
-      ...all.candidates.filter((c: CandidateAction) => c.actionType === "refund_order"),
+      ...all.candidates.filter((c: CandidateAction) =>
+        c.actionType === "refund_order" || c.actionType === "create_draft_order"
+      ),
     );
     return result;
   }).withConfig({ runName: "recommendation_generation" });

@@ -177,3 +177,27 @@ export async function preferencesOf(tx: Tx, userId: string): Promise<Preferences
     from user_preferences where user_id = ${userId}`;
   return row ?? { preferredLlm: null, notificationsEnabled: true };
 }
+
+export interface AuditLogRow {
+  id: string;
+  actor: string;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  analysis_request_id: string | null;
+  before_status: string | null;
+  after_status: string | null;
+  details: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** The user's audit entries older than `beforeId`, newest first (ids only grow). */
+export function auditLogPage(tx: Tx, userId: string, beforeId: string | null, limit: number) {
+  return tx<AuditLogRow[]>`
+    select id::text, actor, action, entity_type, entity_id, analysis_request_id, before_status,
+           after_status, details, created_at
+    from audit_log
+    where user_id = ${userId} ${beforeId ? tx`and audit_log.id < ${beforeId}::bigint` : tx``}
+    order by audit_log.id desc
+    limit ${limit + 1}`;
+}

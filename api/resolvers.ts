@@ -2,6 +2,7 @@
  * Resolvers bound to schema.graphql. Mutations translate service outcomes
  * into payloads with `userErrors`; queries read through the tenant helper.
  */
+import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
 import { approveAction, type Decision, rejectAction } from "../actions/approval.ts";
@@ -16,6 +17,7 @@ import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.
 import {
   analysisRequestPage,
   analysisRequestsByIds,
+  auditLogPage,
   linkedAccountById,
   linkedAccountsOf,
   preferencesOf,
@@ -25,6 +27,7 @@ import {
 } from "./queries.ts";
 import type {
   AnalysisRequestRow,
+  AuditLogRow,
   LinkedAccountRow,
   ProposedActionRow,
   UserRow,
@@ -69,6 +72,37 @@ async function actionPayload(c: Context, viewer: Viewer, outcome: Outcome<Decisi
     action: row ? toProposedAction(row) : null,
     userErrors: outcome.value.error ? [outcome.value.error] : [],
   };
+}
+
+function toAuditEntry(row: AuditLogRow) {
+  return {
+    id: row.id,
+    actor: row.actor.toUpperCase(),
+    action: row.action,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    analysisRequestId: row.analysis_request_id,
+    beforeStatus: row.before_status,
+    afterStatus: row.after_status,
+    details: row.details,
+    createdAt: row.created_at,
+  };
+}
+
+// Audit entries page by their growing bigint id, not (created_at, id) like the uuid tables.
+const encodeAuditCursor = (id: string) =>
+  encodeBase64urlNoPadding(new TextEncoder().encode(`audit|${id}`));
+
+function decodeAuditCursor(cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined) return null;
+  try {
+    const text = new TextDecoder().decode(decodeBase64urlIgnorePadding(cursor));
+    const id = /^audit\|(\d{1,18})$/.exec(text)?.[1];
+    if (id) return id;
+  } catch {
+    // fall through
+  }
+  throw invalidInput("The cursor is not valid; use an endCursor from an earlier page.", "after");
 }
 
 const signedIn = (value: accounts.SignedIn) => ({
@@ -193,6 +227,25 @@ export const resolvers = {
           proposedActionPage(tx, viewer.userId, status, after, limit, args.updatedSince ?? null),
       );
       return connection(rows, limit, toProposedAction);
+    },
+    async auditLog(_: unknown, args: { first?: number; after?: string | null }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const limit = pageLimit(args.first);
+      const before = decodeAuditCursor(args.after);
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => auditLogPage(tx, viewer.userId, before, limit),
+      );
+      const page = rows.slice(0, limit);
+      const edges = page.map((row) => ({
+        cursor: encodeAuditCursor(row.id),
+        node: toAuditEntry(row),
+      }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+      };
     },
     async deviceTokens(_: unknown, __: Args, c: Context) {
       const ctx = apiContext(c);

@@ -45,7 +45,9 @@ export type Fault =
   | { kind: "server_error"; status?: number }
   | { kind: "rate_limited"; retryAfterSeconds?: number }
   | { kind: "slow"; ms: number }
-  | { kind: "malformed" };
+  | { kind: "malformed" }
+  /** Carried out, but the answer never arrives: after `ms` the caller gets a 504. */
+  | { kind: "lost_answer"; ms: number };
 
 export interface AdminApiOptions {
   shop: DevShop;
@@ -606,6 +608,10 @@ export function adminApiRoutes(
       ? queryCost(schema, operation, fragments, variables, result.data)
       : 0;
     bucket.refund(requested - actual);
+    if (fault?.kind === "lost_answer") {
+      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      return c.text("Gateway Timeout", 504);
+    }
     return c.json({
       ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
       data: result.data ?? null,

@@ -135,8 +135,9 @@ export function planFor(
         orderNumber: /#\s?(\d{3,})/.exec(question)?.[1] ?? null,
         email: /[\w.+-]+@[\w-]+\.[\w.-]+/.exec(question)?.[0]?.toLowerCase() ?? null,
         wantsRefund: /\b(refund|return)\w*/i.test(question),
+        wantsReplacement: /\b(replace|replacement|exchange|resend|re-?ship)\w*/i.test(question),
       }),
-      // Passes a policy-checked refund on as a proposal.
+      // Passes a policy-checked refund or replacement on as a proposal.
       task("recommendation", "refund", {}, false),
       task("qualitative", "narrative", {}),
     ],

@@ -64,7 +64,12 @@ Deno.test("plans are valid, start with retrieval, and are deterministic", () => 
   assert.deepEqual(planOffline("Why did sales drop last week?", TODAY), plan);
 
   const lookup = planOffline("Can order #1042 be refunded?", TODAY);
-  assert.deepEqual(lookup.tasks[1]!.input, { orderNumber: "1042", email: null, wantsRefund: true });
+  assert.deepEqual(lookup.tasks[1]!.input, {
+    orderNumber: "1042",
+    email: null,
+    wantsRefund: true,
+    wantsReplacement: false,
+  });
 });
 
 Deno.test("a plan with duplicate task keys or a bad range is refused", () => {

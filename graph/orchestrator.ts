@@ -281,11 +281,21 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
           continue;
         }
         const a = checked.action;
-        await tx`insert into proposed_actions (analysis_request_id, user_id, linked_account_id,
-                   description, action_type, parameters, action_key)
-                 values (${state.requestId}, ${state.userId}, ${request!.linked_account_id},
-                   ${a.description}, ${a.actionType}, ${tx.json(a.parameters as never)}, ${a.key})
-                 on conflict (analysis_request_id, action_key) where action_key is not null do nothing`;
+        const [inserted] = await tx<{ id: string }[]>`
+          insert into proposed_actions (analysis_request_id, user_id, linked_account_id,
+            description, action_type, parameters, action_key)
+          values (${state.requestId}, ${state.userId}, ${request!.linked_account_id},
+            ${a.description}, ${a.actionType}, ${tx.json(a.parameters as never)}, ${a.key})
+          on conflict (analysis_request_id, action_key) where action_key is not null do nothing
+          returning id`;
+        // A retried node inserts nothing, so it audits nothing twice.
+        if (inserted) {
+          await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
+                     analysis_request_id, after_status, details)
+                   values (${state.userId}, 'agent', 'action.proposed', 'proposed_action',
+                     ${inserted.id}, ${state.requestId}, 'proposed',
+                     ${tx.json({ actionType: a.actionType, key: a.key })})`;
+        }
       }
     });
     return {};

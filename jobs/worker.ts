@@ -13,7 +13,12 @@ import { processWebhook, WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 import type { MirrorDeps } from "../mirror/deps.ts";
 import { queueStaleSyncs, runSyncJob } from "../mirror/sync_job.ts";
 import { SYNC_QUEUE, SYNC_SCHEDULE_QUEUE, type SyncJob } from "../mirror/sync_queue.ts";
-import { ACTION_RECOVERY_QUEUE, recoverAction, type RecoveryJob } from "../actions/recovery.ts";
+import {
+  ACTION_RECOVERY_POLL_SECONDS,
+  ACTION_RECOVERY_QUEUE,
+  recoverAction,
+  type RecoveryJob,
+} from "../actions/recovery.ts";
 import { runDepartmentJob } from "../agents/department_job.ts";
 import { createDepartments } from "../agents/departments.ts";
 import type { ChosenModel } from "../agents/llm.ts";
@@ -97,7 +102,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
   );
   await boss.work<RecoveryJob>(
     ACTION_RECOVERY_QUEUE,
-    WORK_OPTIONS,
+    { ...WORK_OPTIONS, notifyPollingIntervalSeconds: ACTION_RECOVERY_POLL_SECONDS },
     loggedHandler<RecoveryJob>(
       log,
       (job, jobLog) => recoverAction({ ...deps.mirror, db, log: jobLog }, job.data),

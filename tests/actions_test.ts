@@ -91,17 +91,51 @@ linkedStoreTest(
     assert.match(again.userErrors[0].message, /already executed/);
     assert.equal((await decide(api.app, token, reject!.id)).userErrors[0].code, "INVALID_INPUT");
 
-    const audit = await t.owner<
-      { action: string; entity_id: string; before_status: string; after_status: string }[]
-    >`
-      select action, entity_id, before_status, after_status from audit_log
-      where entity_type = 'proposed_action' order by id`;
-    assert.deepEqual(audit.map((a) => [a.entity_id, a.action, a.before_status, a.after_status]), [
-      [approve!.id, "action.approved", "proposed", "approved"],
-      [approve!.id, "action.executing", "approved", "executing"],
-      [approve!.id, "action.executed", "executing", "executed"],
-      [reject!.id, "action.rejected", "proposed", "rejected"],
-    ]);
+    // Both are in the merchant's own audit trail, from proposal to outcome.
+    const trail = await gql(
+      api.app,
+      `{ auditLog(first: 100) { edges { node {
+         actor action entityId analysisRequestId beforeStatus afterStatus details } } } }`,
+      {},
+      { token },
+    );
+    const entries = trail.body.data.auditLog.edges
+      .map((e: { node: Record<string, unknown> }) => e.node)
+      .filter((n: { entityId: string }) => n.entityId === approve!.id || n.entityId === reject!.id)
+      .reverse();
+    assert.deepEqual(
+      entries.map((n: Record<string, unknown>) => [
+        n.entityId,
+        n.actor,
+        n.action,
+        n.beforeStatus,
+        n.afterStatus,
+      ]),
+      [
+        [approve!.id, "AGENT", "action.proposed", null, "proposed"],
+        [reject!.id, "AGENT", "action.proposed", null, "proposed"],
+        [approve!.id, "USER", "action.approved", "proposed", "approved"],
+        [approve!.id, "USER", "action.executing", "approved", "executing"],
+        [approve!.id, "USER", "action.executed", "executing", "executed"],
+        [reject!.id, "USER", "action.rejected", "proposed", "rejected"],
+      ],
+    );
+    assert.equal(entries[4].details.discountId, approved.action.executionResult.discountId);
+    assert.ok(entries.every((n: { analysisRequestId: string }) => n.analysisRequestId));
+    // Another user's trail holds none of it.
+    const stranger = await signUp(api.app);
+    const theirs = await gql(
+      api.app,
+      `{ auditLog { edges { node { entityId } } } }`,
+      {},
+      { token: stranger.accessToken },
+    );
+    assert.equal(
+      theirs.body.data.auditLog.edges.some((e: { node: { entityId: string } }) =>
+        e.node.entityId === approve!.id
+      ),
+      false,
+    );
     const [leak] = await t
       .owner`select count(*)::int as n from audit_log where details::text ~* 'shpat_|token'`;
     assert.equal(leak!.n, 0, "no token in the audit log");

@@ -14,9 +14,15 @@ export interface ApiProcess {
   pid: number;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number>;
+  /** SIGKILL: the process dies wherever it is, as in a crash. */
+  kill(): Promise<void>;
 }
 
-export async function startApiProcess(databaseUrl: string, shopifyAdminBaseUrl: string) {
+export async function startApiProcess(
+  databaseUrl: string,
+  shopifyAdminBaseUrl: string,
+  env: Record<string, string> = {},
+) {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../../main.ts", import.meta.url).pathname, "api"],
@@ -31,6 +37,7 @@ export async function startApiProcess(databaseUrl: string, shopifyAdminBaseUrl: 
       SHOPIFY_API_SECRET: TEST_SHOPIFY_APP.apiSecret,
       SHOPIFY_ADMIN_BASE_URL: shopifyAdminBaseUrl,
       LOG_LEVEL: "error",
+      ...env,
     },
     stdout: "null",
     stderr: "inherit",
@@ -54,6 +61,10 @@ export async function startApiProcess(databaseUrl: string, shopifyAdminBaseUrl: 
     async stop() {
       child.kill("SIGTERM");
       return (await child.status).code;
+    },
+    async kill() {
+      child.kill("SIGKILL");
+      await child.status;
     },
   } satisfies ApiProcess;
 }
