@@ -8,41 +8,17 @@
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
-import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { decide, proposalsOf } from "./helpers/actions.ts";
 import { gql, signUp } from "./helpers/api.ts";
 import { FULL_SCOPES, linkedStoreTest } from "./helpers/linked_store.ts";
 
-const DECIDE = (verb: "userApprovesAction" | "userRejectsAction") =>
-  `mutation($id: ID!) { ${verb}(actionId: $id) {
-     action { id status preview executionResult parameters }
-     userErrors { code message field } } }`;
-
-async function decide(
-  app: Hono,
-  token: string,
-  id: string,
-  verb: "userApprovesAction" | "userRejectsAction" = "userApprovesAction",
-) {
-  const res = await gql(app, DECIDE(verb), { id }, { token });
-  return res.body.data[verb];
-}
-
 /** The discount codes an analysis of `question` proposes. */
-async function proposedDiscounts(
+const proposedDiscounts = (
   app: Hono,
   token: string,
-  t: Parameters<typeof waitForRequest>[0],
+  t: Parameters<typeof proposalsOf>[2],
   question: string,
-) {
-  const id = await ask(app, token, question);
-  const request = await waitForRequest(t, app, token, id);
-  assert.equal(request.status, "COMPLETED");
-  const discounts = request.proposedActions.filter(
-    (a: { actionType: string }) => a.actionType === "create_discount_code",
-  );
-  assert.ok(discounts.length > 0, `${question} proposes a discount`);
-  return discounts as { id: string; parameters: { code: string; percentage: number } }[];
-}
+) => proposalsOf(app, token, t, question, "create_discount_code");
 
 linkedStoreTest(
   "a merchant approves one discount (it exists in the store), rejects another; both are audited",

@@ -1,0 +1,47 @@
+/** Asking for proposals and deciding on them through GraphQL, as the app does. */
+import assert from "node:assert/strict";
+import type { Hono } from "hono";
+import { ask, waitForRequest } from "./analysis.ts";
+import { gql } from "./api.ts";
+
+type Verb = "userApprovesAction" | "userRejectsAction";
+
+const DECIDE = (verb: Verb) =>
+  `mutation($id: ID!) { ${verb}(actionId: $id) {
+     action { id status preview executionResult parameters }
+     userErrors { code message field } } }`;
+
+/** The payload of approving (or rejecting) action `id`. */
+export async function decide(
+  app: Hono,
+  token: string,
+  id: string,
+  verb: Verb = "userApprovesAction",
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
+  const res = await gql(app, DECIDE(verb), { id }, { token });
+  return res.body.data[verb];
+}
+
+export interface Proposal {
+  id: string;
+  actionType: string;
+  // deno-lint-ignore no-explicit-any
+  parameters: any;
+}
+
+/** The actions of `actionType` that an analysis of `question` proposes (at least one). */
+export async function proposalsOf(
+  app: Hono,
+  token: string,
+  t: Parameters<typeof waitForRequest>[0],
+  question: string,
+  actionType: string,
+): Promise<Proposal[]> {
+  const id = await ask(app, token, question);
+  const request = await waitForRequest(t, app, token, id);
+  assert.equal(request.status, "COMPLETED", JSON.stringify(request));
+  const found = request.proposedActions.filter((a: Proposal) => a.actionType === actionType);
+  assert.ok(found.length > 0, `"${question}" proposes ${actionType}: ${request.result.summary}`);
+  return found;
+}
