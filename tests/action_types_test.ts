@@ -114,6 +114,11 @@ linkedStoreTest(
     );
     const product = store.shop.products.find((p) => String(p.id) === fix!.parameters.productId)!;
     assert.ok(!product.seo.title || !product.seo.description, "proposed where SEO is missing");
+    const [request] = await t.owner<{ id: string; last: string }[]>`
+      select a.analysis_request_id as id,
+             (select max(id)::text from analysis_request_events) as last
+      from proposed_actions a where a.id = ${fix!.id}`;
+    const since = new Date().toISOString();
     const done = await decide(api.app, token, fix!.id);
     assert.deepEqual(done.userErrors, []);
     assert.equal(done.action.status, "EXECUTED");
@@ -121,6 +126,29 @@ linkedStoreTest(
       title: fix!.parameters.seoTitle,
       description: fix!.parameters.seoDescription,
     });
+
+    // Announced like an analysis update: logged (and NOTIFYed) on the request, which a
+    // dashboard polling with updatedSince then fetches again.
+    const events = await t.owner<{ status: string }[]>`
+      select status from analysis_request_events
+      where analysis_request_id = ${request!.id} and id > ${request!.last}::bigint order by id`;
+    assert.deepEqual(events.map((e) => e.status), ["completed", "completed", "completed"]);
+    const changed = await gql(
+      api.app,
+      `query($since: DateTime) { listAnalysisRequests(updatedSince: $since) {
+         edges { node { id proposedActions { id status } } } } }`,
+      { since },
+      { token },
+    );
+    const nodes = changed.body.data.listAnalysisRequests.edges.map((e: { node: unknown }) =>
+      e.node
+    );
+    assert.deepEqual(nodes.map((n: { id: string }) => n.id), [request!.id]);
+    assert.ok(
+      nodes[0].proposedActions.some((a: { id: string; status: string }) =>
+        a.id === fix!.id && a.status === "EXECUTED"
+      ),
+    );
   },
   { worker: true },
 );
