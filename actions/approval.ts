@@ -28,7 +28,6 @@
 import type { Viewer } from "../auth/access_tokens.ts";
 import { fail, ok, type Outcome, type UserError } from "../auth/user_errors.ts";
 import { ActionParameters, type ActionType } from "../agents/actions.ts";
-import { returnPolicyOf } from "../agents/customer_service.ts";
 import type { Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
@@ -37,8 +36,10 @@ import {
   callShopify,
   type CarryOutDeps,
   type ClaimedAction,
+  claimedAction,
   executionError,
   recordOutcome,
+  type StoredAction,
 } from "./carry_out.ts";
 import type { Execution } from "./execution.ts";
 import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_SECONDS, type RecoveryJob } from "./recovery.ts";
@@ -56,13 +57,7 @@ export interface Decision {
   error?: UserError;
 }
 
-interface ActionRow {
-  status: string;
-  action_type: string;
-  parameters: Record<string, unknown>;
-  analysis_request_id: string;
-  linked_account_id: string | null;
-  idempotency_key: string;
+interface ActionRow extends StoredAction {
   request_status: string;
   account_status: string | null;
   scopes: string[] | null;
@@ -186,16 +181,15 @@ export async function approveAction(
           startAfter: deps.actionRecoverySeconds ?? ACTION_RECOVERY_SECONDS,
         },
       );
-      return ok<ClaimedAction>({
-        id,
-        userId: viewer.userId,
-        analysisRequestId: row.analysis_request_id,
-        accountId: row.linked_account_id,
-        actionType: type,
-        parameters: parameters.data as Record<string, unknown>,
-        idempotencyKey: row.idempotency_key,
-        returnPolicy: await returnPolicyOf(tx, row.linked_account_id),
-      });
+      return ok<ClaimedAction>(
+        await claimedAction(
+          tx,
+          viewer.userId,
+          id,
+          { ...row, linked_account_id: row.linked_account_id },
+          parameters.data as Record<string, unknown>,
+        ),
+      );
     },
   );
   if (!claimed.ok) return claimed;

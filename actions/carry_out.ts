@@ -8,6 +8,7 @@
  */
 import type { UserError } from "../auth/user_errors.ts";
 import type { ActionType } from "../agents/actions.ts";
+import { returnPolicyOf } from "../agents/customer_service.ts";
 import type { ReturnPolicy } from "../agents/returns_policy.ts";
 import type { Database, Tx } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
@@ -42,6 +43,36 @@ export interface ClaimedAction {
   parameters: Record<string, unknown>;
   idempotencyKey: string;
   returnPolicy: ReturnPolicy;
+}
+
+/** The columns of a `proposed_actions` row that carrying it out needs. */
+export interface StoredAction {
+  status: string;
+  action_type: string;
+  parameters: Record<string, unknown>;
+  analysis_request_id: string;
+  linked_account_id: string | null;
+  idempotency_key: string;
+}
+
+/** An action ready to call Shopify with: its checked parameters and its store's returns policy. */
+export async function claimedAction(
+  tx: Tx,
+  userId: string,
+  id: string,
+  row: StoredAction & { linked_account_id: string },
+  parameters: Record<string, unknown>,
+): Promise<ClaimedAction> {
+  return {
+    id,
+    userId,
+    analysisRequestId: row.analysis_request_id,
+    accountId: row.linked_account_id,
+    actionType: row.action_type as ActionType,
+    parameters,
+    idempotencyKey: row.idempotency_key,
+    returnPolicy: await returnPolicyOf(tx, row.linked_account_id),
+  };
 }
 
 export type Actor = "user" | "system";

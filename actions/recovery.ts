@@ -9,8 +9,13 @@
  * the same key.
  */
 import { ActionParameters, type ActionType } from "../agents/actions.ts";
-import { returnPolicyOf } from "../agents/customer_service.ts";
-import { callShopify, type CarryOutDeps, type ClaimedAction, recordOutcome } from "./carry_out.ts";
+import {
+  callShopify,
+  type CarryOutDeps,
+  claimedAction,
+  recordOutcome,
+  type StoredAction,
+} from "./carry_out.ts";
 
 export const ACTION_RECOVERY_QUEUE = "action.recover";
 /** Well past the longest an approval's Shopify calls can take. */
@@ -29,31 +34,20 @@ export async function recoverAction(
   job: RecoveryJob,
 ): Promise<{ outcome: string }> {
   const action = await deps.db.withTenant(job.userId, async (tx) => {
-    const [row] = await tx<
-      {
-        status: string;
-        action_type: string;
-        parameters: Record<string, unknown>;
-        analysis_request_id: string;
-        linked_account_id: string | null;
-        idempotency_key: string;
-      }[]
-    >`select status, action_type, parameters, analysis_request_id, linked_account_id,
+    const [row] = await tx<StoredAction[]>`
+      select status, action_type, parameters, analysis_request_id, linked_account_id,
              idempotency_key::text
       from proposed_actions where id = ${job.actionId}`;
     if (!row || row.status !== "executing" || !row.linked_account_id) return null;
-    const type = row.action_type as ActionType;
-    return {
-      id: job.actionId,
-      userId: job.userId,
-      analysisRequestId: row.analysis_request_id,
-      accountId: row.linked_account_id,
-      actionType: type,
-      // Checked when it was approved; the executor reads it as stored then.
-      parameters: ActionParameters[type].parse(row.parameters) as Record<string, unknown>,
-      idempotencyKey: row.idempotency_key,
-      returnPolicy: await returnPolicyOf(tx, row.linked_account_id),
-    } satisfies ClaimedAction;
+    // Checked when it was approved; the executor reads it as stored then.
+    const parameters = ActionParameters[row.action_type as ActionType].parse(row.parameters);
+    return await claimedAction(
+      tx,
+      job.userId,
+      job.actionId,
+      { ...row, linked_account_id: row.linked_account_id },
+      parameters as Record<string, unknown>,
+    );
   });
   if (!action) return { outcome: "already settled" };
   deps.log.warn("recovering an action left executing", { action_id: action.id });

@@ -6,14 +6,17 @@
  *
  * Options: `--url` (default `ALATAR_URL` or http://127.0.0.1:8000),
  * `--email`, `--password`, `--account <linked account id>`, `--json`.
+ * Deciding on what it proposed: `--approve <action id>`, `--reject <action
+ * id>`, and `--audit` to list the latest audit entries.
  */
 import { parseArgs } from "node:util";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../auth/demo_account.ts";
+import { decideAction, printAudit } from "./decide.ts";
 import { progressBar, renderVisualization, type Visualization } from "./render.ts";
 
 const FIELDS = `id status progress { stage percent } errorMessage errorCode
   result { summary speech model visualizations { type title data } }
-  proposedActions { id description actionType parameters status }`;
+  proposedActions { id description preview actionType parameters status }`;
 
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
 const POLL_MS = 250;
@@ -28,11 +31,18 @@ export async function ask(args: string[]): Promise<number> {
       password: { type: "string", default: DEMO_PASSWORD },
       account: { type: "string" },
       json: { type: "boolean", default: false },
+      approve: { type: "string" },
+      reject: { type: "string" },
+      audit: { type: "boolean", default: false },
     },
   });
   const question = positionals.join(" ").trim();
-  if (!question) {
-    console.error('Usage: deno task ask "Why did sales drop last week?" [--url …] [--email …]');
+  const deciding = values.approve ?? values.reject;
+  if (!question && !deciding && !values.audit) {
+    console.error(
+      'Usage: deno task ask "Why did sales drop last week?" [--url …] [--email …]\n' +
+        "       deno task ask --approve <action id> | --reject <action id> | --audit",
+    );
     return 2;
   }
   const call = async (
@@ -72,6 +82,14 @@ export async function ask(args: string[]): Promise<number> {
     return 1;
   }
   const token: string = login.accessToken;
+  try {
+    if (values.approve) return await decideAction(call, token, "approve", values.approve);
+    if (values.reject) return await decideAction(call, token, "reject", values.reject);
+    if (values.audit) return await printAudit(call, token);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
   const submitted = (await call(
     `mutation($p: String!, $a: ID) { submitAnalysisRequest(prompt: $p, linkedAccountId: $a) {
        analysisRequest { id } userErrors { code message } } }`,
@@ -120,7 +138,9 @@ export async function ask(args: string[]): Promise<number> {
   if (request.proposedActions.length) {
     console.log("Proposed actions (nothing runs until you approve it):");
     for (const action of request.proposedActions) {
-      console.log(`  • ${action.description}  [${action.actionType}, ${action.id}]`);
+      console.log(
+        `  • ${action.preview}\n    deno task ask --approve ${action.id}   (or --reject)`,
+      );
     }
   }
   return 0;

@@ -10,7 +10,18 @@ import type { Hono } from "hono";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { decide, proposalsOf } from "./helpers/actions.ts";
 import { gql, signUp } from "./helpers/api.ts";
-import { FULL_SCOPES, linkedStoreTest } from "./helpers/linked_store.ts";
+import { FULL_SCOPES, type LinkedStore, linkedStoreTest } from "./helpers/linked_store.ts";
+
+/** The discount codes proposed once the store is imported, to "Which products should I discount?". */
+async function discountsOnceSynced(env: LinkedStore) {
+  await env.waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+  return await proposedDiscounts(
+    env.api.app,
+    env.token,
+    env.t,
+    "Which products should I discount?",
+  );
+}
 
 /** The discount codes an analysis of `question` proposes. */
 const proposedDiscounts = (
@@ -121,14 +132,9 @@ linkedStoreTest(
 
 linkedStoreTest(
   "two devices approving at once run the action exactly once",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const [action] = await proposedDiscounts(
-      api.app,
-      token,
-      t,
-      "Which products should I discount?",
-    );
+  async (env) => {
+    const { api, token, t, store } = env;
+    const [action] = await discountsOnceSynced(env);
     const before = store.shop.discounts.length;
     const [a, b] = await Promise.all([
       decide(api.app, token, action!.id),
@@ -149,14 +155,9 @@ linkedStoreTest(
 
 linkedStoreTest(
   "without write_discounts the action fails with PERMISSION_DENIED naming the scope",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const [action] = await proposedDiscounts(
-      api.app,
-      token,
-      t,
-      "Which products should I discount?",
-    );
+  async (env) => {
+    const { api, token, store } = env;
+    const [action] = await discountsOnceSynced(env);
     const before = store.shop.discounts.length;
     const result = await decide(api.app, token, action!.id);
     assert.equal(result.action.status, "FAILED");
@@ -217,14 +218,9 @@ linkedStoreTest(
 
 linkedStoreTest(
   "another tenant approving or rejecting an action is told it does not exist",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const [action] = await proposedDiscounts(
-      api.app,
-      token,
-      t,
-      "Which products should I discount?",
-    );
+  async (env) => {
+    const { api, token, t, store } = env;
+    const [action] = await discountsOnceSynced(env);
     const stranger = await signUp(api.app);
     for (const verb of ["userApprovesAction", "userRejectsAction"] as const) {
       const result = await decide(api.app, stranger.accessToken, action!.id, verb);

@@ -1,0 +1,53 @@
+/**
+ * The approval half of `deno task ask`: `--approve <action id>` runs a
+ * proposed action on the store, `--reject <action id>` closes it, and
+ * `--audit` prints the merchant's latest audit entries.
+ */
+
+// deno-lint-ignore no-explicit-any
+export type Call = (
+  query: string,
+  variables: Record<string, unknown>,
+  token?: string,
+) => Promise<any>;
+
+export async function decideAction(
+  call: Call,
+  token: string,
+  verb: "approve" | "reject",
+  actionId: string,
+): Promise<number> {
+  const field = verb === "approve" ? "userApprovesAction" : "userRejectsAction";
+  const payload = (await call(
+    `mutation($id: ID!) { ${field}(actionId: $id) {
+       action { id status preview executionResult } userErrors { code message } } }`,
+    { id: actionId },
+    token,
+  ))[field];
+  if (payload.action) console.log(`${payload.action.status}: ${payload.action.preview}`);
+  if (payload.action?.executionResult && payload.action.status === "EXECUTED") {
+    console.log(`Shopify: ${JSON.stringify(payload.action.executionResult)}`);
+  }
+  for (const error of payload.userErrors) console.error(`${error.code}: ${error.message}`);
+  return payload.userErrors.length ? 1 : 0;
+}
+
+export async function printAudit(call: Call, token: string, first = 20): Promise<number> {
+  const { auditLog } = await call(
+    `query($first: Int) { auditLog(first: $first) { edges { node {
+       createdAt actor action entityType entityId beforeStatus afterStatus } } } }`,
+    { first },
+    token,
+  );
+  for (const { node } of auditLog.edges) {
+    const move = node.beforeStatus
+      ? `${node.beforeStatus} → ${node.afterStatus}`
+      : node.afterStatus;
+    console.log(
+      `${node.createdAt}  ${node.actor.padEnd(6)} ${node.action.padEnd(20)} ${move ?? ""}  ${
+        node.entityId ?? ""
+      }`,
+    );
+  }
+  return 0;
+}
