@@ -1,8 +1,10 @@
 /**
  * `create_discount_code` → `discountCodeBasicCreate`. The code is the
- * action's natural idempotency key: if Shopify says it is taken and the
- * discount under it carries our title, an earlier attempt already made it,
- * and that is the outcome.
+ * action's natural idempotency key, and the title names the action: if
+ * Shopify says the code is taken and the discount under it carries this
+ * action's title, an earlier attempt of this action made it, and that is the
+ * outcome (another action, or the merchant, using the same code is a
+ * refusal).
  */
 import type { z } from "zod";
 import type { ActionParameters } from "../agents/actions.ts";
@@ -30,18 +32,26 @@ const BY_CODE = `query DiscountByCode($code: String!) {
   }
 }`;
 
-async function find(client: AdminClient, p: Params): Promise<Execution | null> {
+/** The merchant sees which approval made the discount: "Slow movers (Alatar 074e9178)". */
+export const titleFor = (p: Params, key: string) =>
+  `${p.title.slice(0, 230)} (Alatar ${key.slice(0, 8)})`;
+
+async function find(
+  client: AdminClient,
+  p: Params,
+  context: { idempotencyKey: string },
+): Promise<Execution | null> {
   const { data } = await client.request<{
     codeDiscountNodeByCode: { id: string; codeDiscount: { title?: string } } | null;
   }>(BY_CODE, { code: p.code });
   const node = data.codeDiscountNodeByCode;
-  if (!node || node.codeDiscount.title !== p.title) return null;
+  if (!node || node.codeDiscount.title !== titleFor(p, context.idempotencyKey)) return null;
   return { ok: true, result: { discountId: node.id, code: p.code, recovered: true } };
 }
 
 export const discountExecutor: ActionExecutor<Params> = {
   find,
-  async run(client, p) {
+  async run(client, p, context) {
     const { data } = await client.request<{
       discountCodeBasicCreate: {
         codeDiscountNode: { id: string } | null;
@@ -49,7 +59,7 @@ export const discountExecutor: ActionExecutor<Params> = {
       };
     }>(CREATE, {
       input: {
-        title: p.title,
+        title: titleFor(p, context.idempotencyKey),
         code: p.code,
         startsAt: `${p.startsAt}T00:00:00Z`,
         endsAt: `${p.endsAt}T23:59:59Z`,
@@ -68,7 +78,7 @@ export const discountExecutor: ActionExecutor<Params> = {
       return { ok: true, result: { discountId: codeDiscountNode.id, code: p.code } };
     }
     if (userErrors.some((e) => e.code === "TAKEN")) {
-      const existing = await find(client, p);
+      const existing = await find(client, p, context);
       if (existing) return existing;
     }
     return refused("the discount", userErrors);

@@ -78,6 +78,23 @@ linkedStoreTest(
     assert.match(again.userErrors[0].message, /already executed/);
     assert.equal((await decide(api.app, token, reject!.id)).userErrors[0].code, "INVALID_INPUT");
 
+    // The same code in another action is Shopify's to refuse, never taken for this one's.
+    const [copy] = await t.owner<{ id: string }[]>`
+      insert into proposed_actions (analysis_request_id, user_id, linked_account_id, description,
+        action_type, parameters)
+      select analysis_request_id, user_id, linked_account_id, description, action_type, parameters
+      from proposed_actions where id = ${approve!.id}
+      returning id`;
+    const twice = await decide(api.app, token, copy!.id);
+    assert.equal(twice.action.status, "FAILED");
+    assert.match(twice.userErrors[0].message, /Code must be unique/);
+    const [stored] = await t.owner<{ key: string }[]>`
+      select idempotency_key::text as key from proposed_actions where id = ${approve!.id}`;
+    assert.equal(
+      created.title,
+      `${approved.action.parameters.title} (Alatar ${stored!.key.slice(0, 8)})`,
+    );
+
     // Both are in the merchant's own audit trail, from proposal to outcome.
     const trail = await gql(
       api.app,
