@@ -4,6 +4,9 @@
  * with the line CI reads: `N passed, N failed`.
  *
  * Extra arguments go to `deno test` (e.g. `deno task test tests/tenancy_test.ts`).
+ * Test files run in parallel, one per core: every test has its own database
+ * (cloned from a migrated template), its own dev store and ports, so files
+ * share nothing but the server. On 2 cores this halves the suite's time.
  */
 import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
 import { createLogger } from "../log/logger.ts";
@@ -28,7 +31,7 @@ if (!databaseUrl) {
 }
 
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["test", "-A", ...Deno.args],
+  args: ["test", "-A", "--parallel", ...Deno.args],
   env: { DATABASE_URL: databaseUrl, APP_ENV: "test", DATA_DIR: `${scratch}/data`, NO_COLOR: "1" },
   stdout: "piped",
   stderr: "inherit",
