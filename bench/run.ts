@@ -296,15 +296,17 @@ Each event costs the API process one tenant-scoped read of the request and its n
 CPU grows with events delivered, not with subscribers connected; an idle subscriber costs only its
 socket and a heartbeat comment every 15 s.
 
-**Memory is over the 200 MB goal.** Where it goes, measured: a bare Hono \`streamSSE\` server on
-Deno holding 1,000 streams grows by ~86 MB RSS, of which only ~17 MB is JavaScript heap: Deno's
-HTTP server costs ~70 KB of native memory per open streaming response. Our subscription adds ~40 KB
-of live heap each (request context, parsed operation, watcher); the rest is V8 heap headroom left
-from the connection burst (\`heapUsed\` falls to ~75 MB after collection while \`heapTotal\`
-stays ~150 MB). Starting the API without the worker's modules (LangChain, the agents, the dev
-store) and the password hasher's isolates until first use brought the idle process from 185 MB to
-~107 MB. Past ~500 phones per process, add API processes: each holds its own LISTEN and its
-subscribers, and nothing is shared between them.
+**Memory.** With 1,000 subscribers the process was at 279 MB before two changes. The API role now
+runs V8 with \`--optimize-for-size\` (\`deno task api\`; \`DENO_V8_FLAGS\` for the api service in
+docker-compose), which keeps the heap near what is live: about 60 MB less here, for roughly 15 % more
+CPU per event and a slower burst. And every stream of the same operation shares one parsed and
+validated document (\`api/document_cache.ts\`, about 15 MB less, and no parse per connect). What
+remains is mostly not ours: Deno's HTTP server costs ~70 KB of native memory per open streaming
+response (a bare Hono \`streamSSE\` server holding 1,000 streams grows by ~86 MB RSS, ~17 MB of it
+heap), and the idle process (runtime, schema, pools) is ~107 MB. Flags tried and not kept:
+\`--max-semi-space-size=1\` and \`--single-threaded-gc\` (no further gain on top). Past ~900 phones
+per process, add API processes: each holds its own LISTEN and its subscribers, and nothing is shared
+between them.
 `;
   await writeSection("live", body);
   console.log(body);

@@ -15,20 +15,18 @@
  */
 import {
   createSourceEventStream,
-  type DocumentNode,
   execute,
   type ExecutionResult,
   getOperationAST,
   GraphQLError,
-  parse,
   specifiedRules,
-  validate,
 } from "graphql";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { authenticate } from "../api/authenticate.ts";
 import { createLoaders } from "../api/context.ts";
+import { createDocumentCache } from "../api/document_cache.ts";
 import type { RequestUpdate, RequestUpdates } from "../api/request_updates.ts";
 import {
   clientIp,
@@ -64,7 +62,10 @@ const Params = z.object({
 const EVENT_ID = /^\d{1,18}$/;
 
 export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
-  const rules = [...specifiedRules, ...validationRulesFor(deps)];
+  const documents = createDocumentCache(deps.schema, [
+    ...specifiedRules,
+    ...validationRulesFor(deps),
+  ]);
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
 
   return new Hono().on(["GET", "POST"], "/graphql/stream", async (c) => {
@@ -80,12 +81,11 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
     if (!params.success) {
       return errorResponse(c, 400, "INVALID_INPUT", params.error.issues[0]!.message);
     }
-    let document: DocumentNode;
-    try {
-      document = parse(params.data.query);
-    } catch (error) {
-      return errorResponse(c, 400, "INVALID_INPUT", (error as GraphQLError).message);
+    const prepared = documents.prepare(params.data.query);
+    if ("syntaxError" in prepared) {
+      return errorResponse(c, 400, "INVALID_INPUT", prepared.syntaxError.message);
     }
+    const { document, errors: invalid } = prepared;
     const operation = getOperationAST(document, params.data.operationName);
     if (!operation) {
       return errorResponse(c, 400, "INVALID_INPUT", "Name the operation to run (operationName).");
@@ -138,7 +138,6 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
       variableValues: params.data.variables,
       contextValue: c,
     };
-    const invalid = validate(deps.schema, document, rules);
 
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => closed.abort());

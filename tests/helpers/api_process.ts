@@ -8,6 +8,9 @@ import { encodeBase64 } from "@oslojs/encoding";
 import { freePort } from "../../db/embedded.ts";
 import { TEST_ENCRYPTION_KEY, TEST_ISSUER, TEST_JWT_SECRET, TEST_SHOPIFY_APP } from "./api.ts";
 
+/** V8 flags of the API role: memory over peak speed, for processes holding many streams. */
+export const API_V8_FLAGS = "--optimize-for-size";
+
 export interface ApiProcess {
   url: string;
   /** For reading its memory and CPU from /proc. */
@@ -37,6 +40,8 @@ export async function startApiProcess(
       SHOPIFY_API_SECRET: TEST_SHOPIFY_APP.apiSecret,
       SHOPIFY_ADMIN_BASE_URL: shopifyAdminBaseUrl,
       LOG_LEVEL: "error",
+      // As `deno task api` and the compose file run it (see docs/live_updates.md, memory).
+      DENO_V8_FLAGS: API_V8_FLAGS,
       ...env,
     },
     stdout: "null",
