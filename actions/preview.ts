@@ -19,7 +19,11 @@ export function previewOf(actionType: ActionType, p: Record<string, unknown>): s
     case "create_draft_order": {
       const lines = p.lines as { quantity: number }[];
       const units = lines.reduce((s, l) => s + l.quantity, 0);
-      return `Create a draft order of ${plural(units, "item")} on ${plural(lines.length, "line")}.`;
+      const customer = p.customerId ? ` for customer ${p.customerId}` : "";
+      const note = p.note ? `: "${p.note}"` : "";
+      return `Create a draft order of ${plural(units, "item")} on ${
+        plural(lines.length, "line")
+      }${customer}${note}.`;
     }
     case "refund_order":
       return `Refund ${p.amount} ${p.currency} on order ${p.orderName} (${p.reason})${

@@ -38,3 +38,18 @@ Deno.test("a stored action whose parameters no longer parse shows its descriptio
   );
   assert.equal(previewOfStored("launch_rocket", {}, "A mystery"), "A mystery");
 });
+
+Deno.test("a draft order's preview counts items and lines and shows its note", () => {
+  assert.equal(
+    previewOf("create_draft_order", {
+      customerId: "42",
+      lines: [{ variantId: "1", quantity: 2 }, { variantId: "2", quantity: 1 }],
+      note: "Replacement for #1042 (damaged)",
+    }),
+    'Create a draft order of 3 items on 2 lines for customer 42: "Replacement for #1042 (damaged)".',
+  );
+  assert.equal(
+    previewOf("create_draft_order", { lines: [{ variantId: "1", quantity: 1 }] }),
+    "Create a draft order of 1 item on 1 line.",
+  );
+});
