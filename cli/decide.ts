@@ -4,11 +4,12 @@
  * `--audit` prints the merchant's latest audit entries.
  */
 
-// deno-lint-ignore no-explicit-any
+/** A GraphQL call's `data` (its shape is the query's). */
 export type Call = (
   query: string,
   variables: Record<string, unknown>,
   token?: string,
+  // deno-lint-ignore no-explicit-any
 ) => Promise<any>;
 
 export async function decideAction(
