@@ -14,6 +14,7 @@
  */
 import { getDirectiveValues, GraphQLError, type GraphQLResolveInfo } from "graphql";
 import { type Context, gid, requireScope } from "./admin_helpers.ts";
+import type { MutationChange } from "./changes.ts";
 import type {
   DevCustomer,
   DevDiscount,
@@ -73,6 +74,8 @@ export interface ActionLookups {
   variants: Map<number, DevVariant>;
   customers: Map<number, DevCustomer>;
   refunded: (order: DevOrder) => number;
+  /** Shopify announces what a mutation changed with webhooks; the store delivers them. */
+  onMutation: (change: MutationChange) => void;
 }
 
 const idOf = (value: string | null | undefined, type: string) => {
@@ -176,6 +179,7 @@ export function actionResolvers(shop: DevShop, lookups: ActionLookups) {
     };
     order.refunds.push(refund);
     order.updatedAt = at;
+    lookups.onMutation({ refund, order });
     return { refund: { refund, order }, order };
   }
 
@@ -298,6 +302,7 @@ export function actionResolvers(shop: DevShop, lookups: ActionLookups) {
           };
         }
         product.updatedAt = new Date().toISOString();
+        lookups.onMutation({ product });
         return { product, userErrors: [] };
       },
       refundCreate: (

@@ -25,6 +25,7 @@ import { Hono } from "hono";
 import type { TokenRegistry } from "./oauth.ts";
 import { queryCost } from "./query_cost.ts";
 import { actionResolvers, refundableQuantity, saleTransactionId } from "./action_mutations.ts";
+import type { MutationChange } from "./changes.ts";
 import type {
   DevCustomer,
   DevDiscount,
@@ -56,6 +57,8 @@ export interface AdminApiOptions {
   bucket?: { maximum: number; restoreRate: number };
   /** The app's webhook subscriptions (shared with the store, which delivers to them). */
   webhooks: DevWebhookSubscription[];
+  /** Told when a mutation changed an object, so the store delivers its webhooks. */
+  onMutation?: (change: MutationChange) => void;
 }
 
 /** Shopify's counts stop at `limit` (10,000 by default) and say so. */
@@ -120,7 +123,12 @@ export interface DevWebhookSubscription {
   updatedAt: string;
 }
 
-function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubscription[]) {
+function buildResolvers(
+  shop: DevShop,
+  bulk: BulkState,
+  webhooks: DevWebhookSubscription[],
+  onMutation: (change: MutationChange) => void,
+) {
   const products = new Map(shop.products.map((p) => [p.id, p]));
   const variants = new Map(shop.products.flatMap((p) => p.variants.map((v) => [v.id, v] as const)));
   const customers = new Map(shop.customers.map((c) => [c.id, c]));
@@ -149,7 +157,7 @@ function buildResolvers(shop: DevShop, bulk: BulkState, webhooks: DevWebhookSubs
   const refunded = (o: DevOrder) =>
     o.refunds.reduce((s, r) => s + r.shipping + r.lines.reduce((t, l) => t + l.amount, 0), 0);
 
-  const actions = actionResolvers(shop, { products, variants, customers, refunded });
+  const actions = actionResolvers(shop, { products, variants, customers, refunded, onMutation });
 
   return {
     ...actions.types,
@@ -492,7 +500,12 @@ export function adminApiRoutes(
   };
   const schema = makeExecutableSchema({
     typeDefs: Deno.readTextFileSync(SCHEMA_FILE),
-    resolvers: buildResolvers(options.shop, bulk, options.webhooks),
+    resolvers: buildResolvers(
+      options.shop,
+      bulk,
+      options.webhooks,
+      options.onMutation ?? (() => {}),
+    ),
   });
   const bucket = new LeakyBucket(
     options.bucket?.maximum ?? 1000,

@@ -6,7 +6,12 @@
  */
 import type { DevWebhookSubscription } from "./admin_api.ts";
 import { restCustomer, restOrder, restProduct, restRefund } from "./rest_payloads.ts";
-import type { DevCustomer, DevOrder, DevProduct, DevShop } from "./seed.ts";
+import type { DevCustomer, DevOrder, DevProduct, DevRefund, DevShop } from "./seed.ts";
+
+/** An object an Admin API mutation changed. */
+export type MutationChange =
+  | { refund: DevRefund; order: DevOrder }
+  | { product: DevProduct };
 
 export type SendWebhook = (url: string, topic: string, payload: unknown) => Promise<Response>;
 
@@ -20,6 +25,11 @@ export interface StoreChanges {
   ): Promise<DevOrder>;
   updateProduct(id: number, change: (product: DevProduct) => void): Promise<DevProduct>;
   updateCustomer(id: number, change: (customer: DevCustomer) => void): Promise<DevCustomer>;
+  /**
+   * Delivers the webhooks Shopify sends after an app's own mutation changed an
+   * object (refunds/create and orders/updated; products/update).
+   */
+  afterMutation(change: MutationChange): Promise<void>;
   /** Webhook deliveries made so far, for tests that replay them out of order. */
   delivered: Array<{ topic: string; payload: unknown; status: number }>;
 }
@@ -60,6 +70,14 @@ export function storeChanges(
 
   return {
     delivered,
+    async afterMutation(change) {
+      if ("refund" in change) {
+        await emit("refunds/create", restRefund(change.order, change.refund));
+        await emit("orders/updated", restOrder(shop, change.order));
+      } else {
+        await emit("products/update", restProduct(change.product));
+      }
+    },
     async updateOrder(id, change) {
       const target = order(id);
       change(target);

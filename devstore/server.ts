@@ -12,7 +12,7 @@
  */
 import { Hono } from "hono";
 import { adminApiRoutes, type DevWebhookSubscription, type Fault } from "./admin_api.ts";
-import { type StoreChanges, storeChanges } from "./changes.ts";
+import { type MutationChange, type StoreChanges, storeChanges } from "./changes.ts";
 import { type DevApp, oauthRoutes, TokenRegistry } from "./oauth.ts";
 import type { LeakyBucket } from "./throttle.ts";
 import { signWebhook } from "../shopify/signatures.ts";
@@ -47,7 +47,10 @@ export function createDevStore(options: {
   const shop = generateShop({ today: options.today, seed: options.seed });
   const tokens = new TokenRegistry();
   const webhooks: DevWebhookSubscription[] = [];
-  const admin = adminApiRoutes({ shop, tokens, bucket: options.bucket, webhooks });
+  // Delivered after the mutation has answered, as Shopify's webhooks arrive on their own.
+  const onMutation = (change: MutationChange) =>
+    setTimeout(() => changes.afterMutation(change).catch(() => {}), 0);
+  const admin = adminApiRoutes({ shop, tokens, bucket: options.bucket, webhooks, onMutation });
   const app = new Hono();
   app.route("/", oauthRoutes({ app: options.app, tokens, knownShops: new Set([SHOP_DOMAIN]) }));
   app.route("/", admin.routes);
@@ -74,6 +77,7 @@ export function createDevStore(options: {
       signal: AbortSignal.timeout(5000),
     });
   };
+  const changes = storeChanges(shop, webhooks, sendWebhook);
   return {
     fetch: app.fetch,
     tokens,
@@ -82,7 +86,7 @@ export function createDevStore(options: {
     bucket: admin.bucket,
     sendWebhook,
     webhooks,
-    changes: storeChanges(shop, webhooks, sendWebhook),
+    changes,
   };
 }
 

@@ -52,6 +52,26 @@ linkedStoreTest(
     const [row] = await t.owner`select idempotency_key::text as key from proposed_actions
       where id = ${refund!.id}`;
     assert.ok(made[0]!.note?.includes(row!.key), "the refund names the action's key");
+    // Shopify announces the refund with webhooks; the mirror takes it in, so the next
+    // question about the order sees it refunded and proposes nothing more.
+    const mirrored = async () => {
+      const [n] = await t.owner<{ n: number }[]>`select count(*)::int as n from shop_refunds
+        where shopify_id = ${made[0]!.id}`;
+      return n!.n;
+    };
+    const until = Date.now() + 15_000;
+    while ((await mirrored()) === 0) {
+      assert.ok(Date.now() < until, "the refund reached the mirror");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const againId = await ask(api.app, token, `Refund order ${first!.name}, it arrived damaged`);
+    const again = await waitForRequest(t, api.app, token, againId);
+    assert.equal(again.status, "COMPLETED");
+    assert.deepEqual(
+      again.proposedActions.filter((a: { actionType: string }) => a.actionType === "refund_order"),
+      [],
+      "nothing left to refund",
+    );
 
     // The merchant refunds a line by hand before approving the second proposal.
     const [stale] = await proposalsOf(
