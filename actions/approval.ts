@@ -27,12 +27,12 @@
  */
 import type { Viewer } from "../auth/access_tokens.ts";
 import { fail, ok, type Outcome, type UserError } from "../auth/user_errors.ts";
-import { ActionParameters, type ActionType } from "../agents/actions.ts";
+import { ActionParameters, type ActionType, parseActionParameters } from "../agents/actions.ts";
 import type { Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import { auditAction } from "./audit.ts";
 import {
-  auditAction,
   callShopify,
   type CarryOutDeps,
   type ClaimedAction,
@@ -77,12 +77,6 @@ async function lockedAction(tx: Tx, id: string) {
     where a.id = ${id}
     for update of a`;
   return row ?? null;
-}
-
-/** The first schema problem, in words: `percentage: Too big: expected number to be <=0.5`. */
-function firstIssue(error: { issues: { path: PropertyKey[]; message: string }[] }) {
-  const issue = error.issues[0]!;
-  return `${issue.path.map(String).join(".") || "parameters"}: ${issue.message}`;
 }
 
 export async function approveAction(
@@ -155,13 +149,11 @@ export async function approveAction(
           }. Link the store again and accept the new permission, then ask again.`,
         });
       }
-      const parameters = ActionParameters[type].safeParse(row.parameters);
-      if (!parameters.success) {
+      const parameters = parseActionParameters(type, row.parameters);
+      if (!parameters.ok) {
         return await failNow({
           code: "INVALID_INPUT",
-          message: `The action's parameters are not valid any more (${
-            firstIssue(parameters.error)
-          }).`,
+          message: `The action's parameters are not valid any more (${parameters.reason}).`,
         });
       }
       await tx`update proposed_actions set status = 'executing' where id = ${id}`;
@@ -187,7 +179,7 @@ export async function approveAction(
           viewer.userId,
           id,
           { ...row, linked_account_id: row.linked_account_id },
-          parameters.data as Record<string, unknown>,
+          parameters.parameters,
         ),
       );
     },

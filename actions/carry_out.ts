@@ -8,13 +8,14 @@
  */
 import type { UserError } from "../auth/user_errors.ts";
 import type { ActionType } from "../agents/actions.ts";
-import { returnPolicyOf } from "../agents/customer_service.ts";
-import type { ReturnPolicy } from "../agents/returns_policy.ts";
+import { type ReturnPolicy, returnPolicyOf } from "../agents/returns_policy.ts";
 import type { Database, Tx } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import { createAdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
+import { isStoreAccessLost, STORE_ACCESS_LOST } from "../shopify/access_lost.ts";
 import { credentialsFor } from "../shopify/credentials.ts";
 import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
+import { type Actor, auditAction } from "./audit.ts";
 import type { Execution, ExecutionContext } from "./execution.ts";
 import { EXECUTORS } from "./executors.ts";
 
@@ -75,29 +76,6 @@ export async function claimedAction(
   };
 }
 
-export type Actor = "user" | "system";
-
-/** One line of the action's audit trail (never a token: details are ids and Shopify's words). */
-export async function auditAction(
-  tx: Tx,
-  entry: {
-    userId: string;
-    actor: Actor;
-    actionId: string;
-    analysisRequestId: string;
-    action: string;
-    from: string | null;
-    to: string;
-    details?: Record<string, unknown>;
-  },
-) {
-  await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-             analysis_request_id, before_status, after_status, details)
-           values (${entry.userId}, ${entry.actor}, ${entry.action}, 'proposed_action',
-             ${entry.actionId}, ${entry.analysisRequestId}, ${entry.from}, ${entry.to},
-             ${tx.json((entry.details ?? {}) as never)})`;
-}
-
 /**
  * Calls Shopify for a claimed action: `mode: "run"` sends it; `"recover"`
  * first looks for what an earlier, unfinished run made, and sends it only if
@@ -135,6 +113,7 @@ export async function callShopify(
 
 /** What a failed call tells the merchant; the whole error goes to the log only. */
 export function executionError(error: unknown): Execution {
+  if (isStoreAccessLost(error)) return { ok: false, message: STORE_ACCESS_LOST, details: {} };
   if (error instanceof ShopifyApiError) {
     return {
       ok: false,
@@ -144,7 +123,7 @@ export function executionError(error: unknown): Execution {
   }
   return {
     ok: false,
-    message: "The action could not be sent to Shopify. Try again later.",
+    message: "The action could not be sent to Shopify because of a fault on our side.",
     details: {},
   };
 }
@@ -152,7 +131,7 @@ export function executionError(error: unknown): Execution {
 /** Writes the outcome if the action is still `executing`; the merchant's error when it failed. */
 export async function recordOutcome(
   deps: Pick<CarryOutDeps, "db">,
-  action: ClaimedAction,
+  action: Pick<ClaimedAction, "id" | "userId" | "analysisRequestId">,
   execution: Execution,
   actor: Actor,
 ): Promise<{ recorded: boolean; error?: UserError }> {

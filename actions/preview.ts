@@ -2,7 +2,7 @@
  * What an action will do, in the words the merchant approves: built from the
  * validated parameters, never from text a model wrote.
  */
-import { ActionParameters, type ActionType } from "../agents/actions.ts";
+import { type ActionType, parseActionParameters } from "../agents/actions.ts";
 
 const percent = (fraction: number) => `${Math.round(fraction * 1000) / 10}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -40,9 +40,6 @@ export function previewOf(actionType: ActionType, p: Record<string, unknown>): s
  * description instead, and approving it will fail the same check.
  */
 export function previewOfStored(actionType: string, parameters: unknown, description: string) {
-  if (!(actionType in ActionParameters)) return description;
-  const checked = ActionParameters[actionType as ActionType].safeParse(parameters);
-  return checked.success
-    ? previewOf(actionType as ActionType, checked.data as Record<string, unknown>)
-    : description;
+  const checked = parseActionParameters(actionType, parameters);
+  return checked.ok ? previewOf(checked.actionType, checked.parameters) : description;
 }

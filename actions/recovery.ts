@@ -8,7 +8,8 @@
  * that; only when Shopify holds nothing does it send the action, once, with
  * the same key.
  */
-import { ActionParameters, type ActionType } from "../agents/actions.ts";
+import { parseActionParameters } from "../agents/actions.ts";
+import type { Execution } from "./execution.ts";
 import {
   callShopify,
   type CarryOutDeps,
@@ -24,47 +25,76 @@ export const ACTION_RECOVERY_SECONDS = 300;
 /** The backstop poll: a job that comes due later is not announced by NOTIFY. */
 export const ACTION_RECOVERY_POLL_SECONDS = 5;
 
+/** Retries of one recovery job while Shopify cannot be reached (pg-boss counts retries). */
+export const ACTION_RECOVERY_RETRY_LIMIT = 10;
+
 export interface RecoveryJob {
   userId: string;
   actionId: string;
 }
 
+/**
+ * What the merchant reads when recovery cannot find out: the action may or
+ * may not have reached Shopify, so it is failed rather than guessed or sent.
+ */
+const UNCONFIRMED = (why: string) => ({
+  ok: false as const,
+  code: "EXTERNAL_SERVICE_ERROR" as const,
+  message: `Alatar could not confirm with Shopify whether this ran (${why}). ` +
+    "Check the store before approving anything like it again.",
+  details: { unconfirmed: true },
+});
+
 export async function recoverAction(
   deps: CarryOutDeps,
   job: RecoveryJob,
+  retryCount = 0,
 ): Promise<{ outcome: string }> {
-  const action = await deps.db.withTenant(job.userId, async (tx) => {
+  const loaded = await deps.db.withTenant(job.userId, async (tx) => {
     const [row] = await tx<StoredAction[]>`
       select status, action_type, parameters, analysis_request_id, linked_account_id,
              idempotency_key::text
       from proposed_actions where id = ${job.actionId}`;
-    if (!row || row.status !== "executing" || !row.linked_account_id) return null;
-    // Checked when it was approved; the executor reads it as stored then.
-    const parameters = ActionParameters[row.action_type as ActionType].parse(row.parameters);
-    return await claimedAction(
+    if (!row || row.status !== "executing") return null;
+    const settled = {
+      id: job.actionId,
+      userId: job.userId,
+      analysisRequestId: row.analysis_request_id,
+    };
+    if (!row.linked_account_id) {
+      return { kind: "unconfirmed" as const, settled, why: "the store was unlinked" };
+    }
+    const parameters = parseActionParameters(row.action_type, row.parameters);
+    if (!parameters.ok) {
+      return { kind: "unconfirmed" as const, settled, why: "its parameters changed while it ran" };
+    }
+    const action = await claimedAction(
       tx,
       job.userId,
       job.actionId,
       { ...row, linked_account_id: row.linked_account_id },
-      parameters as Record<string, unknown>,
+      parameters.parameters,
     );
+    return { kind: "claimed" as const, action };
   });
-  if (!action) return { outcome: "already settled" };
+  if (!loaded) return { outcome: "already settled" };
+  if (loaded.kind === "unconfirmed") {
+    await recordOutcome(deps, loaded.settled, UNCONFIRMED(loaded.why), "system");
+    return { outcome: "failed unconfirmed" };
+  }
+  const { action } = loaded;
   deps.log.warn("recovering an action left executing", { action_id: action.id });
-  let execution;
+  let execution: Execution;
   try {
     execution = await callShopify(deps, action, "recover");
   } catch (error) {
-    // Unknown whether Shopify has it: leave it executing; pg-boss retries with backoff.
     deps.log.error("action recovery could not reach Shopify", { action_id: action.id, error });
-    throw error;
+    // pg-boss retries with backoff while Shopify is away; the last attempt gives up honestly.
+    if (retryCount < ACTION_RECOVERY_RETRY_LIMIT) throw error;
+    execution = UNCONFIRMED("Shopify did not answer");
   }
   const recorded = await recordOutcome(deps, action, execution, "system");
-  return {
-    outcome: !recorded.recorded
-      ? "already settled"
-      : execution.ok
-      ? (execution.result.recovered ? "found on Shopify" : "executed")
-      : "failed",
-  };
+  if (!recorded.recorded) return { outcome: "already settled" };
+  if (!execution.ok) return { outcome: "failed" };
+  return { outcome: execution.result.recovered ? "found on Shopify" : "executed" };
 }

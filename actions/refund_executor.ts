@@ -9,6 +9,7 @@
 import type { z } from "zod";
 import type { ActionParameters } from "../agents/actions.ts";
 import { checkReturn, type ReturnLine, type ReturnPolicy } from "../agents/returns_policy.ts";
+import { shopifyId } from "../mirror/records.ts";
 import type { AdminClient } from "../shopify/admin_client.ts";
 import {
   type ActionExecutor,
@@ -71,7 +72,6 @@ export interface LiveOrder {
   refunds: { id: string; note: string | null }[];
 }
 
-const numericId = (gid: string) => gid.split("/").pop()!;
 const cents = (n: number) => Math.round(n * 100) / 100;
 
 /**
@@ -88,7 +88,7 @@ export function refundStillAllowed(
   if (order.currencyCode !== p.currency) {
     return { ok: false, reason: `the order is in ${order.currencyCode}, not ${p.currency}` };
   }
-  const live = new Map(order.lineItems.nodes.map((l) => [numericId(l.id), l]));
+  const live = new Map(order.lineItems.nodes.map((l) => [shopifyId(l.id), l]));
   const lines: ReturnLine[] = [];
   for (const wanted of p.lines) {
     const line = live.get(wanted.lineItemId);

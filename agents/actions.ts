@@ -73,16 +73,35 @@ export type CheckedAction =
   | { ok: true; action: CandidateAction & { actionType: ActionType } }
   | { ok: false; key: string; reason: string };
 
+export type ParsedParameters =
+  | { ok: true; actionType: ActionType; parameters: Record<string, unknown> }
+  | { ok: false; reason: string };
+
+/**
+ * An action's parameters checked against its type's schema and limits: at
+ * proposal, when shown, at approval and at recovery alike. The reason names
+ * the first problem and where: `percentage: Too big: expected number to be <=0.5`.
+ */
+export function parseActionParameters(actionType: string, parameters: unknown): ParsedParameters {
+  if (!(actionType in ActionParameters)) {
+    return { ok: false, reason: `unknown action type ${actionType}` };
+  }
+  const type = actionType as ActionType;
+  const parsed = ActionParameters[type].safeParse(parameters);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return {
+      ok: false,
+      reason: `${issue.path.map(String).join(".") || "parameters"}: ${issue.message}`,
+    };
+  }
+  return { ok: true, actionType: type, parameters: parsed.data as Record<string, unknown> };
+}
+
 /** Validates a candidate against its action type's schema and limits. */
 export function checkAction(candidate: CandidateAction): CheckedAction {
-  if (!(candidate.actionType in ActionParameters)) {
-    return { ok: false, key: candidate.key, reason: `unknown action type ${candidate.actionType}` };
-  }
-  const type = candidate.actionType as ActionType;
-  const parsed = ActionParameters[type].safeParse(candidate.parameters);
-  if (!parsed.success) {
-    return { ok: false, key: candidate.key, reason: parsed.error.issues[0]?.message ?? "invalid" };
-  }
+  const parsed = parseActionParameters(candidate.actionType, candidate.parameters);
+  if (!parsed.ok) return { ok: false, key: candidate.key, reason: parsed.reason };
   if (!/^[a-z0-9_.:-]{1,100}$/.test(candidate.key)) {
     return { ok: false, key: candidate.key, reason: "invalid key" };
   }
@@ -91,6 +110,6 @@ export function checkAction(candidate: CandidateAction): CheckedAction {
   }
   return {
     ok: true,
-    action: { ...candidate, actionType: type, parameters: parsed.data as Record<string, unknown> },
+    action: { ...candidate, actionType: parsed.actionType, parameters: parsed.parameters },
   };
 }

@@ -7,17 +7,11 @@
  */
 import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
-import type { Database, Tx } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
 import { contactHash } from "../mirror/upsert.ts";
 import { type DepartmentInput, type DepartmentResult, emptyResult } from "./department.ts";
 import { type Fact, formatFact } from "./facts.ts";
-import {
-  checkReturn,
-  DEFAULT_RETURN_POLICY,
-  reasonOf,
-  type ReturnLine,
-  type ReturnPolicy,
-} from "./returns_policy.ts";
+import { checkReturn, reasonOf, type ReturnLine, returnPolicyOf } from "./returns_policy.ts";
 
 export const CustomerServiceInput = z.object({
   orderNumber: z.string().regex(/^\d{1,10}$/).nullable().default(null),
@@ -39,26 +33,6 @@ interface OrderRow {
   total_price: number;
   total_refunded: number;
   customer_id: string | null;
-}
-
-export async function returnPolicyOf(tx: Tx, accountId: string): Promise<ReturnPolicy> {
-  const [row] = await tx<
-    {
-      return_window_days: number;
-      final_sale_tags: string[];
-      allowed_reasons: string[];
-      restocking_fee_percent: number;
-    }[]
-  >`select return_window_days, final_sale_tags, allowed_reasons,
-           restocking_fee_percent::float8 as restocking_fee_percent
-    from store_return_policies where linked_account_id = ${accountId}`;
-  if (!row) return DEFAULT_RETURN_POLICY;
-  return {
-    returnWindowDays: row.return_window_days,
-    finalSaleTags: row.final_sale_tags,
-    allowedReasons: row.allowed_reasons,
-    restockingFeePercent: row.restocking_fee_percent,
-  };
 }
 
 export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
@@ -146,6 +120,7 @@ export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
         order by l.shopify_id`;
       const policy = await returnPolicyOf(tx, account);
       const reason = reasonOf(input.prompt);
+      const reasonInWords = reason.replaceAll("_", " ");
       const check = checkReturn(
         policy,
         { createdAt: order.created_at, cancelled: order.cancelled },
@@ -196,9 +171,9 @@ export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
           result.candidates.push({
             key: `refund.${order.shopify_id}`,
             actionType: "refund_order",
-            description: `Refund ${formatFact(refund, order.currency)} on order ${order.name} (${
-              reason.replaceAll("_", " ")
-            })`,
+            description: `Refund ${
+              formatFact(refund, order.currency)
+            } on order ${order.name} (${reasonInWords})`,
             parameters: {
               orderId: order.shopify_id,
               orderName: order.name,
@@ -217,21 +192,20 @@ export function customerServiceDepartment(db: Database, lookupKey: Uint8Array) {
         const resend = check.lines.filter((l) => l.returnable && variantOf.get(l.lineItemId));
         if (task.wantsReplacement && REPLACEABLE.has(reason) && resend.length > 0) {
           result.findings.push(
-            `The items arrived ${reason.replaceAll("_", " ")}, so a replacement can go out.`,
+            `The items arrived ${reasonInWords}, so a replacement can go out.`,
           );
           result.candidates.push({
             key: `replacement.${order.shopify_id}`,
             actionType: "create_draft_order",
-            description: `Send a replacement for order ${order.name} (${
-              reason.replaceAll("_", " ")
-            }) as a draft order`,
+            description:
+              `Send a replacement for order ${order.name} (${reasonInWords}) as a draft order`,
             parameters: {
               ...(order.customer_id ? { customerId: order.customer_id } : {}),
               lines: resend.map((l) => ({
                 variantId: variantOf.get(l.lineItemId)!,
                 quantity: l.refundableQuantity,
               })),
-              note: `Replacement for ${order.name} (${reason.replaceAll("_", " ")})`,
+              note: `Replacement for ${order.name} (${reasonInWords})`,
             },
           });
         }

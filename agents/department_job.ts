@@ -9,10 +9,10 @@
  * its stage queues the orchestrator to resume, in the same transaction as
  * its result.
  */
-import { TokenDecryptionError } from "../auth/token_cipher.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { MirrorNotReady } from "../mirror/sync_job.ts";
 import { ShopifyApiError } from "../shopify/admin_client.ts";
+import { isStoreAccessLost, STORE_ACCESS_LOST } from "../shopify/access_lost.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { kpiScope } from "../metrics/scope.ts";
@@ -177,10 +177,8 @@ export async function runDepartmentJob(
  */
 export function reasonFor(error: unknown): string {
   if (error instanceof MirrorNotReady) return error.message;
-  const relink = "Alatar can no longer use this store's access. Link the store again.";
-  if (error instanceof TokenDecryptionError) return relink;
+  if (isStoreAccessLost(error)) return STORE_ACCESS_LOST;
   if (error instanceof ShopifyApiError) {
-    if (error.kind === "unauthorized" || error.kind === "access_denied") return relink;
     return "Shopify did not answer as expected. Try again in a few minutes.";
   }
   return "Something went wrong on our side. Try again; if it keeps failing, contact support.";

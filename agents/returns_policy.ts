@@ -1,7 +1,9 @@
 /**
  * The returns policy check (seed 003): may this order's items come back, and
- * for how much? Pure, so the rules are tested on their own; the store's
- * policy comes from `store_return_policies` (defaults when it has no row).
+ * for how much? `checkReturn` is pure, so the rules are tested on their own;
+ * `returnPolicyOf` reads the store's policy from `store_return_policies`
+ * (defaults when it has no row). Customer Service checks at proposal, and a
+ * refund's executor checks again, against the live order, before it runs.
  *
  * - Items past the return window, or tagged final sale, are not returnable.
  * - The reason must be one the store allows.
@@ -9,6 +11,8 @@
  *   the size did not fit; never when the shop sent a damaged, defective or
  *   wrong item.
  */
+
+import type { Tx } from "../db/database.ts";
 
 export interface ReturnPolicy {
   returnWindowDays: number;
@@ -30,6 +34,27 @@ export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
   ],
   restockingFeePercent: 0,
 };
+
+/** The store's policy from `store_return_policies`, or the defaults when it has no row. */
+export async function returnPolicyOf(tx: Tx, accountId: string): Promise<ReturnPolicy> {
+  const [row] = await tx<
+    {
+      return_window_days: number;
+      final_sale_tags: string[];
+      allowed_reasons: string[];
+      restocking_fee_percent: number;
+    }[]
+  >`select return_window_days, final_sale_tags, allowed_reasons,
+           restocking_fee_percent::float8 as restocking_fee_percent
+    from store_return_policies where linked_account_id = ${accountId}`;
+  if (!row) return DEFAULT_RETURN_POLICY;
+  return {
+    returnWindowDays: row.return_window_days,
+    finalSaleTags: row.final_sale_tags,
+    allowedReasons: row.allowed_reasons,
+    restockingFeePercent: row.restocking_fee_percent,
+  };
+}
 
 const SHOP_AT_FAULT = new Set(["damaged", "defective", "wrong_item", "not_as_described"]);
 

@@ -39,17 +39,57 @@ export function pageLimit(first: number | null | undefined): number {
   return size;
 }
 
-/** Turns `limit + 1` fetched rows into a connection. */
-export function connection<T, N>(
-  rows: Array<T & { cursor_at: string; id: string }>,
+/**
+ * Cursors for tables keyed by a growing bigint (the audit log): the id alone
+ * orders them, newest first.
+ */
+export const encodeIdCursor = (id: string) =>
+  encodeBase64urlNoPadding(new TextEncoder().encode(`id|${id}`));
+
+/** The id after which to continue; throws INVALID_INPUT for a cursor we did not make. */
+export function decodeIdCursor(cursor: string | null | undefined): string | null {
+  if (cursor === null || cursor === undefined) return null;
+  try {
+    const id = /^id\|(\d{1,18})$/.exec(
+      new TextDecoder().decode(decodeBase64urlIgnorePadding(cursor)),
+    )?.[1];
+    if (id) return id;
+  } catch {
+    // fall through
+  }
+  throw invalidInput("The cursor is not valid; use an endCursor from an earlier page.", "after");
+}
+
+interface Connection<N> {
+  edges: { cursor: string; node: N }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Turns `limit + 1` fetched rows into a connection; cursors are (created_at, id) by default. */
+export function connection<R extends { cursor_at: string; id: string }, N>(
+  rows: R[],
   limit: number,
-  toNode: (row: T) => N,
-) {
+  toNode: (row: R) => N,
+): Connection<N>;
+export function connection<R, N>(
+  rows: R[],
+  limit: number,
+  toNode: (row: R) => N,
+  cursorOf: (row: R) => string,
+): Connection<N>;
+export function connection<R, N>(
+  rows: R[],
+  limit: number,
+  toNode: (row: R) => N,
+  cursorOf?: (row: R) => string,
+): Connection<N> {
+  const cursor = cursorOf ??
+    ((row: R) => {
+      const { cursor_at, id } = row as { cursor_at: string; id: string };
+      return encodeCursor({ at: cursor_at, id });
+    });
   const page = rows.slice(0, limit);
-  const edges = page.map((row) => ({
-    cursor: encodeCursor({ at: row.cursor_at, id: row.id }),
-    node: toNode(row),
-  }));
+  const edges = page.map((row) => ({ cursor: cursor(row), node: toNode(row) }));
   return {
     edges,
     pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { GraphQLError } from "graphql";
-import { connection, decodeCursor, encodeCursor, pageLimit } from "./pagination.ts";
+import {
+  connection,
+  decodeCursor,
+  decodeIdCursor,
+  encodeCursor,
+  encodeIdCursor,
+  pageLimit,
+} from "./pagination.ts";
 
 Deno.test("cursors round-trip with microsecond precision", () => {
   const position = { at: "2026-11-22T05:30:00.123456Z", id: crypto.randomUUID() };
@@ -39,4 +46,11 @@ Deno.test("a connection reports whether another page exists", () => {
   assert.equal(page.pageInfo.endCursor, page.edges[1]!.cursor);
   const last = connection(rows.slice(0, 2), 2, (r) => r.n);
   assert.equal(last.pageInfo.hasNextPage, false);
+});
+
+Deno.test("id cursors round-trip and refuse what they did not make", () => {
+  assert.equal(decodeIdCursor(encodeIdCursor("12345")), "12345");
+  assert.equal(decodeIdCursor(null), null);
+  assert.throws(() => decodeIdCursor("bm90LWEtY3Vyc29y"), /cursor is not valid/);
+  assert.throws(() => decodeIdCursor(encodeIdCursor("12; drop")), /cursor is not valid/);
 });

@@ -2,7 +2,6 @@
  * Resolvers bound to schema.graphql. Mutations translate service outcomes
  * into payloads with `userErrors`; queries read through the tenant helper.
  */
-import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
 import { approveAction, type Decision, rejectAction } from "../actions/approval.ts";
@@ -32,7 +31,13 @@ import type {
   ProposedActionRow,
   UserRow,
 } from "./queries.ts";
-import { connection, decodeCursor, pageLimit } from "./pagination.ts";
+import {
+  connection,
+  decodeCursor,
+  decodeIdCursor,
+  encodeIdCursor,
+  pageLimit,
+} from "./pagination.ts";
 import { DateTimeScalar, JSONScalar } from "./scalars.ts";
 import { apiError, authenticationRequired, invalidInput } from "./errors.ts";
 import type { RequestUpdate } from "./request_updates.ts";
@@ -87,22 +92,6 @@ function toAuditEntry(row: AuditLogRow) {
     details: row.details,
     createdAt: row.created_at,
   };
-}
-
-// Audit entries page by their growing bigint id, not (created_at, id) like the uuid tables.
-const encodeAuditCursor = (id: string) =>
-  encodeBase64urlNoPadding(new TextEncoder().encode(`audit|${id}`));
-
-function decodeAuditCursor(cursor: string | null | undefined): string | null {
-  if (cursor === null || cursor === undefined) return null;
-  try {
-    const text = new TextDecoder().decode(decodeBase64urlIgnorePadding(cursor));
-    const id = /^audit\|(\d{1,18})$/.exec(text)?.[1];
-    if (id) return id;
-  } catch {
-    // fall through
-  }
-  throw invalidInput("The cursor is not valid; use an endCursor from an earlier page.", "after");
 }
 
 const signedIn = (value: accounts.SignedIn) => ({
@@ -232,20 +221,12 @@ export const resolvers = {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
       const limit = pageLimit(args.first);
-      const before = decodeAuditCursor(args.after);
+      const before = decodeIdCursor(args.after);
       const rows = await ctx.services.db.withTenant(
         viewer.userId,
         (tx) => auditLogPage(tx, viewer.userId, before, limit),
       );
-      const page = rows.slice(0, limit);
-      const edges = page.map((row) => ({
-        cursor: encodeAuditCursor(row.id),
-        node: toAuditEntry(row),
-      }));
-      return {
-        edges,
-        pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-      };
+      return connection(rows, limit, toAuditEntry, (row) => encodeIdCursor(row.id));
     },
     async deviceTokens(_: unknown, __: Args, c: Context) {
       const ctx = apiContext(c);

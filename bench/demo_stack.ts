@@ -4,6 +4,7 @@
  * and one user whose account holds an encrypted token for the demo shop. The
  * mirror starts empty: callers import when they need it.
  */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import { createTokenCipher } from "../auth/token_cipher.ts";
 import { connectDatabase } from "../db/database.ts";
 import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
@@ -73,7 +74,7 @@ export async function startDemoStack(
         ...TEST_SHOPIFY_APP,
         scopes: [],
         adminBaseUrl: devStoreBaseUrl(storePort),
-        apiVersion: "2026-10",
+        apiVersion: DEFAULT_SHOPIFY_API_VERSION,
       },
       appUrl: "http://127.0.0.1:1",
       log,

@@ -7,6 +7,7 @@
  *
  * Env: DATABASE_URL, JWT_SECRET, APP_URL, PORT, BENCH_IMPL.
  */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import type { ValidationRule } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { authenticate } from "../api/authenticate.ts";
@@ -51,7 +52,7 @@ const services: ApiServices = {
     apiSecret: "bench",
     scopes: [],
     adminBaseUrl: "https://{shop}",
-    apiVersion: "2026-10",
+    apiVersion: DEFAULT_SHOPIFY_API_VERSION,
   },
   accessTokens: createAccessTokens({ secret: env("JWT_SECRET"), issuer: env("APP_URL") }),
   limiter: createRateLimiter(db),

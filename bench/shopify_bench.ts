@@ -5,6 +5,7 @@
  * spent per second divided by the restore rate (how close the client runs to
  * the limit without being refused), wall time, requests and THROTTLED answers.
  */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import { freePort } from "../db/embedded.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
@@ -51,7 +52,7 @@ async function withBenchStore<T>(
       shop: SHOP_DOMAIN,
       accessToken: () => "shpat_bench",
       adminBaseUrl: devStoreBaseUrl(port),
-      apiVersion: "2026-10",
+      apiVersion: DEFAULT_SHOPIFY_API_VERSION,
       log: createLogger({ level: "error" }),
     }));
   } finally {

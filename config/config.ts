@@ -105,6 +105,9 @@ const optionalText = z.string().trim().min(1).optional().catch(undefined);
 const list = (fallback: string) =>
   z.string().default(fallback).transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 
+/** The Admin API version spoken unless SHOPIFY_API_VERSION says otherwise (supported to 2027-10). */
+export const DEFAULT_SHOPIFY_API_VERSION = "2026-10";
+
 const EnvSchema = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -124,7 +127,8 @@ const EnvSchema = z.object({
     "read_products,read_orders,read_all_orders,read_customers,read_discounts," +
       "write_discounts,write_draft_orders,write_orders,write_products",
   ),
-  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM").default("2026-10"),
+  SHOPIFY_API_VERSION: z.string().regex(/^\d{4}-\d{2}$/, "expected YYYY-MM")
+    .default(DEFAULT_SHOPIFY_API_VERSION),
   SHOPIFY_ADMIN_BASE_URL: z.string().includes("{shop}", { message: "must contain {shop}" })
     .optional(),
   DEVSTORE_PORT: z.coerce.number().int().min(1).max(65535).default(8100),

@@ -13,7 +13,7 @@
  *   required, as in Shopify.
  */
 import { getDirectiveValues, GraphQLError, type GraphQLResolveInfo } from "graphql";
-import { type Context, gid, requireScope } from "./admin_helpers.ts";
+import { connection, type Context, gid, idOf, requireScope } from "./admin_helpers.ts";
 import type { MutationChange } from "./changes.ts";
 import type {
   DevCustomer,
@@ -78,10 +78,6 @@ export interface ActionLookups {
   onMutation: (change: MutationChange) => void;
 }
 
-const idOf = (value: string | null | undefined, type: string) => {
-  const match = new RegExp(`^gid://shopify/${type}/(\\d+)$`).exec(value ?? "");
-  return match ? Number(match[1]) : null;
-};
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** What one order line still can be refunded: quantity and net unit price. */
@@ -206,16 +202,14 @@ export function actionResolvers(shop: DevShop, lookups: ActionLookups) {
         requireScope(ctx, "read_orders", "order");
         return shop.orders.find((o) => o.id === idOf(args.id, "Order")) ?? null;
       },
-      draftOrders: (_: unknown, args: { first: number; query?: string | null }, ctx: Context) => {
+      draftOrders: (
+        _: unknown,
+        args: { first: number; after?: string | null; query?: string | null },
+        ctx: Context,
+      ) => {
         requireScope(ctx, "read_draft_orders", "draftOrders");
         const tag = /\btag:'?([^'\s]+)'?/.exec(args.query ?? "")?.[1];
-        const found = shop.draftOrders.filter((d) => !tag || d.tags.includes(tag));
-        const page = found.slice(0, args.first);
-        return {
-          nodes: page,
-          edges: page.map((node, i) => ({ cursor: btoa(`pos:${i}`), node })),
-          pageInfo: { hasNextPage: found.length > page.length, endCursor: null },
-        };
+        return connection(shop.draftOrders.filter((d) => !tag || d.tags.includes(tag)), args);
       },
     },
     Mutation: {

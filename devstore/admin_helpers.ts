@@ -17,6 +17,12 @@ export interface Context {
 }
 
 export const gid = (type: string, id: number) => `gid://shopify/${type}/${id}`;
+
+/** The number in `gid://shopify/{type}/123`, or null for anything else. */
+export function idOf(value: string | null | undefined, type: string): number | null {
+  const match = /^gid:\/\/shopify\/(\w+)\/(\d+)$/.exec(value ?? "");
+  return match && match[1] === type ? Number(match[2]) : null;
+}
 export const decimal = (n: number) => (Math.round(n * 100) / 100).toFixed(2);
 
 export function money(amount: number, order: DevOrder) {

@@ -10,6 +10,7 @@
  * Deno.serve({ port: 8100 }, store.fetch);
  * ```
  */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import { Hono } from "hono";
 import { adminApiRoutes, type DevWebhookSubscription, type Fault } from "./admin_api.ts";
 import { type MutationChange, type StoreChanges, storeChanges } from "./changes.ts";
@@ -69,7 +70,7 @@ export function createDevStore(options: {
         "x-shopify-topic": topic,
         "x-shopify-shop-domain": shop.domain,
         "x-shopify-webhook-id": opts.webhookId ?? crypto.randomUUID(),
-        "x-shopify-api-version": "2026-10",
+        "x-shopify-api-version": DEFAULT_SHOPIFY_API_VERSION,
         "x-shopify-triggered-at": new Date().toISOString(),
         "x-shopify-hmac-sha256": signWebhook(body, options.app.apiSecret),
       },

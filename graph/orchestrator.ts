@@ -17,6 +17,7 @@
  * and writes nothing more.
  */
 import { Annotation, END, interrupt, START, StateGraph } from "@langchain/langgraph";
+import { auditAction } from "../actions/audit.ts";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { type CandidateAction, checkAction } from "../agents/actions.ts";
 import {
@@ -290,11 +291,16 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
           returning id`;
         // A retried node inserts nothing, so it audits nothing twice.
         if (inserted) {
-          await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-                     analysis_request_id, after_status, details)
-                   values (${state.userId}, 'agent', 'action.proposed', 'proposed_action',
-                     ${inserted.id}, ${state.requestId}, 'proposed',
-                     ${tx.json({ actionType: a.actionType, key: a.key })})`;
+          await auditAction(tx, {
+            userId: state.userId,
+            actor: "agent",
+            actionId: inserted.id,
+            analysisRequestId: state.requestId,
+            action: "action.proposed",
+            from: null,
+            to: "proposed",
+            details: { actionType: a.actionType, key: a.key },
+          });
         }
       }
     });

@@ -9,7 +9,7 @@ import { PURGE_QUEUE } from "./purge.ts";
 import { WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
 import { SYNC_QUEUE, SYNC_RETRY_LIMIT, SYNC_SCHEDULE_QUEUE } from "../mirror/sync_queue.ts";
 import { analysisQueues } from "../graph/queues.ts";
-import { ACTION_RECOVERY_QUEUE } from "../actions/recovery.ts";
+import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_RETRY_LIMIT } from "../actions/recovery.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -56,7 +56,7 @@ export const QUEUES: Record<string, QueueOptions> = {
   },
   // One per action left executing (singleton key: the action); retried while Shopify is away.
   [ACTION_RECOVERY_QUEUE]: {
-    retryLimit: 10,
+    retryLimit: ACTION_RECOVERY_RETRY_LIMIT,
     retryDelay: 30,
     retryBackoff: true,
     expireInSeconds: 300,

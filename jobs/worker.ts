@@ -105,7 +105,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     { ...WORK_OPTIONS, notifyPollingIntervalSeconds: ACTION_RECOVERY_POLL_SECONDS },
     loggedHandler<RecoveryJob>(
       log,
-      (job, jobLog) => recoverAction({ ...deps.mirror, db, log: jobLog }, job.data),
+      (job, jobLog) => recoverAction({ ...deps.mirror, db, log: jobLog }, job.data, job.retryCount),
       observe,
     ),
   );

@@ -278,7 +278,7 @@ async function shopOwnerAccount(
       shop,
       accessToken: () => accessToken,
       adminBaseUrl: deps.shopify.adminBaseUrl,
-      apiVersion: "2026-10",
+      apiVersion: deps.shopify.apiVersion,
       log: deps.log,
       maxAttempts: 3,
     });

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { ACTION_RECOVERY_QUEUE } from "../actions/recovery.ts";
-import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { proposalsOf } from "./helpers/actions.ts";
 import { startApiProcess } from "./helpers/api_process.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
@@ -26,12 +25,10 @@ async function statusOf(
 
 linkedStoreTest(
   "a process killed mid-execution leaves the action to the recovery job, which does not repeat it",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+  async (env) => {
+    const { api, token, t, store, waitForJob } = env;
     const [action] = await proposalsOf(
-      api.app,
-      token,
-      t,
+      env,
       "Which products should I discount?",
       "create_discount_code",
     );
@@ -81,12 +78,10 @@ linkedStoreTest(
 
 linkedStoreTest(
   "an action left executing before it reached Shopify is sent once by the recovery job",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+  async (env) => {
+    const { api, t, store, waitForJob } = env;
     const [action] = await proposalsOf(
-      api.app,
-      token,
-      t,
+      env,
       "Audit my catalog for SEO and missing images",
       "update_product_seo",
     );
@@ -115,6 +110,30 @@ linkedStoreTest(
       (r) => r.outcome === "completed" && r.jobId !== run.jobId,
     );
     assert.deepEqual(again.result, { outcome: "already settled" });
+
+    // One left executing when its store was then unlinked: Shopify cannot be asked, so it fails
+    // saying so, rather than staying executing or being guessed.
+    const [orphan] = await proposalsOf(
+      env,
+      "Audit my catalog for SEO and missing images",
+      "update_product_seo",
+    );
+    await t.owner`update proposed_actions set status = 'approved' where id = ${orphan!.id}`;
+    await t.owner`update proposed_actions set status = 'executing', linked_account_id = null
+      where id = ${orphan!.id}`;
+    await api.services.boss.send(ACTION_RECOVERY_QUEUE, {
+      userId: user!.user_id,
+      actionId: orphan!.id,
+    });
+    const unconfirmed = await waitForJob(
+      ACTION_RECOVERY_QUEUE,
+      (r) => r.outcome === "completed" && r.jobId !== run.jobId && r.jobId !== again.jobId,
+    );
+    assert.deepEqual(unconfirmed.result, { outcome: "failed unconfirmed" });
+    const failed = await statusOf(t, orphan!.id);
+    assert.equal(failed.status, "failed");
+    assert.equal(failed.execution_result.code, "EXTERNAL_SERVICE_ERROR");
+    assert.match(String(failed.execution_result.message), /could not confirm.*store was unlinked/);
   },
   { worker: true },
 );

@@ -30,13 +30,12 @@ const paidOn = (o: DevOrder) =>
 
 linkedStoreTest(
   "a refund runs once the policy still holds on the live order; one refunded meanwhile is refused",
-  async ({ api, token, t, store, waitForJob }) => {
+  async (env) => {
+    const { api, token, t, store, waitForJob } = env;
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     const [first, second] = refundableOrders(store.shop).slice(-2);
     const [refund] = await proposalsOf(
-      api.app,
-      token,
-      t,
+      env,
       `Refund order ${first!.name}, it arrived damaged`,
       "refund_order",
     );
@@ -75,9 +74,7 @@ linkedStoreTest(
 
     // The merchant refunds a line by hand before approving the second proposal.
     const [stale] = await proposalsOf(
-      api.app,
-      token,
-      t,
+      env,
       `Refund order ${second!.name}, it arrived damaged`,
       "refund_order",
     );
@@ -94,13 +91,12 @@ linkedStoreTest(
 
 linkedStoreTest(
   "a replacement for a damaged order becomes a draft order for the same customer and items",
-  async ({ api, token, t, store, waitForJob }) => {
+  async (env) => {
+    const { api, token, store, waitForJob } = env;
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     const order = refundableOrders(store.shop).at(-3)!;
     const [draft] = await proposalsOf(
-      api.app,
-      token,
-      t,
+      env,
       `Send a replacement for order ${order.name}, it arrived damaged`,
       "create_draft_order",
     );
@@ -123,12 +119,10 @@ linkedStoreTest(
 
 linkedStoreTest(
   "an approved SEO fix is written to the product in the store",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+  async (env) => {
+    const { api, token, t, store } = env;
     const [fix] = await proposalsOf(
-      api.app,
-      token,
-      t,
+      env,
       "Audit my catalog for SEO and missing images",
       "update_product_seo",
     );
@@ -175,7 +169,8 @@ linkedStoreTest(
 
 linkedStoreTest(
   "an action whose store was unlinked cannot run; an injected instruction gets nothing run",
-  async ({ api, token, t, store, waitForJob }) => {
+  async (env) => {
+    const { api, token, t, store, waitForJob } = env;
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     // An instruction planted in shop data, as in #6's injection cases.
     await store.changes.updateProduct(store.shop.products[1]!.id, (p) => {

@@ -6,42 +6,22 @@
  * contract says.
  */
 import assert from "node:assert/strict";
-import type { Hono } from "hono";
-import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { decide, proposalsOf } from "./helpers/actions.ts";
 import { gql, signUp } from "./helpers/api.ts";
-import { FULL_SCOPES, type LinkedStore, linkedStoreTest } from "./helpers/linked_store.ts";
+import { FULL_SCOPES, linkedStoreTest } from "./helpers/linked_store.ts";
 
-/** The discount codes proposed once the store is imported, to "Which products should I discount?". */
-async function discountsOnceSynced(env: LinkedStore) {
-  await env.waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-  return await proposedDiscounts(
-    env.api.app,
-    env.token,
-    env.t,
-    "Which products should I discount?",
-  );
-}
-
-/** The discount codes an analysis of `question` proposes. */
+/** The discount codes an analysis of `question` proposes, once the store is imported. */
 const proposedDiscounts = (
-  app: Hono,
-  token: string,
-  t: Parameters<typeof proposalsOf>[2],
-  question: string,
-) => proposalsOf(app, token, t, question, "create_discount_code");
+  env: Parameters<typeof proposalsOf>[0],
+  question = "Which products should I discount?",
+) => proposalsOf(env, question, "create_discount_code");
 
 linkedStoreTest(
   "a merchant approves one discount (it exists in the store), rejects another; both are audited",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const [approve] = await proposedDiscounts(
-      api.app,
-      token,
-      t,
-      "Which products should I discount?",
-    );
-    const [reject] = await proposedDiscounts(api.app, token, t, "Why did sales drop last week?");
+  async (env) => {
+    const { api, token, t, store } = env;
+    const [approve] = await proposedDiscounts(env, "Which products should I discount?");
+    const [reject] = await proposedDiscounts(env, "Why did sales drop last week?");
     const listed = await gql(
       api.app,
       `{ proposedActions(status: PROPOSED) { edges { node { id preview } } } }`,
@@ -151,7 +131,7 @@ linkedStoreTest(
   "two devices approving at once run the action exactly once",
   async (env) => {
     const { api, token, t, store } = env;
-    const [action] = await discountsOnceSynced(env);
+    const [action] = await proposedDiscounts(env);
     const before = store.shop.discounts.length;
     const [a, b] = await Promise.all([
       decide(api.app, token, action!.id),
@@ -174,7 +154,7 @@ linkedStoreTest(
   "without write_discounts the action fails with PERMISSION_DENIED naming the scope",
   async (env) => {
     const { api, token, store } = env;
-    const [action] = await discountsOnceSynced(env);
+    const [action] = await proposedDiscounts(env);
     const before = store.shop.discounts.length;
     const result = await decide(api.app, token, action!.id);
     assert.equal(result.action.status, "FAILED");
@@ -187,11 +167,11 @@ linkedStoreTest(
 
 linkedStoreTest(
   "Shopify's userErrors, a transport failure and tampered parameters each fail the action",
-  async ({ api, token, t, store, waitForJob }) => {
-    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+  async (env) => {
+    const { api, token, t, store } = env;
     const actions = [
-      ...await proposedDiscounts(api.app, token, t, "Which products should I discount?"),
-      ...await proposedDiscounts(api.app, token, t, "Why did sales drop last week?"),
+      ...await proposedDiscounts(env, "Which products should I discount?"),
+      ...await proposedDiscounts(env, "Why did sales drop last week?"),
     ];
     assert.ok(actions.length >= 2);
     const [taken, unreachable] = actions;
@@ -220,7 +200,7 @@ linkedStoreTest(
     assert.match(down.userErrors[0].message, /^Shopify did not carry it out/);
 
     // Parameters changed in the database after the proposal are checked again.
-    const [fresh] = await proposedDiscounts(api.app, token, t, "Which products should I discount?");
+    const [fresh] = await proposedDiscounts(env, "Which products should I discount?");
     await t.owner`update proposed_actions
       set parameters = jsonb_set(parameters, '{percentage}', '0.95') where id = ${fresh!.id}`;
     const before = store.shop.discounts.length;
@@ -237,7 +217,7 @@ linkedStoreTest(
   "another tenant approving or rejecting an action is told it does not exist",
   async (env) => {
     const { api, token, t, store } = env;
-    const [action] = await discountsOnceSynced(env);
+    const [action] = await proposedDiscounts(env);
     const stranger = await signUp(api.app);
     for (const verb of ["userApprovesAction", "userRejectsAction"] as const) {
       const result = await decide(api.app, stranger.accessToken, action!.id, verb);

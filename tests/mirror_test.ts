@@ -1,4 +1,5 @@
 /** The store mirror: import, resume, webhooks, incremental sync, isolation. */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import assert from "node:assert/strict";
 import { restOrder } from "../devstore/rest_payloads.ts";
 import { importStore } from "../mirror/import.ts";
@@ -65,7 +66,7 @@ linkedStoreTest(
       shop: credentials.shop,
       accessToken: () => credentials.accessToken,
       adminBaseUrl: env.deps.shopify.adminBaseUrl,
-      apiVersion: "2026-10",
+      apiVersion: DEFAULT_SHOPIFY_API_VERSION,
       log: t.log,
     });
     const from = new Date(TEST_TODAY.getTime() - 30 * DAY).toISOString();

@@ -1,4 +1,5 @@
 /** The worker against a real pg-boss on the test database. */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import assert from "node:assert/strict";
 import { createBoss } from "../jobs/boss.ts";
 import type { JobRun } from "../jobs/handler.ts";
@@ -45,7 +46,7 @@ dbTest(
             apiSecret: "test",
             scopes: [],
             adminBaseUrl: "http://127.0.0.1:1/{shop}",
-            apiVersion: "2026-10",
+            apiVersion: DEFAULT_SHOPIFY_API_VERSION,
           },
           appUrl: "http://alatar.test",
           log: t.log,

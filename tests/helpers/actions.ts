@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import { ask, waitForRequest } from "./analysis.ts";
+import { SYNC_QUEUE } from "../../mirror/sync_queue.ts";
 import { gql } from "./api.ts";
+import type { LinkedStore } from "./linked_store.ts";
 
 type Verb = "userApprovesAction" | "userRejectsAction";
 
@@ -30,16 +32,18 @@ export interface Proposal {
   parameters: any;
 }
 
-/** The actions of `actionType` that an analysis of `question` proposes (at least one). */
+/**
+ * The actions of `actionType` that an analysis of `question` proposes (at
+ * least one), once the store's import has finished.
+ */
 export async function proposalsOf(
-  app: Hono,
-  token: string,
-  t: Parameters<typeof waitForRequest>[0],
+  env: Pick<LinkedStore, "api" | "token" | "t" | "waitForJob">,
   question: string,
   actionType: string,
 ): Promise<Proposal[]> {
-  const id = await ask(app, token, question);
-  const request = await waitForRequest(t, app, token, id);
+  await env.waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+  const id = await ask(env.api.app, env.token, question);
+  const request = await waitForRequest(env.t, env.api.app, env.token, id);
   assert.equal(request.status, "COMPLETED", JSON.stringify(request));
   const found = request.proposedActions.filter((a: Proposal) => a.actionType === actionType);
   assert.ok(found.length > 0, `"${question}" proposes ${actionType}: ${request.result.summary}`);

@@ -3,6 +3,7 @@
  * worker, pg-boss, Postgres-backed rate limits. Only the limits can be made
  * smaller, so tests can trip them quickly.
  */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../../config/config.ts";
 import type { PgBoss } from "pg-boss";
 import { buildApiSchema } from "../../api/schema.ts";
 import type { ApiServices } from "../../api/context.ts";
@@ -30,7 +31,7 @@ export function mirrorDepsOf(services: ApiServices): MirrorDeps {
   return {
     db: services.db,
     cipher: services.cipher,
-    shopify: { ...services.shopify, apiVersion: "2026-10" },
+    shopify: { ...services.shopify, apiVersion: DEFAULT_SHOPIFY_API_VERSION },
     appUrl: services.appUrl,
     log: services.log,
     lookupKey: TEST_LOOKUP_KEY,
@@ -81,7 +82,7 @@ export async function createTestApi(
       apiSecret: TEST_SHOPIFY_APP.apiSecret,
       scopes: options.shopifyScopes ?? ["read_orders", "read_products", "write_discounts"],
       adminBaseUrl: options.shopifyAdminBaseUrl ?? "http://127.0.0.1:1/{shop}",
-      apiVersion: "2026-10",
+      apiVersion: DEFAULT_SHOPIFY_API_VERSION,
     },
     accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
     limiter: createRateLimiter(t.db),

@@ -5,6 +5,7 @@
  * when the orchestrator reaches that node, so the parent knows when to kill.
  * The analysis benchmark runs its workers with this too.
  */
+import { DEFAULT_SHOPIFY_API_VERSION } from "../../config/config.ts";
 import { decodeBase64 } from "@oslojs/encoding";
 import { createFileEmailSender } from "../../auth/mail.ts";
 import { createTokenCipher } from "../../auth/token_cipher.ts";
@@ -44,7 +45,7 @@ await startWorker({
       apiSecret: TEST_SHOPIFY_APP.apiSecret,
       scopes: [],
       adminBaseUrl: env("TEST_SHOPIFY_ADMIN_BASE_URL"),
-      apiVersion: "2026-10",
+      apiVersion: DEFAULT_SHOPIFY_API_VERSION,
     },
     appUrl: env("TEST_APP_URL"),
     log,
