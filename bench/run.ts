@@ -300,10 +300,11 @@ socket and a heartbeat comment every 15 s.
 runs V8 with \`--optimize-for-size\` (\`deno task api\`; \`DENO_V8_FLAGS\` for the api service in
 docker-compose), which keeps the heap near what is live: about 60 MB less here, for roughly 15 % more
 CPU per event and a slower burst. And every stream of the same operation shares one parsed and
-validated document (\`api/document_cache.ts\`, about 15 MB less, and no parse per connect). What
+validated document (\`api/document_cache.ts\`, about 15 MB less, and no parse per connect); and the
+API no longer loads LangChain or the sync job to approve actions (about 6 MB less idle). What
 remains is mostly not ours: Deno's HTTP server costs ~70 KB of native memory per open streaming
 response (a bare Hono \`streamSSE\` server holding 1,000 streams grows by ~86 MB RSS, ~17 MB of it
-heap), and the idle process (runtime, schema, pools) is ~107 MB. Flags tried and not kept:
+heap), and the idle process (runtime, schema, pools) is ~100 MB. Flags tried and not kept:
 \`--max-semi-space-size=1\` and \`--single-threaded-gc\` (no further gain on top). Past ~900 phones
 per process, add API processes: each holds its own LISTEN and its subscribers, and nothing is shared
 between them.
