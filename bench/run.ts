@@ -296,18 +296,21 @@ Each event costs the API process one tenant-scoped read of the request and its n
 CPU grows with events delivered, not with subscribers connected; an idle subscriber costs only its
 socket and a heartbeat comment every 15 s.
 
-**Memory.** With 1,000 subscribers the process was at 279 MB before two changes. The API role now
+**Memory.** With 1,000 subscribers the process was at 279 MB before these changes. The API role
 runs V8 with \`--optimize-for-size\` (\`deno task api\`; \`DENO_V8_FLAGS\` for the api service in
 docker-compose), which keeps the heap near what is live: about 60 MB less here, for roughly 15 % more
-CPU per event and a slower burst. And every stream of the same operation shares one parsed and
-validated document (\`api/document_cache.ts\`, about 15 MB less, and no parse per connect); and the
-API no longer loads LangChain or the sync job to approve actions (about 6 MB less idle). What
-remains is mostly not ours: Deno's HTTP server costs ~70 KB of native memory per open streaming
-response (a bare Hono \`streamSSE\` server holding 1,000 streams grows by ~86 MB RSS, ~17 MB of it
-heap), and the idle process (runtime, schema, pools) is ~100 MB. Flags tried and not kept:
-\`--max-semi-space-size=1\` and \`--single-threaded-gc\` (no further gain on top). Past ~900 phones
-per process, add API processes: each holds its own LISTEN and its subscribers, and nothing is shared
-between them.
+CPU per event and a slower burst. Every stream of the same operation shares one parsed and validated
+document (\`api/document_cache.ts\`, about 15 MB less, and no parse per connect). The API does not
+load LangChain or the sync job to approve actions (about 6 MB less idle). Each stream is one
+\`ReadableStream\` (\`routes/sse_stream.ts\`) instead of Hono's \`streamSSE\`, which stacks three
+streams per response (a bare Deno server holding 1,000 streams: 70 KB each against 92 KB; about 6 MB
+less here). What remains is mostly Deno's: an open request costs ~22 KB of native memory and a
+streamed response body ~48 KB more (its 1,024-slot buffer channel), so 1,000 streams on a bare
+\`Deno.serve\` take ~70 MB; the JavaScript heap holds ~60 MB with them, of which ~30 KB per
+subscription is ours (context, loaders, the watcher); the idle process (runtime, schema, pools) is
+~100 MB. Tried and not kept: \`MALLOC_ARENA_MAX=2\`, \`--max-semi-space-size=1\` and
+\`--single-threaded-gc\` (no gain). Past ~900 phones per process, add API processes: each holds its
+own LISTEN and its subscribers, and nothing is shared between them.
 `;
   await writeSection("live", body);
   console.log(body);

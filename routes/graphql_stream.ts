@@ -22,7 +22,6 @@ import {
   specifiedRules,
 } from "graphql";
 import { type Context, Hono } from "hono";
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { authenticate } from "../api/authenticate.ts";
 import { createLoaders } from "../api/context.ts";
@@ -35,6 +34,7 @@ import {
   MAX_QUERY_LENGTH,
   validationRulesFor,
 } from "./graphql.ts";
+import { sseResponse } from "./sse_stream.ts";
 import "./variables.ts";
 
 /** How long a client waits before reconnecting after a drop (the SSE `retry:` advice). */
@@ -139,12 +139,12 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
       contextValue: c,
     };
 
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => closed.abort());
+    return sseResponse(c, async (stream) => {
+      stream.signal.addEventListener("abort", () => closed.abort(), { once: true });
       // The process is stopping: end the stream without `complete`, so the client reconnects.
       const leave = () => {
         closed.abort();
-        stream.abort();
+        stream.close();
       };
       deps.updates.closing.addEventListener("abort", leave);
       const send = async (result: ExecutionResult, eventId?: string) => {
@@ -152,7 +152,7 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
         await stream.write(`${id}event: next\ndata: ${JSON.stringify(result)}\n\n`);
       };
       const heartbeat = setInterval(() => {
-        stream.write(":\n\n").catch(() => closed.abort());
+        void stream.write(":\n\n");
       }, heartbeatMs);
       try {
         await stream.write(`retry: ${RETRY_MS}\n\n`);
@@ -194,7 +194,7 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
         deps.updates.closing.removeEventListener("abort", leave);
         closed.abort();
       }
-    });
+    }, (error) => log.error("graphql stream failed", { error }));
   });
 }
 
