@@ -136,6 +136,17 @@ async function main(args: string[]): Promise<number> {
     // Every role but migrate enqueues (the API writes jobs in tenant transactions), so every
     // role has pg-boss; only workers run its maintenance and cron.
     const runsWorker = role === "worker" || role === "start";
+    // Job handlers get their own pool, committing without waiting for the disk (see asyncCommit).
+    // Added before pg-boss, so it closes after pg-boss has drained the handlers that use it.
+    const jobsDb = runsWorker
+      ? connectDatabase({
+        url: database.ownerUrl,
+        poolMax: config.databasePoolMax,
+        log,
+        asyncCommit: true,
+      })
+      : db;
+    if (jobsDb !== db) resources.add("job handler pools", () => jobsDb.end());
     const boss = createBoss({ url: database.ownerUrl, log, maintenance: runsWorker });
     await boss.start();
     resources.add(
@@ -168,10 +179,10 @@ async function main(args: string[]): Promise<number> {
       const { chooseModel } = await import("./agents/llm.ts");
       await startWorker({
         boss,
-        db,
+        db: jobsDb,
         log,
         emailSender,
-        mirror,
+        mirror: { ...mirror, db: jobsDb },
         analysis: { modelFor: (preferredLlm) => chooseModel(llm, preferredLlm) },
       });
     }

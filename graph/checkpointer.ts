@@ -191,21 +191,35 @@ export class PostgresCheckpointer extends BaseCheckpointSaver {
     if (!checkpointId) throw new Error("writes need configurable.checkpoint_id");
     const rows = await Promise.all(writes.map(async ([channel, value], i) => {
       const [type, bytes] = await this.serde.dumpsTyped(value);
-      return { channel, idx: WRITES_IDX_MAP[channel] ?? i, type, bytes };
+      return {
+        user_id: this.userId,
+        analysis_request_id: thread,
+        checkpoint_ns: ns,
+        checkpoint_id: checkpointId,
+        task_id: taskId,
+        idx: WRITES_IDX_MAP[channel] ?? i,
+        channel,
+        value: bytes,
+        value_type: type,
+        task_path: taskPath,
+      };
     }));
+    // Ordinary writes are kept as first written (a replayed task writes the same);
+    // special ones (errors, interrupts: negative indices) are replaced.
+    const ordinary = rows.filter((row) => row.idx >= 0);
+    const special = rows.filter((row) => row.idx < 0);
+    if (rows.length === 0) return;
     await this.#tx(async (tx) => {
-      for (const row of rows) {
-        // Ordinary writes are kept as first written (a replayed task writes the same);
-        // special ones (errors, interrupts: negative indices) are replaced.
-        await tx`insert into analysis_checkpoint_writes (user_id, analysis_request_id, checkpoint_ns,
-                   checkpoint_id, task_id, idx, channel, value, value_type, task_path)
-                 values (${this.userId}, ${thread}, ${ns}, ${checkpointId}, ${taskId}, ${row.idx},
-                   ${row.channel}, ${row.bytes}, ${row.type}, ${taskPath})
+      if (ordinary.length > 0) {
+        await tx`insert into analysis_checkpoint_writes ${tx(ordinary)}
                  on conflict (analysis_request_id, checkpoint_ns, checkpoint_id, task_id, idx)
-                 ${
-          row.idx >= 0 ? tx`do nothing` : tx`do update set channel = excluded.channel,
-                   value = excluded.value, value_type = excluded.value_type`
-        }`;
+                 do nothing`;
+      }
+      if (special.length > 0) {
+        await tx`insert into analysis_checkpoint_writes ${tx(special)}
+                 on conflict (analysis_request_id, checkpoint_ns, checkpoint_id, task_id, idx)
+                 do update set channel = excluded.channel, value = excluded.value,
+                   value_type = excluded.value_type`;
       }
     });
   }

@@ -22,9 +22,15 @@ export async function setProgress(
   return rows.length > 0;
 }
 
-/** The request's status, locking the row so no one finishes or cancels it meanwhile. */
+/**
+ * The request's status, locking the row so no one finishes or cancels it
+ * meanwhile. `for no key update` is enough for that (every status change is an
+ * update of a non-key column, which takes the same lock) and, unlike `for
+ * update`, does not hold up the foreign-key checks of rows being added under
+ * the request (checkpoint writes, tasks, events) in other transactions.
+ */
 export async function lockedStatus(tx: Tx, requestId: string): Promise<string | null> {
   const [row] = await tx<{ status: string }[]>`
-    select status from analysis_requests where id = ${requestId} for update`;
+    select status from analysis_requests where id = ${requestId} for no key update`;
   return row?.status ?? null;
 }

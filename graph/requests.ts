@@ -104,7 +104,7 @@ export async function cancelAnalysisRequest(
   if (!isUuid(id)) return notFound;
   return await deps.db.withTenant(viewer.userId, async (tx) => {
     const [request] = await tx<{ status: string }[]>`
-      select status from analysis_requests where id = ${id} for update`;
+      select status from analysis_requests where id = ${id} for no key update`;
     if (!request) return notFound;
     if (request.status !== "pending" && request.status !== "processing") {
       return fail(

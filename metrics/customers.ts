@@ -126,12 +126,11 @@ export async function cohorts(
       select distinct o.customer_id, date_trunc('month', o.created_at at time zone ${tz}) as month
       from orders o
     )
-    select to_char(f.cohort, 'YYYY-MM') as cohort,
-           count(*) over (partition by f.cohort)::int as size,
-           0 as offset, 0 as active
+    select to_char(f.cohort, 'YYYY-MM') as cohort, count(*)::int as size, 0 as offset, 0 as active
     from firsts f cross join span
     where f.cohort >= date_trunc('month', span.starts_at at time zone ${tz})
       and f.cohort < span.ends_at at time zone ${tz}
+    group by f.cohort
     union all
     select to_char(f.cohort, 'YYYY-MM'), 0,
            ((extract(year from a.month) - extract(year from f.cohort)) * 12

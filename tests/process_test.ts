@@ -84,8 +84,9 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
       "live updates",
       "http server",
       "password hasher",
-      // The dev store outlives pg-boss, so syncs in flight can finish against it.
+      // The dev store and the job handlers' pool outlive pg-boss, so jobs in flight can finish.
       "pg-boss",
+      "job handler pools",
       "dev store",
       "database pools",
       "postgres",

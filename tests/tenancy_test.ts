@@ -363,3 +363,35 @@ dbTest("runtime connections carry statement and idle-transaction limits", async 
     await strict.end();
   }
 });
+
+dbTest(
+  "only the job handlers' pool commits without waiting for the disk, still as the tenant",
+  async (t) => {
+    const user = await createUser(t.db);
+    // Where the setting comes from: the suite's server turns it off for speed, so its value alone
+    // would not tell the pools apart; a pool that asks for it sets it as a client ("client").
+    const setting = (db: Database) =>
+      db.withTenant(user, async (tx) => {
+        const [row] = await tx<{ commit: string; source: string; tenant: string }[]>`
+        select setting as commit, source, current_setting('app.current_user_id') as tenant
+        from pg_settings where name = 'synchronous_commit'`;
+        return { ...row };
+      });
+    const durable = await setting(t.db);
+    assert.notEqual(durable.source, "client");
+    assert.equal(durable.tenant, user);
+    const jobs = connectDatabase({ url: t.url, poolMax: 1, log: t.log, asyncCommit: true });
+    try {
+      assert.deepEqual(await setting(jobs), { commit: "off", source: "client", tenant: user });
+      // Row-level security is the same on it: another tenant's rows stay hidden.
+      const other = await createUser(t.db);
+      const seen = await jobs.withTenant(
+        other,
+        (tx) => tx`select id from users where id = ${user}`,
+      );
+      assert.equal(seen.length, 0);
+    } finally {
+      await jobs.end();
+    }
+  },
+);

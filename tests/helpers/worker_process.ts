@@ -24,9 +24,14 @@ const url = env("TEST_DATABASE_URL");
 const pauseAt = Deno.env.get("PAUSE_AT");
 const reportPlanStarts = Deno.env.get("REPORT_PLAN_STARTS") === "1";
 const log = createLogger({ level: "error" });
-// Pools as a deployed worker has them (DATABASE_POOL_MAX's default; pg-boss's own pool), unless a
-// test asks for fewer.
-const db = connectDatabase({ url, poolMax: Number(Deno.env.get("POOL_MAX") ?? 10), log });
+// Pools as a deployed worker has them (DATABASE_POOL_MAX's default, committing as main.ts's job
+// pool does; pg-boss's own pool), unless a test asks for fewer.
+const db = connectDatabase({
+  url,
+  poolMax: Number(Deno.env.get("POOL_MAX") ?? 10),
+  log,
+  asyncCommit: true,
+});
 const boss = createBoss({ url, log, superviseSeconds: 1 });
 await boss.start();
 await startWorker({
