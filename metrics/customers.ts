@@ -115,36 +115,30 @@ export async function cohorts(
   range: DateRange,
 ): Promise<{ cohorts: Cohort[]; provenance: Provenance }> {
   const tz = scope.timezone;
-  const rows = await tx<{ cohort: string; size: number; offset: number; active: number }[]>`
+  // One pass: each customer's months with an order, the first of which is their cohort. Every
+  // customer is active in their cohort's month, so offset 0 counts the cohort.
+  const rows = await tx<{ cohort: string; offset: number; active: number }[]>`
     with span as (${bounds(tx, range, tz)}),
-    orders as (${counted(tx, scope)}),
-    firsts as (
-      select customer_id, date_trunc('month', min(created_at) at time zone ${tz}) as cohort
-      from orders group by customer_id
-    ),
-    active as (
+    months as (
       select distinct o.customer_id, date_trunc('month', o.created_at at time zone ${tz}) as month
-      from orders o
+      from (${counted(tx, scope)}) o
+    ),
+    cohorted as (
+      select month, min(month) over (partition by customer_id) as cohort from months
     )
-    select to_char(f.cohort, 'YYYY-MM') as cohort, count(*)::int as size, 0 as offset, 0 as active
-    from firsts f cross join span
-    where f.cohort >= date_trunc('month', span.starts_at at time zone ${tz})
-      and f.cohort < span.ends_at at time zone ${tz}
-    group by f.cohort
-    union all
-    select to_char(f.cohort, 'YYYY-MM'), 0,
-           ((extract(year from a.month) - extract(year from f.cohort)) * 12
-             + extract(month from a.month) - extract(month from f.cohort))::int,
-           count(distinct a.customer_id)::int
-    from firsts f join active a using (customer_id) cross join span
-    where f.cohort >= date_trunc('month', span.starts_at at time zone ${tz})
-      and f.cohort < span.ends_at at time zone ${tz}
-    group by f.cohort, a.month`;
+    select to_char(c.cohort, 'YYYY-MM') as cohort,
+           ((extract(year from c.month) - extract(year from c.cohort)) * 12
+             + extract(month from c.month) - extract(month from c.cohort))::int as offset,
+           count(*)::int as active
+    from cohorted c cross join span
+    where c.cohort >= date_trunc('month', span.starts_at at time zone ${tz})
+      and c.cohort < span.ends_at at time zone ${tz}
+    group by c.cohort, c.month`;
   const byCohort = new Map<string, { size: number; active: Map<number, number> }>();
   for (const row of rows) {
     const entry = byCohort.get(row.cohort) ?? { size: 0, active: new Map() };
-    if (row.size) entry.size = row.size;
-    else entry.active.set(row.offset, row.active);
+    if (row.offset === 0) entry.size = row.active;
+    entry.active.set(row.offset, row.active);
     byCohort.set(row.cohort, entry);
   }
   const [span] = await tx<Span[]>`${bounds(tx, range, tz)}`;
@@ -180,20 +174,23 @@ export interface Ltv {
 
 /** Simple LTV: what customers acquired in `range` have spent, net, up to now. */
 export async function lifetimeValue(tx: Tx, scope: KpiScope, range: DateRange): Promise<Ltv> {
+  // One pass over the orders: each customer's first order and totals to date; those whose first
+  // order falls in the range are the ones acquired then.
   const [row] = await tx`
     with span as (${bounds(tx, range, scope.timezone)}),
-    orders as (${counted(tx, scope)}),
-    acquired as (
-      select customer_id from orders cross join span group by customer_id, span.starts_at, span.ends_at
-      having min(created_at) >= span.starts_at and min(created_at) < span.ends_at
-    ),
-    their_orders as (select o.* from orders o join acquired using (customer_id))
+    per_customer as (
+      select customer_id, min(created_at) as first_at, count(*) as orders,
+             sum(line_sales) as net, sum(line_returns) as returned
+      from (${counted(tx, scope)}) o group by customer_id
+    )
     select span.starts_at, span.ends_at,
-           (select count(*) from acquired)::int as customers,
-           (select count(*) from their_orders)::int as orders,
-           (select coalesce(sum(line_sales), 0) from their_orders)::float8 as net,
-           (select coalesce(sum(line_returns), 0) from their_orders)::float8 as returned
-    from span`;
+           count(p.customer_id)::int as customers,
+           coalesce(sum(p.orders), 0)::int as orders,
+           coalesce(sum(p.net), 0)::float8 as net,
+           coalesce(sum(p.returned), 0)::float8 as returned
+    from span
+    left join per_customer p on p.first_at >= span.starts_at and p.first_at < span.ends_at
+    group by span.starts_at, span.ends_at`;
   const customers = row!.customers as number;
   const net = (row!.net as number) - (row!.returned as number);
   return {
