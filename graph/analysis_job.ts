@@ -6,8 +6,11 @@
  *
  * - no checkpoint: start from the request;
  * - paused in `wait`: resume (the node checks the tasks again);
- * - stopped mid-node (a crash): continue from the last checkpoint;
+ * - ended by an error: continue from the checkpoint that error left;
  * - finished: nothing to do (a duplicate delivery).
+ *
+ * A run that dies (a killed worker) leaves no checkpoint of its own: the
+ * retry finds the last pause, or none, and runs those nodes again.
  */
 import { Command } from "@langchain/langgraph";
 import { PostgresCheckpointer } from "./checkpointer.ts";
@@ -27,6 +30,11 @@ export async function runAnalysisJob(
   });
   const config = {
     configurable: { thread_id: job.requestId },
+    // Checkpointed when the graph pauses for a stage's tasks and when it ends, not after every
+    // node: a run that dies resumes from its last pause and runs its nodes again, which is safe
+    // because each is idempotent (tasks and proposals are keyed, the plan is reused, finishing
+    // checks the status under a lock). A dozen fewer checkpoint transactions per analysis.
+    durability: "exit" as const,
     recursionLimit: 200,
     ...(signal ? { signal } : {}),
   };

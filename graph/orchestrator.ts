@@ -159,8 +159,15 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       await tx`update analysis_requests set status = 'processing', started_at = coalesce(started_at, now())
                where id = ${state.requestId} and status = 'pending'`;
       await setProgress(tx, state.requestId, "planning", 5);
-      const [row] = await tx<{ prompt: string; today: string; preferred_llm: string | null }[]>`
-        select r.prompt, p.preferred_llm,
+      const [row] = await tx<
+        {
+          prompt: string;
+          today: string;
+          preferred_llm: string | null;
+          agent_state: { plan: Plan; planner: string } | null;
+        }[]
+      >`
+        select r.prompt, p.preferred_llm, r.agent_state,
                to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today
         from analysis_requests r
         left join store_sync_state s on s.linked_account_id = r.linked_account_id
@@ -168,6 +175,11 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         where r.id = ${state.requestId}`;
       return row!;
     });
+    // Planned already by a run that died before its checkpoint: the same plan, not a new one (a
+    // model may plan differently twice, and its tasks may be running).
+    if (request.agent_state) {
+      return { planned: request.agent_state.plan, planner: request.agent_state.planner, stage: -1 };
+    }
     const model = deps.modelFor(request.preferred_llm);
     const planned = model
       ? await planWithModel(model, request.prompt, request.today, log)
