@@ -183,7 +183,10 @@ async function main(args: string[]): Promise<number> {
         log,
         emailSender,
         mirror: { ...mirror, db: jobsDb },
-        analysis: { modelFor: (preferredLlm) => chooseModel(llm, preferredLlm) },
+        analysis: {
+          modelFor: (preferredLlm) => chooseModel(llm, preferredLlm),
+          concurrency: config.analysisConcurrency,
+        },
       });
     }
 

@@ -34,6 +34,8 @@ export interface AnalysisFigures {
   pickup: { p50: number; p95: number; runs: number };
   throughput: Array<{
     workers: number;
+    /** Analysis jobs side by side per queue in each worker (ANALYSIS_CONCURRENCY). */
+    concurrency: number;
     analyses: number;
     perMinute: number;
     p50: number;
@@ -77,6 +79,7 @@ export async function startAnalysisStack() {
 export async function spawnBenchWorker(
   stack: { pg: { url: string }; key: Uint8Array; storePort: number },
   onPlan?: (requestId: string, at: number) => void,
+  concurrency = 4,
 ): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../tests/helpers/worker_process.ts", import.meta.url).pathname],
@@ -86,6 +89,7 @@ export async function spawnBenchWorker(
       TEST_SHOPIFY_ADMIN_BASE_URL: devStoreBaseUrl(stack.storePort),
       TEST_APP_URL: "http://127.0.0.1:1",
       REPORT_PLAN_STARTS: onPlan ? "1" : "0",
+      ANALYSIS_CONCURRENCY: String(concurrency),
     },
     stdout: "piped",
     stderr: "inherit",
@@ -113,19 +117,37 @@ export async function spawnBenchWorker(
   return child;
 }
 
+/** Worker processes and the analysis jobs each runs side by side per queue. */
+export interface WorkerSetup {
+  workers: number;
+  concurrency: number;
+}
+
+export const DEFAULT_SETUPS: WorkerSetup[] = [
+  { workers: 1, concurrency: 4 },
+  { workers: 2, concurrency: 4 },
+  { workers: 2, concurrency: 2 },
+];
+
 export async function measureAnalysis(
-  options: { pickups: number; analyses: number; workerCounts?: number[] },
+  options: { pickups: number; analyses: number; setups?: WorkerSetup[] },
 ) {
   const { pg, db, boss, storePort, key, userId, close } = await startAnalysisStack();
   const workers: Deno.ChildProcess[] = [];
   try {
     const nodeStarts = new Map<string, number>();
-    const spawnWorker = async () => {
+    const spawnWorker = async (concurrency = 4) => {
       workers.push(
         await spawnBenchWorker({ pg, key, storePort }, (requestId, at) => {
           nodeStarts.set(requestId, at);
-        }),
+        }, concurrency),
       );
+    };
+    const stopWorkers = async () => {
+      for (const child of workers.splice(0)) {
+        child.kill("SIGKILL");
+        await child.status;
+      }
     };
     const submit = async (prompt: string) => {
       const outcome = await submitAnalysisRequest({ db, boss }, { userId, sessionId: "bench" }, {
@@ -160,8 +182,9 @@ export async function measureAnalysis(
     }
 
     const throughput: AnalysisFigures["throughput"] = [];
-    for (const workerCount of options.workerCounts ?? [1, 2]) {
-      while (workers.length < workerCount) await spawnWorker();
+    for (const setup of options.setups ?? DEFAULT_SETUPS) {
+      await stopWorkers();
+      while (workers.length < setup.workers) await spawnWorker(setup.concurrency);
       const started = performance.now();
       const ids: string[] = [];
       for (let i = 0; i < options.analyses; i++) {
@@ -175,7 +198,8 @@ export async function measureAnalysis(
           from analysis_requests where id = any(${ids})`);
       const durations = rows.filter((r) => r.status === "completed").map((r) => r.ms);
       throughput.push({
-        workers: workerCount,
+        workers: setup.workers,
+        concurrency: setup.concurrency,
         analyses: ids.length,
         perMinute: Math.round(ids.length / (ms / 60_000)),
         p50: percentile(durations, 50),

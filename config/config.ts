@@ -31,6 +31,8 @@ export interface Config {
   /** Unset means: run the embedded PostgreSQL server. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** Analysis jobs each worker process runs side by side, per queue. */
+  analysisConcurrency: number;
   embeddedPostgresPort: number;
   /** Password of the embedded server's owner; generated in development. */
   embeddedPostgresPassword: string;
@@ -115,6 +117,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   JWT_SECRET: z.string().min(32, "expected at least 32 characters of random secret").optional(),
   ALATAR_ENCRYPTION_KEYS: z.string().transform(parseKeyRing).optional(),
@@ -200,6 +203,7 @@ export function parseConfig(
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    analysisConcurrency: e.ANALYSIS_CONCURRENCY,
     embeddedPostgresPort: e.EMBEDDED_PG_PORT,
     embeddedPostgresPassword: generated?.EMBEDDED_PG_PASSWORD ?? crypto.randomUUID(),
     jwtSecret: e.JWT_SECRET!,

@@ -33,6 +33,7 @@ Deno.test("development defaults need no variables once secrets are generated", (
   assert.equal(config.shopify.adminBaseUrl, "http://127.0.0.1:8100/{shop}");
   assert.equal(config.shopify.apiKey, "alatar-dev-app");
   assert.equal(config.openRouter.apiKey, undefined);
+  assert.equal(config.analysisConcurrency, 4);
 });
 
 Deno.test("environment values win over generated secrets", () => {
@@ -86,6 +87,7 @@ Deno.test("malformed values are reported with what is expected", () => {
       ALATAR_ENCRYPTION_KEYS: "k1:dG9vIHNob3J0",
       SHOPIFY_ADMIN_BASE_URL: "http://127.0.0.1:8100",
       DATABASE_URL: "mysql://x",
+      ANALYSIS_CONCURRENCY: "0",
     }, secrets)
   );
   const byName = (name: string) => found.find((p) => p.startsWith(`${name}:`)) ?? "";
@@ -95,6 +97,7 @@ Deno.test("malformed values are reported with what is expected", () => {
   assert.match(byName("ALATAR_ENCRYPTION_KEYS"), /32 random bytes/);
   assert.match(byName("SHOPIFY_ADMIN_BASE_URL"), /\{shop\}/);
   assert.match(byName("DATABASE_URL"), /postgres:\/\//);
+  assert.match(byName("ANALYSIS_CONCURRENCY"), />=1|too small/i);
 });
 
 Deno.test("a key ring with a repeated id is refused", () => {

@@ -48,7 +48,11 @@ export interface WorkerDeps {
     modelFor(preferredLlm: string | null): ChosenModel | null;
     /** Told as each orchestrator node starts. */
     onNode?(node: string, requestId: string): Promise<void> | void;
-    /** Jobs handled side by side per queue. */
+    /**
+     * Jobs handled side by side per queue (ANALYSIS_CONCURRENCY, 4 by default). With a model,
+     * jobs mostly wait on it, so more overlap helps; with the offline model they are CPU work,
+     * and processes × concurrency beyond the cores only adds contention (docs/benchmarks.md).
+     */
     concurrency?: number;
   };
 }

@@ -58,6 +58,8 @@ await startWorker({
   },
   analysis: {
     modelFor: () => null,
+    // As ANALYSIS_CONCURRENCY does for main.ts (the analysis benchmark compares settings).
+    concurrency: Number(Deno.env.get("ANALYSIS_CONCURRENCY") ?? 4),
     onNode: async (node, requestId) => {
       // The benchmark reads when each request's graph starts (a wall-clock instant, in ms).
       if (reportPlanStarts && node === "plan") {
