@@ -305,6 +305,10 @@ Each event costs the API process one tenant-scoped read of the request and its n
 CPU grows with events delivered, not with subscribers connected; an idle subscriber costs only its
 socket and a heartbeat comment every 15 s.
 
+RSS "subscribed" is read once all ${f.subscribers} streams are open and idle; "peak" is the process's
+high-water mark (VmHWM) over the whole run, the connecting of 1,000 phones in batches of 50 and the
+burst included, so it holds transient garbage the collector has since freed.
+
 **Memory.** With 1,000 subscribers the process was at 279 MB before these changes. The API role
 runs V8 with \`--optimize-for-size\` (\`deno task api\`; \`DENO_V8_FLAGS\` for the api service in
 docker-compose), which keeps the heap near what is live: about 60 MB less here, for roughly 15 % more
@@ -317,8 +321,7 @@ less here). What remains is mostly Deno's: an open request costs ~22 KB of nativ
 streamed response body ~48 KB more (its 1,024-slot buffer channel), so 1,000 streams on a bare
 \`Deno.serve\` take ~70 MB; the JavaScript heap holds ~60 MB with them, of which ~30 KB per
 subscription is ours (context, loaders, the watcher); the idle process (runtime, schema, pools) is
-~100 MB. Tried and not kept: \`MALLOC_ARENA_MAX=2\`, \`--max-semi-space-size=1\` and
-\`--single-threaded-gc\` (no gain). Past ~900 phones per process, add API processes: each holds its
+~100 MB. Tried and not kept: \`MALLOC_ARENA_MAX=2\`, \`--max-semi-space-size=1\` or \`=2\`, and \`--single-threaded-gc\` (no gain). Past ~1,000 phones per process, add API processes: each holds its
 own LISTEN and its subscribers, and nothing is shared between them.
 `;
   await writeSection("live", body);
