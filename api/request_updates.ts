@@ -144,12 +144,15 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
         try {
           let last = afterEventId;
           let read: Unseen | null = first;
+          first = null;
           while (read) {
             for (const update of read.updates) {
               yield update;
               last = update.eventId;
             }
             if (TERMINAL.has(read.status)) return;
+            // Not held while waiting: a thousand idle subscribers would keep a thousand rows.
+            read = null;
             await changed(watcher, signal);
             if (signal.aborted || closing.signal.aborted) return;
             watcher.changed = false;

@@ -319,8 +319,9 @@ load LangChain or the sync job to approve actions (about 6 MB less idle). Each s
 streams per response (a bare Deno server holding 1,000 streams: 70 KB each against 92 KB; about 6 MB
 less here). What remains is mostly Deno's: an open request costs ~22 KB of native memory and a
 streamed response body ~48 KB more (its 1,024-slot buffer channel), so 1,000 streams on a bare
-\`Deno.serve\` take ~70 MB; the JavaScript heap holds ~60 MB with them, of which ~30 KB per
-subscription is ours (context, loaders, the watcher); the idle process (runtime, schema, pools) is
+\`Deno.serve\` take ~70 MB; the JavaScript heap holds ~60 MB with them, of which ~28 KB per
+subscription is ours (heap snapshots idle and subscribed: the request and its context, the
+stream, the watcher; between events a subscription holds no loaders and no row); the idle process (runtime, schema, pools) is
 ~100 MB. Tried and not kept: \`MALLOC_ARENA_MAX=2\`, \`--max-semi-space-size=1\` or \`=2\`, and \`--single-threaded-gc\` (no gain). Past ~1,000 phones per process, add API processes: each holds its
 own LISTEN and its subscribers, and nothing is shared between them.
 `;

@@ -24,7 +24,7 @@ import {
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { authenticate } from "../api/authenticate.ts";
-import { createLoaders } from "../api/context.ts";
+import { createLoaders, type Loaders } from "../api/context.ts";
 import { createDocumentCache } from "../api/document_cache.ts";
 import type { RequestUpdate, RequestUpdates } from "../api/request_updates.ts";
 import {
@@ -114,13 +114,18 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
     const log = c.get("log").child({ user_id: viewer.userId });
     const lastEventId = c.req.header("last-event-id")?.trim() ?? "";
     const closed = new AbortController();
+    // Made on first use and dropped after each event: a subscription that waits for its next
+    // change holds none (a thousand open streams would hold three thousand loaders).
+    let loaders: Loaders | null = null;
     const api = {
       viewer,
       viewerProblem: null,
       ip: clientIp(c, deps.trustProxyHops),
       services: deps.services,
       log,
-      loaders: createLoaders(deps.services, () => viewer),
+      get loaders(): Loaders {
+        return loaders ??= createLoaders(deps.services, () => viewer);
+      },
       live: {
         updates: deps.updates,
         lastEventId: EVENT_ID.test(lastEventId) ? lastEventId : null,
@@ -167,8 +172,9 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
           } else {
             for await (const update of source as AsyncIterable<RequestUpdate>) {
               // Fresh loaders per event: a cached read would repeat the first event's actions.
-              api.loaders = createLoaders(deps.services, () => viewer);
+              loaders = null;
               const result = await execute({ ...args, rootValue: update });
+              loaders = null;
               await send({
                 ...result,
                 extensions: { ...result.extensions, eventId: update.eventId },
