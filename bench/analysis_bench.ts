@@ -11,6 +11,7 @@
  * `created_at` to `finished_at`, both taken by Postgres.
  */
 import { encodeBase64 } from "@oslojs/encoding";
+import { DEFAULT_ANALYSIS_CONCURRENCY } from "../config/config.ts";
 import { submitAnalysisRequest } from "../graph/requests.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { importStore } from "../mirror/import.ts";
@@ -79,7 +80,7 @@ export async function startAnalysisStack() {
 export async function spawnBenchWorker(
   stack: { pg: { url: string }; key: Uint8Array; storePort: number },
   onPlan?: (requestId: string, at: number) => void,
-  concurrency = 4,
+  concurrency = DEFAULT_ANALYSIS_CONCURRENCY,
 ): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("../tests/helpers/worker_process.ts", import.meta.url).pathname],
@@ -124,8 +125,8 @@ export interface WorkerSetup {
 }
 
 export const DEFAULT_SETUPS: WorkerSetup[] = [
-  { workers: 1, concurrency: 4 },
-  { workers: 2, concurrency: 4 },
+  { workers: 1, concurrency: DEFAULT_ANALYSIS_CONCURRENCY },
+  { workers: 2, concurrency: DEFAULT_ANALYSIS_CONCURRENCY },
   { workers: 2, concurrency: 2 },
 ];
 
@@ -136,7 +137,7 @@ export async function measureAnalysis(
   const workers: Deno.ChildProcess[] = [];
   try {
     const nodeStarts = new Map<string, number>();
-    const spawnWorker = async (concurrency = 4) => {
+    const spawnWorker = async (concurrency: number) => {
       workers.push(
         await spawnBenchWorker({ pg, key, storePort }, (requestId, at) => {
           nodeStarts.set(requestId, at);
@@ -171,7 +172,7 @@ export async function measureAnalysis(
       throw new Error("analyses did not finish in time");
     };
 
-    await spawnWorker();
+    await spawnWorker(DEFAULT_ANALYSIS_CONCURRENCY);
     // Pickup: one request at a time on an idle worker.
     const pickups: number[] = [];
     for (let i = 0; i < options.pickups + 3; i++) {

@@ -222,8 +222,13 @@ if (!only || only === "analysis") {
   const analyses = Number(Deno.env.get("ANALYSIS_BENCH_COUNT") ?? 600);
   // "1x4,2x4,2x2": worker processes × analysis jobs side by side per queue in each.
   const setups = Deno.env.get("ANALYSIS_BENCH_SETUPS")?.split(",").map((setup) => {
-    const [workers, concurrency] = setup.split("x").map(Number);
-    return { workers: workers!, concurrency: concurrency ?? 4 };
+    const match = /^([1-9]\d?)x([1-9]\d?)$/.exec(setup.trim());
+    if (!match) {
+      throw new Error(
+        `ANALYSIS_BENCH_SETUPS: expected workers x concurrency, like 2x4; got "${setup}"`,
+      );
+    }
+    return { workers: Number(match[1]), concurrency: Number(match[2]) };
   });
   const f = await measureAnalysis({ pickups: 50, analyses, setups });
   const rows = f.throughput.map((t) =>

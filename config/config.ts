@@ -109,6 +109,8 @@ const list = (fallback: string) =>
 
 /** The Admin API version spoken unless SHOPIFY_API_VERSION says otherwise (supported to 2027-10). */
 export const DEFAULT_SHOPIFY_API_VERSION = "2026-10";
+/** Analysis jobs a worker runs side by side per queue, sized for jobs that wait on a model. */
+export const DEFAULT_ANALYSIS_CONCURRENCY = 4;
 
 const EnvSchema = z.object({
   APP_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -117,7 +119,9 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(
+    DEFAULT_ANALYSIS_CONCURRENCY,
+  ),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   JWT_SECRET: z.string().min(32, "expected at least 32 characters of random secret").optional(),
   ALATAR_ENCRYPTION_KEYS: z.string().transform(parseKeyRing).optional(),

@@ -189,6 +189,7 @@ export class PostgresCheckpointer extends BaseCheckpointSaver {
     const ns = config.configurable?.checkpoint_ns ?? "";
     const checkpointId = config.configurable?.checkpoint_id;
     if (!checkpointId) throw new Error("writes need configurable.checkpoint_id");
+    if (writes.length === 0) return;
     const rows = await Promise.all(writes.map(async ([channel, value], i) => {
       const [type, bytes] = await this.serde.dumpsTyped(value);
       return {
@@ -208,7 +209,6 @@ export class PostgresCheckpointer extends BaseCheckpointSaver {
     // special ones (errors, interrupts: negative indices) are replaced.
     const ordinary = rows.filter((row) => row.idx >= 0);
     const special = rows.filter((row) => row.idx < 0);
-    if (rows.length === 0) return;
     await this.#tx(async (tx) => {
       if (ordinary.length > 0) {
         await tx`insert into analysis_checkpoint_writes ${tx(ordinary)}

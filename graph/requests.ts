@@ -11,6 +11,7 @@ import { fail, ok, type Outcome } from "../auth/user_errors.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import { lockedStatus } from "./progress.ts";
 import { ANALYSIS_QUEUE, type AnalysisJob } from "./queues.ts";
 
 export const PROMPT_MIN = 3;
@@ -103,13 +104,12 @@ export async function cancelAnalysisRequest(
   const notFound = fail("NOT_FOUND", "There is no analysis request with this id.", { field: "id" });
   if (!isUuid(id)) return notFound;
   return await deps.db.withTenant(viewer.userId, async (tx) => {
-    const [request] = await tx<{ status: string }[]>`
-      select status from analysis_requests where id = ${id} for no key update`;
-    if (!request) return notFound;
-    if (request.status !== "pending" && request.status !== "processing") {
+    const status = await lockedStatus(tx, id);
+    if (!status) return notFound;
+    if (status !== "pending" && status !== "processing") {
       return fail(
         "INVALID_INPUT",
-        `This request is already ${request.status} and can no longer be cancelled.`,
+        `This request is already ${status} and can no longer be cancelled.`,
         { field: "id" },
       );
     }
@@ -122,7 +122,7 @@ export async function cancelAnalysisRequest(
     await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
                before_status, after_status)
              values (${viewer.userId}, 'user', 'analysis.cancelled', 'analysis_request', ${id}, ${id},
-               ${request.status}, 'cancelled')`;
+               ${status}, 'cancelled')`;
     return ok({ id, status: "cancelled" });
   });
 }

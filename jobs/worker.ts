@@ -4,6 +4,7 @@
  */
 import type { PgBoss } from "pg-boss";
 import type { EmailSender } from "../auth/mail.ts";
+import { DEFAULT_ANALYSIS_CONCURRENCY } from "../config/config.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import { deliverEmail, EMAIL_QUEUE, type EmailJob } from "./email_delivery.ts";
@@ -130,7 +131,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
 /** The orchestrator and one queue per department; analysis jobs are short, so several run at once. */
 async function startAnalysisWorkers(deps: WorkerDeps): Promise<string[]> {
   const { boss, db, log, observe } = deps;
-  const { modelFor, onNode, concurrency = 4 } = deps.analysis;
+  const { modelFor, onNode, concurrency = DEFAULT_ANALYSIS_CONCURRENCY } = deps.analysis;
   const options = {
     ...WORK_OPTIONS,
     localConcurrency: concurrency,

@@ -147,10 +147,7 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
     return sseResponse(c, async (stream) => {
       stream.signal.addEventListener("abort", () => closed.abort(), { once: true });
       // The process is stopping: end the stream without `complete`, so the client reconnects.
-      const leave = () => {
-        closed.abort();
-        stream.close();
-      };
+      const leave = () => stream.close();
       deps.updates.closing.addEventListener("abort", leave);
       const send = async (result: ExecutionResult, eventId?: string) => {
         const id = eventId === undefined ? "" : `id: ${eventId}\n`;

@@ -5,7 +5,7 @@
  * when the orchestrator reaches that node, so the parent knows when to kill.
  * The analysis benchmark runs its workers with this too.
  */
-import { DEFAULT_SHOPIFY_API_VERSION } from "../../config/config.ts";
+import { DEFAULT_ANALYSIS_CONCURRENCY, DEFAULT_SHOPIFY_API_VERSION } from "../../config/config.ts";
 import { decodeBase64 } from "@oslojs/encoding";
 import { createFileEmailSender } from "../../auth/mail.ts";
 import { createTokenCipher } from "../../auth/token_cipher.ts";
@@ -59,7 +59,7 @@ await startWorker({
   analysis: {
     modelFor: () => null,
     // As ANALYSIS_CONCURRENCY does for main.ts (the analysis benchmark compares settings).
-    concurrency: Number(Deno.env.get("ANALYSIS_CONCURRENCY") ?? 4),
+    concurrency: Number(Deno.env.get("ANALYSIS_CONCURRENCY") ?? DEFAULT_ANALYSIS_CONCURRENCY),
     onNode: async (node, requestId) => {
       // The benchmark reads when each request's graph starts (a wall-clock instant, in ms).
       if (reportPlanStarts && node === "plan") {
