@@ -27,6 +27,7 @@ import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
 import { ensureQueues } from "./jobs/queues.ts";
+import { installLastResort } from "./log/last_resort.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
 import { createMetrics } from "./routes/metrics.ts";
@@ -73,6 +74,7 @@ async function main(args: string[]): Promise<number> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel, fields: { role } });
+  installLastResort(log);
   const resources = new Resources();
   const shutdown = () => resources.closeAll(log);
 

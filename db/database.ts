@@ -83,6 +83,17 @@ export interface PoolTimeouts {
   asyncCommit?: boolean;
 }
 
+/**
+ * Seconds before a pool's next connection attempt after `retries` failed ones:
+ * 10 ms, 30 ms, 90 ms … capped at 1 s, each scaled by a random 50–100 %.
+ * postgres.js's own default grows to 20 s, so after a database restart a
+ * request could wait 15–20 s for a server that had long been back; the jitter
+ * keeps a fleet of processes from reconnecting in lockstep.
+ */
+export function reconnectBackoff(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1);
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opens a pool that acts as `role` on every connection. */
@@ -96,6 +107,7 @@ export function openPool(
     max,
     connect_timeout: 10,
     idle_timeout: 60,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     // Startup parameters: every pooled connection is the role, with its limits, before its first query.
     connection: {
