@@ -20,6 +20,9 @@ export interface Fact {
 export interface Table {
   provenance: Provenance | null;
   rows: Array<Record<string, unknown>>;
+  /** What a query spec's breakdown was split by (day, product, channel …) and its columns. */
+  dimension?: string;
+  columns?: Array<{ key: string; label: string; unit: FactUnit }>;
 }
 
 /** Formats a fact the way the offline writer states it (and the grounding check accepts). */

@@ -4,10 +4,13 @@
  * every number it writes comes from a fact through `formatFact`, so it always
  * passes the grounding check.
  */
+import { describeRange } from "../metrics/calendar.ts";
 import type { Intent, Plan } from "../graph/plan.ts";
+import { type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
 import type { DepartmentResult, Narrative } from "./department.ts";
 import { type Fact, factOf, formatFact } from "./facts.ts";
 import { OFFLINE_MODEL } from "./llm.ts";
+import { FACT_ID } from "./quantitative.ts";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const day = (iso: string) => `${MONTHS[Number(iso.slice(5, 7)) - 1]} ${Number(iso.slice(8, 10))}`;
@@ -33,7 +36,98 @@ function salesSentence(facts: Fact[], plan: Plan, currency: string): string | nu
   return `${text}.`;
 }
 
+const lower = (label: string) => label[0]!.toLowerCase() + label.slice(1);
+const list = (items: string[]) =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+
+/**
+ * A spec's answer. The first sentence names the figures and the period as
+ * computed ("Orders were 1,083 in 1–31 October 2026"), then the comparison,
+ * then the groups the question ranked.
+ */
+function metricSentences(r: DepartmentResult, plan: Plan, currency: string): string[] {
+  const spec = plan.spec;
+  if (!spec) return [];
+  const f = (fact: Fact) => formatFact(fact, currency);
+  const period = describeRange(spec.range);
+  const totals = spec.metrics.map((m) => [m, factOf(r.facts, FACT_ID[m])] as const)
+    .filter((pair): pair is readonly [MetricName, Fact] => Boolean(pair[1]));
+  const sentences: string[] = [];
+  const overview = ["netSales", "orders", "averageOrderValue"];
+  if (totals.length === 3 && totals.every(([m], i) => m === overview[i])) {
+    const [net, orders, aov] = totals.map(([, fact]) => fact) as [Fact, Fact, Fact];
+    sentences.push(
+      `Net sales were ${f(net)} in ${period}, from ${f(orders)} orders averaging ${f(aov)}.`,
+    );
+  } else if (totals.length === 1) {
+    const [metric, fact] = totals[0]!;
+    const plural = /s$/.test(METRICS[metric].label) && metric !== "averageOrderValue";
+    sentences.push(`${METRICS[metric].label} ${plural ? "were" : "was"} ${f(fact)} in ${period}.`);
+  } else if (totals.length > 1) {
+    sentences.push(
+      `In ${period}: ${list(totals.map(([m, fact]) => `${lower(METRICS[m].label)} ${f(fact)}`))}.`,
+    );
+  }
+  if (spec.comparison) {
+    const changes = totals.map(([metric]) => {
+      const id = FACT_ID[metric];
+      const previous = factOf(r.facts, `${id}.previous`);
+      const change = factOf(r.facts, `${id}.change`);
+      if (!previous) return null;
+      const label = lower(METRICS[metric].label);
+      if (!change) return `${label} ${f(previous)} before`;
+      const direction = change.value < 0 ? "down" : change.value > 0 ? "up" : "unchanged";
+      return direction === "unchanged"
+        ? `${label} unchanged`
+        : `${label} ${direction} ${formatFact({ ...change, value: Math.abs(change.value) })} on ${
+          f(previous)
+        }`;
+    }).filter((s): s is string => Boolean(s));
+    if (changes.length) {
+      sentences.push(
+        `Against ${describeRange(spec.comparison)}: ${list(changes)}.`,
+      );
+    }
+  }
+  const table = r.tables.breakdown;
+  const dimension = spec.dimensions[0];
+  if (table && dimension && !TIME_DIMENSIONS.includes(dimension)) {
+    const metric = spec.sort?.metric ?? spec.metrics[0]!;
+    const named = table.rows.slice(0, 5).map((row) => {
+      const fact = factOf(r.facts, `${dimension}.${row.key}.${metric}`);
+      return `${row.title}${fact ? ` (${f(fact)})` : ""}`;
+    });
+    const things = {
+      product: "products",
+      variant: "variants",
+      collection: "collections",
+      channel: "channels",
+      customer: "customers",
+    }[dimension as string] ?? dimension;
+    if (!named.length) {
+      sentences.push(`No ${things} to show in ${period}.`);
+    } else if (METRICS[metric].family === "inventory") {
+      const what = metric === "daysOfCover"
+        ? "closest to running out, at the rate they sold in"
+        : metric === "sellThrough"
+        ? "selling slowest for their stock, over"
+        : "with the most stock, by sales over";
+      sentences.push(`The products ${what} ${period}: ${named.join(", ")}.`);
+    } else {
+      const order = spec.sort?.direction === "asc" ? "Lowest" : "Top";
+      sentences.push(
+        `${order} ${things} by ${lower(METRICS[metric].label)} in ${period}: ${
+          named.join(", then ")
+        }.`,
+      );
+    }
+  }
+  return sentences;
+}
+
 const BY_INTENT: Record<Intent, (r: DepartmentResult, plan: Plan, currency: string) => string[]> = {
+  metric_query: metricSentences,
+  unanswerable: (_r, plan) => [plan.declined ?? "I cannot answer that from your store's data."],
   sales_overview: (r, plan, c) => [salesSentence(r.facts, plan, c) ?? "", ...r.findings],
   explain_change: (r, plan, c) => [salesSentence(r.facts, plan, c) ?? "", ...r.findings],
   product_ranking: (r, plan, c) => {

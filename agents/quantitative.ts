@@ -13,6 +13,9 @@ import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
 import { inventoryKpis } from "../metrics/inventory.ts";
+import { type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
+import { QuerySpecSchema } from "../metrics/query_spec.ts";
+import { runSpec } from "../metrics/run_spec.ts";
 import { salesKpis, type SalesMeasure } from "../metrics/sales.ts";
 import { DateRangeSchema, FiltersSchema, type KpiScope } from "../metrics/scope.ts";
 
@@ -27,12 +30,14 @@ export const QUANT_KPIS = [
 ] as const;
 
 export const QuantitativeInput = z.object({
-  kpis: z.array(z.enum(QUANT_KPIS)).min(1),
-  range: DateRangeSchema,
+  kpis: z.array(z.enum(QUANT_KPIS)).default([]),
+  /** A question's query spec (the semantic layer); the named KPIs are the older road. */
+  spec: QuerySpecSchema.optional(),
+  range: DateRangeSchema.optional(),
   comparisonRange: DateRangeSchema.optional(),
   filters: FiltersSchema.optional(),
   limit: z.number().int().min(1).max(50).default(10),
-});
+}).refine((t) => t.spec || (t.kpis.length && t.range), "a spec, or KPIs and a range");
 export type QuantitativeInput = z.input<typeof QuantitativeInput>;
 
 export interface QuantitativeResult {
@@ -59,12 +64,20 @@ export function quantitativeDepartment(db: Database) {
       { scope, input }: { scope: KpiScope; input: QuantitativeInput },
     ): Promise<QuantitativeResult> => {
       const task = QuantitativeInput.parse(input);
+      if (task.spec) {
+        const spec = task.spec;
+        return await db.withTenant(
+          scope.userId,
+          async (tx) => specFacts(spec, await runSpec(tx, scope, spec)),
+        );
+      }
+      const range = task.range!;
       return await db.withTenant(scope.userId, async (tx) => {
         const facts: Fact[] = [];
         const tables: QuantitativeResult["tables"] = {};
         const filters = task.filters ?? {};
         if (task.kpis.includes("sales")) {
-          const now = await salesKpis(tx, scope, { range: task.range, filters });
+          const now = await salesKpis(tx, scope, { range, filters });
           for (const [measure, label, unit] of HEADLINE) {
             facts.push({
               id: `sales.${measure}`,
@@ -98,7 +111,7 @@ export function quantitativeDepartment(db: Database) {
           }
         }
         if (task.kpis.includes("sales_by_day")) {
-          const byDay = await salesKpis(tx, scope, { range: task.range, filters, groupBy: "day" });
+          const byDay = await salesKpis(tx, scope, { range, filters, groupBy: "day" });
           tables.salesByDay = {
             provenance: byDay.provenance,
             rows: byDay.rows.map((r) => ({
@@ -110,7 +123,7 @@ export function quantitativeDepartment(db: Database) {
         }
         if (task.kpis.includes("sales_by_product")) {
           const byProduct = await salesKpis(tx, scope, {
-            range: task.range,
+            range,
             filters,
             groupBy: "product",
             orderBy: "netSales",
@@ -136,7 +149,7 @@ export function quantitativeDepartment(db: Database) {
           );
         }
         if (task.kpis.includes("inventory")) {
-          const stock = await inventoryKpis(tx, scope, task.range, { filters, limit: task.limit });
+          const stock = await inventoryKpis(tx, scope, range, { filters, limit: task.limit });
           tables.slowStock = {
             provenance: stock.provenance,
             rows: stock.rows.map((r) => ({ ...r })),
@@ -161,7 +174,7 @@ export function quantitativeDepartment(db: Database) {
           }
         }
         if (task.kpis.includes("new_vs_returning")) {
-          const split = await newVsReturning(tx, scope, task.range);
+          const split = await newVsReturning(tx, scope, range);
           for (
             const [id, label, value, unit] of [
               ["customers.new", "New customers", split.newCustomers, "count"],
@@ -171,14 +184,14 @@ export function quantitativeDepartment(db: Database) {
           ) facts.push({ id, label, value, unit, provenance: split.provenance });
         }
         if (task.kpis.includes("cohorts")) {
-          const groups = await cohorts(tx, scope, task.range);
+          const groups = await cohorts(tx, scope, range);
           tables.cohorts = {
             provenance: groups.provenance,
             rows: groups.cohorts.map((c) => ({ ...c })),
           };
         }
         if (task.kpis.includes("ltv")) {
-          const ltv = await lifetimeValue(tx, scope, task.range);
+          const ltv = await lifetimeValue(tx, scope, range);
           facts.push({
             id: "customers.lifetimeValue",
             label: "Average lifetime value of customers acquired in the period",
@@ -191,4 +204,80 @@ export function quantitativeDepartment(db: Database) {
       });
     },
   ).withConfig({ runName: "quantitative_analysis" });
+}
+
+/** The fact id of a catalog metric: the ids the writer, the charts and older answers know. */
+export const FACT_ID: Record<MetricName, string> = {
+  ...Object.fromEntries(
+    Object.entries(METRICS).map(([name, m]) => [name, `${m.family}.${name}`]),
+  ) as Record<MetricName, string>,
+  newCustomers: "customers.new",
+  returningCustomers: "customers.returning",
+  repeatRate: "customers.repeatRate",
+  lifetimeValue: "customers.lifetimeValue",
+};
+
+/** A spec's computed numbers as facts (totals, previous, change, each group) and one table. */
+function specFacts(
+  spec: z.infer<typeof QuerySpecSchema>,
+  out: Awaited<ReturnType<typeof runSpec>>,
+): QuantitativeResult {
+  const facts: Fact[] = [];
+  for (const metric of spec.metrics) {
+    const m = METRICS[metric];
+    const now = out.totals[metric];
+    if (now === undefined || now === null) continue;
+    const id = FACT_ID[metric];
+    facts.push({ id, label: m.label, value: now, unit: m.unit, provenance: out.provenance });
+    const was = out.previous?.[metric];
+    if (was === undefined || was === null) continue;
+    facts.push({
+      id: `${id}.previous`,
+      label: `${m.label} (previous period)`,
+      value: was,
+      unit: m.unit,
+      provenance: out.previousProvenance,
+    });
+    if (m.unit !== "ratio" && was !== 0) {
+      facts.push({
+        id: `${id}.change`,
+        label: `${m.label}, change from the previous period`,
+        value: Math.round(((now - was) / Math.abs(was)) * 10_000) / 10_000,
+        unit: "ratio",
+        provenance: out.provenance,
+      });
+    }
+  }
+  const dimension = spec.dimensions[0];
+  const tables: QuantitativeResult["tables"] = {};
+  if (dimension) {
+    const time = TIME_DIMENSIONS.includes(dimension);
+    tables.breakdown = {
+      provenance: out.provenance,
+      dimension,
+      columns: spec.metrics.map((metric) => ({
+        key: metric,
+        label: METRICS[metric].label,
+        unit: METRICS[metric].unit,
+      })),
+      rows: out.rows.map((r) => ({ key: r.key, title: r.label, ...r.values })),
+    };
+    // Groups other than periods are things the answer may name with their figure.
+    if (!time) {
+      out.rows.forEach((r, i) => {
+        for (const metric of spec.metrics) {
+          const value = r.values[metric];
+          if (value === undefined || value === null) continue;
+          facts.push({
+            id: `${dimension}.${r.key}.${metric}`,
+            label: `${METRICS[metric].label} of ${r.label} (#${i + 1})`,
+            value,
+            unit: METRICS[metric].unit,
+            provenance: out.provenance,
+          });
+        }
+      });
+    }
+  }
+  return { facts, tables };
 }

@@ -38,7 +38,7 @@ import {
   encodeIdCursor,
   pageLimit,
 } from "./pagination.ts";
-import { DateTimeScalar, JSONScalar } from "./scalars.ts";
+import { DateScalar, DateTimeScalar, JSONScalar } from "./scalars.ts";
 import { apiError, authenticationRequired, invalidInput } from "./errors.ts";
 import type { RequestUpdate } from "./request_updates.ts";
 
@@ -110,6 +110,7 @@ export function toAnalysisRequest(row: AnalysisRequestRow) {
       visualizations?: unknown[];
       rawData?: unknown;
       model: string;
+      interpretation?: unknown;
     }
     | null;
   return {
@@ -117,8 +118,22 @@ export function toAnalysisRequest(row: AnalysisRequestRow) {
     prompt: row.prompt,
     status: row.status.toUpperCase(),
     progress: row.progress,
-    result: result &&
-      { ...result, speech: result.speech ?? null, visualizations: result.visualizations ?? [] },
+    result: result && {
+      ...result,
+      speech: result.speech ?? null,
+      visualizations: result.visualizations ?? [],
+      // Answers stored before interpretations existed say so rather than invent one.
+      interpretation: result.interpretation ?? {
+        text: "Not recorded for this answer",
+        answerable: true,
+        metrics: [],
+        dimensions: [],
+        range: null,
+        comparisonRange: null,
+        timezone: "UTC",
+        assumptions: [],
+      },
+    },
     errorMessage: row.error_message,
     errorCode: row.error_code,
     linkedAccountId: row.linked_account_id,
@@ -166,6 +181,7 @@ const ACTION_STATUSES = new Set([
 ]);
 
 export const resolvers = {
+  Date: DateScalar,
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
 

@@ -30,6 +30,21 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   },
 });
 
+/** A day of the shop's calendar, `YYYY-MM-DD`; output only (ranges an answer computed). */
+export const DateScalar = new GraphQLScalarType<string, string>({
+  name: "Date",
+  description: "A calendar day, YYYY-MM-DD, in the shop's timezone.",
+  serialize(value) {
+    if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      throw new GraphQLError("Date cannot represent this value");
+    }
+    return value;
+  },
+  parseValue: () => {
+    throw new GraphQLError("Date is an output type", { extensions: { code: "INVALID_INPUT" } });
+  },
+});
+
 /** Output only: JSON values produced by the server (chart data, action parameters). */
 export const JSONScalar = new GraphQLScalarType({
   name: "JSON",

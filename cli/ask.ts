@@ -15,7 +15,10 @@ import { decideAction, printAudit } from "./decide.ts";
 import { progressBar, renderVisualization, type Visualization } from "./render.ts";
 
 const FIELDS = `id status progress { stage percent } errorMessage errorCode
-  result { summary speech model visualizations { type title data } }
+  result {
+    summary speech model visualizations { type title data }
+    interpretation { text answerable assumptions }
+  }
   proposedActions { id description preview actionType parameters status }`;
 
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
@@ -130,6 +133,11 @@ export async function ask(args: string[]): Promise<number> {
   }
   const result = request.result;
   console.log(`\n${result.summary}\n`);
+  const reading = result.interpretation;
+  if (reading) {
+    console.log(`Computed: ${reading.text}`);
+    for (const assumption of reading.assumptions) console.log(`  assumed: ${assumption}`);
+  }
   console.log(`Siri would say: "${result.speech}"`);
   console.log(`Words by: ${result.model} · numbers computed by Alatar from your store's data\n`);
   for (const v of result.visualizations as Visualization[]) {

@@ -13,12 +13,21 @@ import { createFileEmailSender } from "../auth/mail.ts";
 import { startAnalysisStack } from "../bench/analysis_bench.ts";
 import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.ts";
 import { isGrounded, statedNumbers } from "../graph/grounding.ts";
-import { rangeOf } from "../graph/offline_planner.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { startWorker } from "../jobs/worker.ts";
-import { expectedSales } from "./expected.ts";
+import {
+  expectedSales,
+  lastDays,
+  lastWeek,
+  monthBefore,
+  type Range,
+  shopDay,
+  thisWeek,
+} from "./expected.ts";
 
 type Category =
+  | "question reading"
+  | "honest limits"
   | "data retrieval"
   | "quantitative"
   | "qualitative"
@@ -38,7 +47,8 @@ interface Case {
 const stack = await startAnalysisStack();
 const { db, boss, store, userId, accountId, log } = stack;
 const shop = store.shop;
-const today = shop.today;
+// The shop's day, as the pipeline counts it: not UTC's (New York evening is the next UTC day).
+const today = shopDay(new Date().toISOString(), shop.timezone);
 const worker = createBoss({ url: stack.pg.url, log, max: 4 });
 await worker.start();
 const llm = {
@@ -106,11 +116,11 @@ const grounded = (a: Answer) => {
 };
 const all = (...checks: Array<string | null>) => checks.find((c) => c !== null) ?? null;
 
-const salesCase = (question: string): Case => ({
+const salesCase = ([question, range]: [string, Range]): Case => ({
   category: "quantitative",
   question,
   check(a) {
-    const want = expectedSales(shop, rangeOf(question, today));
+    const want = expectedSales(shop, range);
     return all(
       completed(a),
       close(fact(a, "sales.netSales"), want.netSales)
@@ -123,6 +133,50 @@ const salesCase = (question: string): Case => ({
   },
 });
 
+const monthStart = (d: string) => `${d.slice(0, 8)}01`;
+const lastMonth = monthBefore(today, 1);
+const twoMonthsAgo = monthBefore(today, 2);
+const yesterday = lastDays(lastDays(today, 2).from, 1);
+
+/** A figure asked for in words: the spec read (metric and days) and its value, both checked. */
+const metricCase = (
+  question: string,
+  metric: "orders" | "grossSales" | "netSales" | "returns" | "averageOrderValue",
+  range: Range,
+): Case => ({
+  category: "question reading",
+  question,
+  check(a) {
+    const i = a.result?.interpretation;
+    const want = expectedSales(shop, range)[metric];
+    const got = fact(a, `sales.${metric}`);
+    return all(
+      completed(a),
+      i?.metrics?.[0] === metric ? null : `read as ${JSON.stringify(i?.metrics)}, not ${metric}`,
+      i?.range?.from === range.from && i?.range?.to === range.to
+        ? null
+        : `range ${JSON.stringify(i?.range)} ≠ ${range.from}..${range.to}`,
+      close(got, want) || got === want ? null : `${metric} ${got} ≠ ${want}`,
+      a.actions.length ? "actions proposed for a question that asked for a figure" : null,
+    );
+  },
+});
+
+const declinedCase = (question: string): Case => ({
+  category: "honest limits",
+  question,
+  check: (a) =>
+    all(
+      completed(a),
+      a.result?.interpretation?.answerable === false ? null : "answered as if answerable",
+      (a.result?.visualizations ?? []).length ? "charts for an unanswerable question" : null,
+      a.actions.length ? "actions proposed" : null,
+      /I can answer questions about/.test(a.result?.summary ?? "")
+        ? null
+        : "no list of what it can answer",
+    ),
+});
+
 const order = shop.orders.filter((o) => !o.test && !o.cancelledAt && o.refunds.length === 0)
   .at(-3)!;
 const oldOrder = shop.orders.find((o) => !o.test && !o.cancelledAt && o.refunds.length === 0)!;
@@ -131,24 +185,58 @@ const missingSeo = shop.products.filter((p) =>
 );
 
 const cases: Case[] = [
+  ...([
+    ["How were sales last week?", lastWeek(today)],
+    ["What were net sales yesterday?", yesterday],
+    ["How did we do in the last 7 days?", lastDays(today, 7)],
+    ["Sales this month?", { from: monthStart(today), to: today }],
+    ["How were sales last month?", lastMonth],
+    ["Show me sales for the past 14 days", lastDays(today, 14)],
+    ["What were my sales in the last 30 days?", lastDays(today, 30)],
+    ["How is this week going?", thisWeek(today)],
+    ["What were sales today?", { from: today, to: today }],
+    ["Sales over the last 90 days", lastDays(today, 90)],
+  ] as Array<[string, Range]>).map(salesCase),
+  metricCase(
+    `how many orders did i get in ${lastMonth.name.toLowerCase()} ${lastMonth.year}`,
+    "orders",
+    lastMonth,
+  ),
+  metricCase(
+    `What was my revenue in ${twoMonthsAgo.name} ${twoMonthsAgo.year}?`,
+    "netSales",
+    twoMonthsAgo,
+  ),
+  metricCase(
+    `gross sales from ${lastMonth.from} to ${lastMonth.to} please`,
+    "grossSales",
+    lastMonth,
+  ),
+  metricCase(
+    `What were total orders, gross sales and AOV from ${lastMonth.from} up to but not including ${
+      monthStart(today)
+    }?`,
+    "orders",
+    lastMonth,
+  ),
+  metricCase("How much money did refunds cost me last month?", "returns", lastMonth),
+  metricCase("whats my avg order value last week", "averageOrderValue", lastWeek(today)),
+  metricCase(`how many ordres in ${twoMonthsAgo.name.toLowerCase()}`, "orders", twoMonthsAgo),
   ...[
-    "How were sales last week?",
-    "What were net sales yesterday?",
-    "How did we do in the last 7 days?",
-    "Sales this month?",
-    "How were sales last month?",
-    "Show me sales for the past 14 days",
-    "What were my sales in the last 30 days?",
-    "How is this week going?",
-    "What were sales today?",
-    "Sales over the last 90 days",
-  ].map(salesCase),
-  ...["What were my best sellers this month?", "Top products last month"].map((question): Case => ({
+    "What's the weather in Paris tomorrow?",
+    "Forecast my sales for next month",
+    "What was my ROAS on Facebook ads last week?",
+    "How many visitors did my store get yesterday?",
+  ].map(declinedCase),
+  ...([["What were my best sellers this month?", { from: monthStart(today), to: today }], [
+    "Top products last month",
+    lastMonth,
+  ]] as Array<[string, Range]>).map(([question, range]): Case => ({
     category: "data retrieval",
     question,
     check(a) {
-      const want = expectedSales(shop, rangeOf(question, today)).topProductId;
-      const got = a.result?.rawData?.tables?.topProducts?.rows?.[0]?.productId;
+      const want = expectedSales(shop, range).topProductId;
+      const got = a.result?.rawData?.tables?.breakdown?.rows?.[0]?.key;
       return all(completed(a), got === want ? null : `top product ${got} ≠ ${want}`);
     },
   })),
@@ -175,17 +263,16 @@ const cases: Case[] = [
         /no order #999999/i.test(a.result.summary) ? null : "missing order not said",
       ),
   },
-  ...[
-    "Why did sales drop last week?",
-    "Why did sales change last month?",
-    "Why did revenue fall yesterday?",
-    "Explain the change in sales over the last 7 days",
-  ]
-    .map((question): Case => ({
+  ...([
+    ["Why did sales drop last week?", lastWeek(today)],
+    ["Why did sales change last month?", lastMonth],
+    ["Why did revenue fall yesterday?", yesterday],
+    ["Explain the change in sales over the last 7 days", lastDays(today, 7)],
+  ] as Array<[string, Range]>)
+    .map(([question, range]): Case => ({
       category: "qualitative",
       question,
       check(a) {
-        const range = rangeOf(question, today);
         const want = expectedSales(shop, range).netSales;
         const direction = fact(a, "sales.netSales.change");
         return all(

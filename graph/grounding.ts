@@ -20,7 +20,7 @@ const MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec";
 const DATE_PATTERNS = [
   /\b\d{4}-\d{2}-\d{2}\b/g,
   new RegExp(
-    `\\b(?:${MONTHS})[a-z]*\\.?\\s+\\d{1,2}(?:\\s*[–-]\\s*\\d{1,2})?(?:,?\\s+\\d{4})?`,
+    `\\b(?:${MONTHS})[a-z]*\\.?\\s+\\d{1,2}\\b(?:\\s*[–-]\\s*\\d{1,2}\\b)?(?:,?\\s+\\d{4})?`,
     "gi",
   ),
   new RegExp(

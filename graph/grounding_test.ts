@@ -19,6 +19,12 @@ Deno.test("figures are read with their formatting; dates and order numbers are n
   );
   assert.deepEqual(statedNumbers("about $12.3k").map((n) => n.value), [12300]);
   assert.deepEqual(statedNumbers("between 2026-11-09 and 2026-11-15").length, 0);
+  // "November 2026" is a month and a year, not "November 20" and a figure 26.
+  assert.deepEqual(
+    statedNumbers("Orders were 1,083 in 23–29 November 2026 and 12 in 1 December 2026.")
+      .map((n) => n.value),
+    [1083, 12],
+  );
 });
 
 Deno.test("a number is grounded when a fact has it, at the precision a writer rounds to", () => {

@@ -39,6 +39,7 @@ import { planOffline } from "./offline_planner.ts";
 import type { Department, Plan } from "./plan.ts";
 import { lockedStatus, setProgress, type Stage } from "./progress.ts";
 import { departmentQueue } from "./queues.ts";
+import { type Interpretation, interpretationOf } from "./interpretation.ts";
 import { visualizationsOf } from "./visualizations.ts";
 
 export interface OrchestratorDeps {
@@ -85,6 +86,7 @@ export interface AnalysisResult {
   };
   model: string;
   grounding: NonNullable<Narrative["grounding"]>;
+  interpretation: Interpretation;
 }
 
 const PROGRESS_OF_STAGE: Array<[Stage, number]> = [
@@ -254,18 +256,18 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
 
   const aggregate = node("aggregate", async (state, inTenant) => {
     // Everything the finished tasks computed, in stage order, and the shop's currency.
-    const { rows, currency } = await inTenant(async (tx) => {
+    const { rows, currency, timezone } = await inTenant(async (tx) => {
       await setProgress(tx, state.requestId, "writing", 90);
       const rows = await tx<
         { department: Department; task_key: string; result: DepartmentResult }[]
       >`select department, task_key, result from agent_tasks
         where analysis_request_id = ${state.requestId} and status = 'completed'
         order by created_at, task_key`;
-      const [meta] = await tx<{ currency: string | null }[]>`
-        select s.shop_currency as currency from analysis_requests r
+      const [meta] = await tx<{ currency: string | null; timezone: string | null }[]>`
+        select s.shop_currency as currency, s.shop_timezone as timezone from analysis_requests r
         left join store_sync_state s on s.linked_account_id = r.linked_account_id
         where r.id = ${state.requestId}`;
-      return { rows, currency: meta?.currency ?? "USD" };
+      return { rows, currency: meta?.currency ?? "USD", timezone: meta?.timezone ?? "UTC" };
     });
     const prior: PriorResult[] = rows.map((r) => ({
       department: r.department,
@@ -280,7 +282,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     const result: AnalysisResult = {
       summary: narrative.summary,
       speech: narrative.speech,
-      visualizations: visualizationsOf(all),
+      visualizations: visualizationsOf(all, state.planned!),
       rawData: {
         plan: state.planned!,
         planner: state.planner,
@@ -295,6 +297,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         dropped: [...(written.grounding?.dropped ?? []), ...report.dropped],
         fellBack: written.grounding?.fellBack ?? false,
       },
+      interpretation: interpretationOf(state.planned!, timezone),
     };
     const candidates = rows.filter((r) => r.department === "recommendation")
       .flatMap((r) => r.result.candidates);

@@ -1,9 +1,11 @@
 /**
- * The orchestrator's plan: what the merchant asked (intent), over which days,
- * and which departments do what. An LLM planner's structured output and the
- * offline planner's both pass this schema before anything is dispatched.
+ * The orchestrator's plan: what the merchant asked (intent and the query spec
+ * of the semantic layer), over which days, every assumption made in reading
+ * it, and which departments do what. An LLM planner's structured output and
+ * the offline parser's both pass this schema before anything is dispatched.
  */
 import { z } from "zod";
+import { QuerySpecSchema } from "../metrics/query_spec.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
 
 export const DEPARTMENTS = [
@@ -18,6 +20,10 @@ export const DEPARTMENTS = [
 export type Department = typeof DEPARTMENTS[number];
 
 export const INTENTS = [
+  /** Any figure of the metric catalog: totals, splits, rankings, comparisons. */
+  "metric_query",
+  /** Outside what Alatar knows: declined with what it can answer. */
+  "unanswerable",
   "sales_overview",
   "explain_change",
   "product_ranking",
@@ -43,6 +49,12 @@ export const PlanSchema = z.object({
   range: DateRangeSchema,
   /** The period a change is measured against (explain_change, comparisons). */
   comparisonRange: DateRangeSchema.optional(),
+  /** What the Quantitative department computes (metric_query). */
+  spec: QuerySpecSchema.optional(),
+  /** Every reading of the question that was not literal, in words for the merchant. */
+  assumptions: z.array(z.string().max(300)).max(20).default([]),
+  /** Why an unanswerable question is declined. */
+  declined: z.string().max(1000).optional(),
   tasks: z.array(TaskSchema).min(1).max(12),
 }).refine(
   (plan) => new Set(plan.tasks.map((t) => t.taskKey)).size === plan.tasks.length,

@@ -11,6 +11,7 @@ import { fail, ok, type Outcome } from "../auth/user_errors.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
+import { InvalidDateError, readDates } from "../metrics/calendar.ts";
 import { lockedStatus } from "./progress.ts";
 import { ANALYSIS_QUEUE, type AnalysisJob } from "./queues.ts";
 
@@ -34,6 +35,15 @@ export async function submitAnalysisRequest(
       `Ask a question of ${PROMPT_MIN} to ${PROMPT_MAX} characters.`,
       { field: "prompt" },
     );
+  }
+  // A day that does not exist is the merchant's to correct, not ours to guess at. Whether it
+  // exists does not depend on the shop's today (but for an undated 29 February, which the
+  // analysis reads again in the shop's calendar).
+  try {
+    readDates(prompt, new Date().toISOString().slice(0, 10));
+  } catch (error) {
+    if (!(error instanceof InvalidDateError)) throw error;
+    return fail("INVALID_INPUT", error.message, { field: "prompt" });
   }
   if (input.linkedAccountId && !isUuid(input.linkedAccountId)) {
     return fail("NOT_FOUND", "There is no linked store with this id.", {

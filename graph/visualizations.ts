@@ -10,6 +10,9 @@
  */
 import type { DepartmentResult } from "../agents/department.ts";
 import { type Fact, factOf } from "../agents/facts.ts";
+import { FACT_ID } from "../agents/quantitative.ts";
+import { TIME_DIMENSIONS } from "../metrics/catalog.ts";
+import type { Plan } from "./plan.ts";
 
 export type VisualizationType = "KPI" | "LINE_CHART" | "BAR_CHART" | "TABLE";
 
@@ -47,9 +50,13 @@ function table(title: string, columns: Array<[string, string]>, rows: unknown[])
   };
 }
 
-export function visualizationsOf(all: DepartmentResult): Visualization[] {
+/** The charts of a result; a query spec's own figures are its KPI tiles. */
+export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualization[] {
   const charts: Visualization[] = [];
-  const kpis = HEADLINES.map((id) => factOf(all.facts, id)).filter((f): f is Fact => !!f);
+  const headlines = plan?.spec && plan.intent === "metric_query"
+    ? plan.spec.metrics.map((m) => FACT_ID[m])
+    : HEADLINES;
+  const kpis = headlines.map((id) => factOf(all.facts, id)).filter((f): f is Fact => !!f);
   if (kpis.length) {
     charts.push({
       type: "KPI",
@@ -67,6 +74,44 @@ export function visualizationsOf(all: DepartmentResult): Visualization[] {
     });
   }
   const t = all.tables;
+  const breakdown = t.breakdown;
+  if (breakdown?.rows.length && breakdown.columns?.length && breakdown.dimension) {
+    const columns = breakdown.columns;
+    if (TIME_DIMENSIONS.includes(breakdown.dimension as never)) {
+      charts.push({
+        type: "LINE_CHART",
+        title: `${columns.map((c) => c.label).join(", ")} by ${breakdown.dimension}`,
+        data: {
+          x: breakdown.dimension,
+          series: columns.map((c) => ({
+            name: c.label,
+            unit: c.unit,
+            points: breakdown.rows.map((r) => ({ x: r.key, y: r[c.key] })),
+          })),
+        },
+      });
+    } else {
+      const first = columns[0]!;
+      charts.push({
+        type: "BAR_CHART",
+        title: `${first.label} by ${breakdown.dimension}`,
+        data: {
+          unit: first.unit,
+          bars: breakdown.rows.map((r) => ({ label: r.title, value: r[first.key] })),
+        },
+      });
+      charts.push(
+        table(
+          `By ${breakdown.dimension}`,
+          [
+            ["title", breakdown.dimension[0]!.toUpperCase() + breakdown.dimension.slice(1)],
+            ...columns.map((c) => [c.key, c.label] as [string, string]),
+          ],
+          breakdown.rows,
+        ),
+      );
+    }
+  }
   if (t.salesByDay?.rows.length) {
     charts.push({
       type: "LINE_CHART",

@@ -204,3 +204,50 @@ export async function lifetimeValue(tx: Tx, scope: KpiScope, range: DateRange): 
     }, row!.orders),
   };
 }
+
+export interface CustomerSales {
+  customerId: string;
+  /** Their orders placed in the range: lines less discounts, less what was refunded of them. */
+  netSales: number;
+  orders: number;
+}
+
+/**
+ * Customers ranked by what they spent (or how often they ordered) on orders
+ * placed in `range`. Orders without a customer (guest checkouts) are left out.
+ */
+export async function salesByCustomer(
+  tx: Tx,
+  scope: KpiScope,
+  range: DateRange,
+  options: { orderBy: "netSales" | "orders"; ascending?: boolean; limit: number },
+): Promise<{ rows: CustomerSales[]; provenance: Provenance }> {
+  const direction = options.ascending ? tx`asc` : tx`desc`;
+  const sort = options.orderBy === "orders" ? tx`orders` : tx`net`;
+  const rows = await tx<
+    { customer_id: string; net: number; orders: number; starts_at: Date; ends_at: Date }[]
+  >`
+    with span as (${bounds(tx, range, scope.timezone)})
+    select o.customer_id::text, (sum(o.line_sales) - sum(o.line_returns))::float8 as net,
+           count(*)::int as orders, span.starts_at, span.ends_at
+    from (${counted(tx, scope)}) o cross join span
+    where o.created_at >= span.starts_at and o.created_at < span.ends_at
+    group by o.customer_id, span.starts_at, span.ends_at
+    order by ${sort} ${direction}, o.customer_id
+    limit ${options.limit}`;
+  const [span] = rows.length ? rows : await bounds(tx, range, scope.timezone) as unknown as Span[];
+  return {
+    rows: rows.map((r) => ({
+      customerId: r.customer_id,
+      netSales: round(r.net),
+      orders: r.orders,
+    })),
+    provenance: provenance(
+      "sales by customer",
+      scope,
+      range,
+      span as Span,
+      rows.reduce((n, r) => n + r.orders, 0),
+    ),
+  };
+}

@@ -52,6 +52,7 @@ export const SALES_DIMENSIONS = [
   "product",
   "variant",
   "collection",
+  "channel",
 ] as const;
 export type SalesDimension = typeof SALES_DIMENSIONS[number];
 
@@ -143,6 +144,8 @@ export async function salesKpis(
     ? tx`d.product_id::text`
     : dimension === "variant"
     ? tx`d.variant_id::text`
+    : dimension === "channel"
+    ? tx`coalesce(d.source_name, 'unknown')`
     : tx`c.collection_id::text`;
 
   const groups = !key ? [] : dimension === "collection"
@@ -167,7 +170,8 @@ export async function salesKpis(
     from shop_sales_daily d where ${totalLevel} and ${where}`;
   const span = totalRow!;
 
-  const labels = dimension && !TIME_UNITS.has(dimension) && groups.length
+  const labels = dimension && !TIME_UNITS.has(dimension) && dimension !== "channel" &&
+      groups.length
     ? await labelsOf(tx, account, dimension, groups.map((g) => String(g.key)))
     : new Map<string, string>();
   let rows: SalesRow[] = groups.map((g) => ({

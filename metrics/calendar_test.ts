@@ -5,7 +5,7 @@
  * 5, 12, 19, 26), so Black Friday is the 27th and Cyber Monday the 30th.
  */
 import assert from "node:assert/strict";
-import { describeRange, InvalidDateError, readDates } from "./dates.ts";
+import { describeRange, InvalidDateError, readDates } from "./calendar.ts";
 
 const TODAY = "2026-12-04";
 const r = (from: string, to: string) => ({ from, to });

@@ -17,7 +17,7 @@
  * ```
  */
 import * as chrono from "chrono-node";
-import type { DateRange } from "../metrics/scope.ts";
+import type { DateRange } from "./scope.ts";
 
 export interface DateReading {
   /** The period asked about; null when the question names none. */

@@ -1,0 +1,168 @@
+/**
+ * Executes a query spec over the mirror: the semantic layer's one path from a
+ * question's spec to numbers. Each metric family has its KPI module (sales,
+ * customers, inventory); this module only chooses the calls, so every figure
+ * keeps the single definition its module gives it.
+ *
+ * @example
+ * ```ts
+ * const out = await runSpec(tx, scope, QuerySpecSchema.parse({
+ *   metrics: ["orders"], range: { from: "2026-10-01", to: "2026-10-31" },
+ * }));
+ * out.totals.orders; // October's orders
+ * ```
+ */
+import type { Tx } from "../db/database.ts";
+import { type MetricName, METRICS } from "./catalog.ts";
+import { lifetimeValue, newVsReturning, salesByCustomer } from "./customers.ts";
+import { inventoryKpis } from "./inventory.ts";
+import type { QuerySpec } from "./query_spec.ts";
+import { salesKpis, type SalesMeasure } from "./sales.ts";
+import type { DateRange, KpiScope, Provenance } from "./scope.ts";
+
+export type MetricValues = Partial<Record<MetricName, number | null>>;
+
+export interface SpecRow {
+  /** A date (the first day of a week or month), a Shopify id or a channel name. */
+  key: string;
+  label: string;
+  values: MetricValues;
+}
+
+export interface SpecResult {
+  totals: MetricValues;
+  /** The totals over the comparison range, when the spec has one. */
+  previous: MetricValues | null;
+  /** One row per group of the spec's dimension, in its sort order. */
+  rows: SpecRow[];
+  provenance: Provenance;
+  previousProvenance: Provenance | null;
+}
+
+const pick = (metrics: MetricName[], all: Record<string, number | null>): MetricValues =>
+  Object.fromEntries(metrics.map((m) => [m, all[m] ?? null]));
+
+export async function runSpec(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+  const family = METRICS[spec.metrics[0]!].family;
+  if (family === "customers") return await customersOf(tx, scope, spec);
+  if (family === "inventory") return await inventoryOf(tx, scope, spec);
+  return await salesOf(tx, scope, spec);
+}
+
+async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+  const filters = spec.filters;
+  const totalsOf = async (range: DateRange) => {
+    const r = await salesKpis(tx, scope, { range, filters });
+    return { values: pick(spec.metrics, r.total), provenance: r.provenance };
+  };
+  const now = await totalsOf(spec.range);
+  const before = spec.comparison ? await totalsOf(spec.comparison) : null;
+  const dimension = spec.dimensions[0];
+  let rows: SpecRow[] = [];
+  let provenance = now.provenance;
+  if (dimension === "customer") {
+    const ranked = await salesByCustomer(tx, scope, spec.range, {
+      orderBy: spec.sort?.metric === "orders" ? "orders" : "netSales",
+      ascending: spec.sort?.direction === "asc",
+      limit: spec.limit ?? 10,
+    });
+    rows = ranked.rows.map((r) => ({
+      key: r.customerId,
+      label: `Customer ${r.customerId}`,
+      values: pick(spec.metrics, { netSales: r.netSales, orders: r.orders }),
+    }));
+    provenance = ranked.provenance;
+  } else if (dimension) {
+    const grouped = await salesKpis(tx, scope, {
+      range: spec.range,
+      filters,
+      groupBy: dimension,
+      ...(spec.sort
+        ? {
+          orderBy: spec.sort.metric as SalesMeasure,
+          ascending: spec.sort.direction === "asc",
+        }
+        : {}),
+      ...(spec.limit ? { limit: spec.limit } : {}),
+    });
+    rows = grouped.rows.map((r) => ({
+      key: r.key,
+      label: r.label ?? r.key,
+      values: pick(spec.metrics, r.values),
+    }));
+    provenance = grouped.provenance;
+  }
+  return {
+    totals: now.values,
+    previous: before?.values ?? null,
+    rows,
+    provenance: dimension ? provenance : now.provenance,
+    previousProvenance: before?.provenance ?? null,
+  };
+}
+
+async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+  const wantsSplit = spec.metrics.some((m) => m !== "lifetimeValue");
+  const totalsOf = async (range: DateRange) => {
+    const values: Record<string, number> = {};
+    let provenance: Provenance | null = null;
+    if (wantsSplit) {
+      const split = await newVsReturning(tx, scope, range);
+      Object.assign(values, {
+        newCustomers: split.newCustomers,
+        returningCustomers: split.returningCustomers,
+        repeatRate: split.repeatPurchaseRate,
+      });
+      provenance = split.provenance;
+    }
+    if (spec.metrics.includes("lifetimeValue")) {
+      const ltv = await lifetimeValue(tx, scope, range);
+      values.lifetimeValue = ltv.averageLifetimeValue;
+      provenance ??= ltv.provenance;
+    }
+    return { values: pick(spec.metrics, values), provenance: provenance! };
+  };
+  const now = await totalsOf(spec.range);
+  const before = spec.comparison ? await totalsOf(spec.comparison) : null;
+  return {
+    totals: now.values,
+    previous: before?.values ?? null,
+    rows: [],
+    provenance: now.provenance,
+    previousProvenance: before?.provenance ?? null,
+  };
+}
+
+async function inventoryOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+  const metric = spec.sort?.metric ?? spec.metrics[0];
+  const stock = await inventoryKpis(tx, scope, spec.range, { filters: spec.filters });
+  // Products that sell have a cover; those that sell nothing never run out.
+  const key = (row: typeof stock.rows[number]) =>
+    metric === "daysOfCover"
+      ? row.daysOfCover ?? Infinity
+      : metric === "onHand"
+      ? row.onHand
+      : row.sellThrough;
+  const ascending = spec.sort?.direction !== "desc";
+  const sorted = [...stock.rows]
+    .filter((r) => metric !== "daysOfCover" || !ascending || r.daysOfCover !== null)
+    .sort((a, b) =>
+      (ascending ? key(a) - key(b) : key(b) - key(a)) || a.productId.localeCompare(b.productId)
+    )
+    .slice(0, spec.limit ?? 10);
+  return {
+    totals: {},
+    previous: null,
+    rows: sorted.map((r) => ({
+      key: r.productId,
+      label: r.title,
+      values: pick(spec.metrics, {
+        onHand: r.onHand,
+        daysOfCover: r.daysOfCover,
+        sellThrough: r.sellThrough,
+      }),
+    })),
+    provenance: stock.provenance,
+    previousProvenance: null,
+  };
+}
