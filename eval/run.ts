@@ -16,6 +16,7 @@ import { isGrounded, statedNumbers } from "../graph/grounding.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { startWorker } from "../jobs/worker.ts";
 import {
+  daysBefore,
   expectedSales,
   lastDays,
   lastWeek,
@@ -136,7 +137,7 @@ const salesCase = ([question, range]: [string, Range]): Case => ({
 const monthStart = (d: string) => `${d.slice(0, 8)}01`;
 const lastMonth = monthBefore(today, 1);
 const twoMonthsAgo = monthBefore(today, 2);
-const yesterday = lastDays(lastDays(today, 2).from, 1);
+const yesterday = { from: daysBefore(today, 1), to: daysBefore(today, 1) };
 
 /** A figure asked for in words: the spec read (metric and days) and its value, both checked. */
 const metricCase = (

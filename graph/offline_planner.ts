@@ -8,8 +8,6 @@
 import { type Plan, PlanSchema, type Task } from "./plan.ts";
 import { type QuestionReading, readQuestion } from "./question_parser.ts";
 
-export { previousPeriod } from "../metrics/calendar.ts";
-
 /** A plan for `question` on the shop day `today`, read without a model. */
 export function planOffline(question: string, today: string): Plan {
   return planFor(question, readQuestion(question, today));

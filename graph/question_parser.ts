@@ -31,6 +31,7 @@ import {
   InvalidDateError,
   previousPeriod,
   readDates,
+  spanDays,
 } from "../metrics/calendar.ts";
 import type { Intent } from "./plan.ts";
 
@@ -370,9 +371,6 @@ export function readQuestion(question: string, today: string): QuestionReading {
   });
   return { intent, spec, range, comparison: spec.comparison, assumptions, declined: null };
 }
-
-const spanDays = (r: DateRange) =>
-  Math.round((Date.parse(r.to) - Date.parse(r.from)) / 86_400_000) + 1;
 
 /** "online orders" are the online store's; "in-store"/"POS" the point of sale's. */
 function channelFilter(text: string): { sourceName?: string } {

@@ -64,7 +64,8 @@ const firstOfMonth = (year: number, month: number) => isoOf(Date.UTC(year, month
 const lastOfMonth = (year: number, month: number) => isoOf(Date.UTC(year, month, 0));
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 const mondayOf = (day: string) => addDays(day, -((new Date(toMs(day)).getUTCDay() + 6) % 7));
-const spanDays = (r: DateRange) => Math.round((toMs(r.to) - toMs(r.from)) / DAY) + 1;
+/** The number of days a range covers, both ends included. */
+export const spanDays = (r: DateRange) => Math.round((toMs(r.to) - toMs(r.from)) / DAY) + 1;
 
 /** The same number of days just before `range`. */
 export function previousPeriod(range: DateRange): DateRange {

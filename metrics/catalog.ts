@@ -246,10 +246,6 @@ export const METRICS = {
 export type MetricName = keyof typeof METRICS;
 export const METRIC_NAMES = Object.keys(METRICS) as [MetricName, ...MetricName[]];
 
-export function metricOf(name: MetricName): MetricDefinition {
-  return METRICS[name];
-}
-
 /** What Alatar can answer, in words, for an honest "I can't answer that". */
 export const ANSWERABLE_SUMMARY =
   "sales (gross, net, total, discounts, returns, shipping, taxes), orders, units, average order " +

@@ -235,7 +235,8 @@ export async function salesByCustomer(
     group by o.customer_id, span.starts_at, span.ends_at
     order by ${sort} ${direction}, o.customer_id
     limit ${options.limit}`;
-  const [span] = rows.length ? rows : await bounds(tx, range, scope.timezone) as unknown as Span[];
+  // No customer ordered: the range's instants still come from the database's calendar.
+  const [span] = rows.length ? rows : await tx<Span[]>`${bounds(tx, range, scope.timezone)}`;
   return {
     rows: rows.map((r) => ({
       customerId: r.customer_id,
@@ -246,7 +247,7 @@ export async function salesByCustomer(
       "sales by customer",
       scope,
       range,
-      span as Span,
+      span!,
       rows.reduce((n, r) => n + r.orders, 0),
     ),
   };

@@ -30,6 +30,8 @@ export async function inventoryKpis(
   options: {
     filters?: Filters;
     orderBy?: "daysOfCover" | "sellThrough" | "onHand";
+    /** Smallest value first ("asc") or largest; see the default below. */
+    direction?: "asc" | "desc";
     limit?: number;
   } = {},
 ): Promise<{ rows: InventoryRow[]; provenance: Provenance }> {
@@ -90,14 +92,18 @@ export async function inventoryKpis(
     };
   });
   const order = options.orderBy ?? "daysOfCover";
-  // Most stock-heavy first: no sales (infinite cover) leads, then the longest cover.
-  const key = (row: InventoryRow) =>
+  const value = (row: InventoryRow) =>
     order === "daysOfCover"
-      ? row.daysOfCover ?? Infinity
+      ? row.daysOfCover ?? Infinity // nothing sold: the stock never runs out
       : order === "onHand"
       ? row.onHand
-      : -row.sellThrough;
-  result.sort((a, b) => key(b) - key(a) || a.productId.localeCompare(b.productId));
+      : row.sellThrough;
+  // By default the most stock-heavy first: the longest cover, the most on hand, the slowest sell-through.
+  const direction = options.direction ?? (order === "sellThrough" ? "asc" : "desc");
+  result.sort((a, b) =>
+    (direction === "asc" ? value(a) - value(b) : value(b) - value(a)) ||
+    a.productId.localeCompare(b.productId)
+  );
   if (options.limit) result = result.slice(0, options.limit);
   const first = rows[0];
   return {

@@ -56,4 +56,3 @@ export const QuerySpecSchema = z.object({
   }
 });
 export type QuerySpec = z.infer<typeof QuerySpecSchema>;
-export type QuerySpecInput = z.input<typeof QuerySpecSchema>;

@@ -134,22 +134,18 @@ async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Sp
 }
 
 async function inventoryOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
-  const metric = spec.sort?.metric ?? spec.metrics[0];
-  const stock = await inventoryKpis(tx, scope, spec.range, { filters: spec.filters });
-  // Products that sell have a cover; those that sell nothing never run out.
-  const key = (row: typeof stock.rows[number]) =>
-    metric === "daysOfCover"
-      ? row.daysOfCover ?? Infinity
-      : metric === "onHand"
-      ? row.onHand
-      : row.sellThrough;
-  const ascending = spec.sort?.direction !== "desc";
-  const sorted = [...stock.rows]
-    .filter((r) => metric !== "daysOfCover" || !ascending || r.daysOfCover !== null)
-    .sort((a, b) =>
-      (ascending ? key(a) - key(b) : key(b) - key(a)) || a.productId.localeCompare(b.productId)
-    )
-    .slice(0, spec.limit ?? 10);
+  const metric = spec.sort?.metric ?? spec.metrics[0]!;
+  const direction = spec.sort?.direction ?? "asc";
+  const stock = await inventoryKpis(tx, scope, spec.range, {
+    filters: spec.filters,
+    orderBy: metric as "daysOfCover" | "sellThrough" | "onHand",
+    direction,
+    limit: spec.limit ?? 10,
+  });
+  // "Closest to running out" names products that sell: one that sells nothing never runs out.
+  const sorted = metric === "daysOfCover" && direction === "asc"
+    ? stock.rows.filter((r) => r.daysOfCover !== null)
+    : stock.rows;
   return {
     totals: {},
     previous: null,

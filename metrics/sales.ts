@@ -6,6 +6,7 @@
  * products, a collection or a sales channel. docs/metrics.md has each formula.
  */
 import type { Tx } from "../db/database.ts";
+import type { Dimension } from "./catalog.ts";
 import {
   bounds,
   type DateRange,
@@ -45,16 +46,8 @@ export const SALES_MEASURES = {
 } as const;
 
 export type SalesMeasure = keyof typeof SALES_MEASURES;
-export const SALES_DIMENSIONS = [
-  "day",
-  "week",
-  "month",
-  "product",
-  "variant",
-  "collection",
-  "channel",
-] as const;
-export type SalesDimension = typeof SALES_DIMENSIONS[number];
+/** The catalog's splits but customers, who are ranked from orders (metrics/customers.ts). */
+export type SalesDimension = Exclude<Dimension, "customer">;
 
 export interface SalesRow {
   /** The group: a date (YYYY-MM-DD, the first day of a week or month) or a Shopify id. */

@@ -1,0 +1,95 @@
+/**
+ * The semantic layer's executor against values computed by hand on the
+ * fixture shop (tests/helpers/fixture_shop.ts), 7–8 March 2026 in New York:
+ * orders 901, 902, 903, 906 and 907 count; 904 is cancelled and 905 a test.
+ */
+import assert from "node:assert/strict";
+import { QuerySpecSchema } from "../metrics/query_spec.ts";
+import { runSpec } from "../metrics/run_spec.ts";
+import { fixtureShop, P1, P2 } from "./helpers/fixture_shop.ts";
+import { dbTest } from "./helpers/test_db.ts";
+
+const MARCH_7_8 = { from: "2026-03-07", to: "2026-03-08" };
+
+dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
+  const { scope, userId } = await fixtureShop(t);
+  const run = (spec: unknown) =>
+    t.db.withTenant(userId, (tx) => runSpec(tx, scope, QuerySpecSchema.parse(spec)));
+
+  const totals = await run({
+    metrics: ["orders", "grossSales", "averageOrderValue"],
+    range: MARCH_7_8,
+    comparison: { from: "2026-03-05", to: "2026-03-06" },
+  });
+  // 280 gross over 5 orders, 16 off: (280 − 16) / 5 = 52.8; nothing was sold on 5–6 March.
+  assert.deepEqual(totals.totals, { orders: 5, grossSales: 280, averageOrderValue: 52.8 });
+  assert.deepEqual(totals.previous, { orders: 0, grossSales: 0, averageOrderValue: 0 });
+
+  // Every order came through the online store.
+  const byChannel = await run({
+    metrics: ["netSales", "orders"],
+    dimensions: ["channel"],
+    range: MARCH_7_8,
+  });
+  assert.deepEqual(byChannel.rows, [{
+    key: "web",
+    label: "web",
+    values: { netSales: 264, orders: 2 + 3 },
+  }]);
+
+  // Spend on orders placed in the range, less what was refunded of them (whenever):
+  // C1 901: 2 × 50 − 10 = 90 (the gift card is no sale), 903: 50 − 50 refunded → 90 over 2 orders;
+  // C3 907: 2 × 30 − 6 = 54; C2 902: 30. Order 906 has no customer.
+  const customers = await run({
+    metrics: ["netSales", "orders"],
+    dimensions: ["customer"],
+    range: MARCH_7_8,
+    sort: { metric: "netSales", direction: "desc" },
+    limit: 10,
+  });
+  assert.deepEqual(customers.rows.map((r) => [r.key, r.values.netSales, r.values.orders]), [
+    ["1", 90, 2],
+    ["3", 54, 1],
+    ["2", 30, 1],
+  ]);
+  const fewest = await run({
+    metrics: ["orders"],
+    dimensions: ["customer"],
+    range: MARCH_7_8,
+    sort: { metric: "orders", direction: "asc" },
+    limit: 1,
+  });
+  assert.deepEqual(fewest.rows.map((r) => r.key), ["2"], "one order each: ties by id");
+});
+
+dbTest("stock closest to running out, at the range's rate of sale", async (t) => {
+  const { scope, userId } = await fixtureShop(t);
+  const spec = QuerySpecSchema.parse({
+    metrics: ["daysOfCover", "onHand"],
+    dimensions: ["product"],
+    range: MARCH_7_8,
+    sort: { metric: "daysOfCover", direction: "asc" },
+  });
+  const out = await t.db.withTenant(userId, (tx) => runSpec(tx, scope, spec));
+  // Trail Runner: 3 sold in 2 days, 10 on hand → 10 ÷ 1.5 = 6.6667 days; Sun Hat: 4 sold, 20 on
+  // hand → 20 ÷ 2 = 10 days. The gift card sells nothing as a sale: it never runs out, so it is not
+  // listed.
+  assert.deepEqual(out.rows.map((r) => [r.key, r.values.daysOfCover, r.values.onHand]), [
+    [P1, 6.6667, 10],
+    [P2, 10, 20],
+  ]);
+});
+
+Deno.test("a spec the catalog cannot compute is refused before any query", () => {
+  const refused = (spec: unknown) => QuerySpecSchema.safeParse(spec).success === false;
+  assert.ok(refused({ metrics: ["shipping"], dimensions: ["product"], range: MARCH_7_8 }));
+  assert.ok(refused({ metrics: ["orders", "newCustomers"], range: MARCH_7_8 }));
+  assert.ok(refused({ metrics: ["profit"], range: MARCH_7_8 }));
+  assert.ok(
+    refused({
+      metrics: ["orders"],
+      range: MARCH_7_8,
+      sort: { metric: "netSales", direction: "asc" },
+    }),
+  );
+});
