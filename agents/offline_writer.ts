@@ -210,6 +210,10 @@ export function writeOffline(all: DepartmentResult, plan: Plan, currency: string
 
 /** One short sentence for Siri: the headline figure and, for a change, its main cause. */
 function speechOf(all: DepartmentResult, plan: Plan, currency: string): string | null {
+  // Siri says why, not the whole list of what can be asked.
+  if (plan.intent === "unanswerable" && plan.declined) {
+    return /^.*?[.!?](?=\s|$)/.exec(plan.declined)?.[0] ?? plan.declined;
+  }
   if (plan.intent !== "sales_overview" && plan.intent !== "explain_change") return null;
   const net = factOf(all.facts, "sales.netSales");
   if (!net) return null;

@@ -24,3 +24,33 @@ Deno.test("every sentence the offline writer states for discount candidates surv
   assert.deepEqual(report.dropped, []);
   assert.match(narrative.summary, /^Some products are selling slowly/);
 });
+
+Deno.test("a figure's answer starts with the figure and the period as computed, and is grounded", () => {
+  const all = emptyResult();
+  const fact = (id: string, value: number, unit: "count" | "money" | "ratio") =>
+    all.facts.push({ id, label: id, value, unit, provenance: null });
+  fact("sales.grossSales", 34_537.5, "money");
+  fact("sales.grossSales.previous", 30_000, "money");
+  fact("sales.grossSales.change", 0.1513, "ratio");
+  const plan = planOffline("gross sales in october vs september", "2026-12-04");
+  const narrative = writeOffline(all, plan, "EUR");
+  assert.equal(
+    narrative.summary,
+    "Gross sales were €34,538 in 1–31 October 2026. " +
+      "Against 1–30 September 2026: gross sales up 15.1% on €30,000.",
+  );
+  assert.deepEqual(grounded(narrative, all).report.dropped, []);
+});
+
+Deno.test("a declined question says why, and Siri says only that", () => {
+  const narrative = writeOffline(
+    emptyResult(),
+    planOffline("What's the weather in Paris tomorrow?", "2026-12-04"),
+    "USD",
+  );
+  assert.match(narrative.summary, /not about your store.*I can answer questions about sales/);
+  assert.equal(
+    narrative.speech,
+    "That is not about your store: I answer questions about your Shopify store's own data.",
+  );
+});
