@@ -22,18 +22,20 @@ export function shopDay(instant: string, timezone: string): string {
 
 const within = (day: string, range: Range) => day >= range.from && day <= range.to;
 
-export function expectedSales(shop: DevShop, range: Range) {
-  let gross = 0, discounts = 0, returns = 0;
+export function expectedSales(shop: DevShop, range: Range, sourceName?: string) {
+  let gross = 0, discounts = 0, returns = 0, units = 0;
   const orders = new Set<number>();
   const byProduct = new Map<number, number>();
   for (const order of shop.orders) {
     if (order.test || order.cancelledAt) continue;
+    if (sourceName && order.sourceName !== sourceName) continue;
     const giftCard = new Set(order.lineItems.filter((l) => l.isGiftCard).map((l) => l.id));
     if (within(shopDay(order.createdAt, shop.timezone), range)) {
       for (const line of order.lineItems) {
         if (line.isGiftCard) continue;
         gross += line.unitPrice * line.quantity;
         discounts += line.discount;
+        units += line.quantity;
         orders.add(order.id);
         byProduct.set(
           line.productId,
@@ -54,12 +56,38 @@ export function expectedSales(shop: DevShop, range: Range) {
   const top = [...byProduct].sort((a, b) => b[1] - a[1])[0];
   return {
     grossSales: gross,
+    discounts,
     netSales: gross - discounts - returns,
+    unitsSold: units,
     returns,
     orders: orders.size,
     averageOrderValue: orders.size ? (gross - discounts) / orders.size : 0,
     topProductId: top ? String(top[0]) : null,
   };
+}
+
+/**
+ * Customers by what they spent on orders placed in `range`: lines less
+ * discounts, less what was refunded of those lines (whenever), gift cards left
+ * out; guest orders have no customer. Ties by id.
+ */
+export function expectedTopCustomers(shop: DevShop, range: Range, limit: number) {
+  const spend = new Map<number, number>();
+  for (const order of shop.orders) {
+    if (order.test || order.cancelledAt || order.customerId === null) continue;
+    if (!within(shopDay(order.createdAt, shop.timezone), range)) continue;
+    const giftCard = new Set(order.lineItems.filter((l) => l.isGiftCard).map((l) => l.id));
+    let net = 0;
+    for (const line of order.lineItems) {
+      if (!line.isGiftCard) net += line.unitPrice * line.quantity - line.discount;
+    }
+    for (const refund of order.refunds) {
+      for (const line of refund.lines) if (!giftCard.has(line.lineItemId)) net -= line.amount;
+    }
+    spend.set(order.customerId, (spend.get(order.customerId) ?? 0) + net);
+  }
+  return [...spend].sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, limit).map(([id]) => String(id));
 }
 
 /**
@@ -95,4 +123,18 @@ export function monthBefore(today: string, back: number): Range & { name: string
 export const lastDays = (today: string, n: number): Range => ({
   from: daysBefore(today, n - 1),
   to: today,
+});
+export const yearStart = (today: string) => `${today.slice(0, 4)}-01-01`;
+/** The calendar quarter before today's. */
+export function lastQuarter(today: string): Range {
+  const year = Number(today.slice(0, 4));
+  const quarter = Math.floor((Number(today.slice(5, 7)) - 1) / 3); // 0-based, today's
+  const first = Date.UTC(year, (quarter - 1) * 3, 1);
+  const last = Date.UTC(year, quarter * 3, 0);
+  return { from: day(first), to: day(last) };
+}
+/** The same days one week earlier. */
+export const weekEarlier = (r: Range): Range => ({
+  from: daysBefore(r.from, 7),
+  to: daysBefore(r.to, 7),
 });

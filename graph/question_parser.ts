@@ -119,7 +119,7 @@ export function normalise(question: string): { text: string; corrected: string[]
     .replace(/\s+/g, " ").trim();
   const corrected: string[] = [];
   const words = text.split(" ").map((word) => {
-    if (word.length < 5 || KEEP.has(word) || /\d/.test(word) || LEXICON.includes(word)) {
+    if (word.length < 4 || KEEP.has(word) || /\d/.test(word) || LEXICON.includes(word)) {
       return word;
     }
     const max = word.length >= 8 ? 2 : 1;
@@ -208,7 +208,10 @@ const GENERIC_BUSINESS =
  * refused at submit (graph/requests.ts); should one reach here, it is declined.
  */
 export function readQuestion(question: string, today: string): QuestionReading {
-  const { text, corrected } = normalise(question);
+  const normalised = normalise(question);
+  // "new vs returning" compares two kinds of customer, not two periods.
+  const text = normalised.text.replace(/\bnew (?:vs\.?|versus) returning\b/g, "new and returning");
+  const corrected = normalised.corrected;
   let dates: DateReading;
   try {
     dates = readDates(text, today);
@@ -282,7 +285,10 @@ export function readQuestion(question: string, today: string): QuestionReading {
     return decline("I could not tell which figure you are asking about.");
   }
 
-  if (!metrics.length) {
+  if (!metrics.length && dimension) {
+    // "top products", "sales by channel": ranked and split by net sales.
+    metrics = ["netSales"];
+  } else if (!metrics.length) {
     metrics = ["netSales", "orders", "averageOrderValue"];
     if (intent === "metric_query" && !dimension && !ranked) {
       assumptions.push("no figure named: net sales, orders and average order value");
@@ -352,8 +358,9 @@ export function readQuestion(question: string, today: string): QuestionReading {
   const number =
     /\b(?:top|best|worst|bottom|first)\s+(\d{1,2})\b|\b(\d{1,2})\s+(?:best|worst|top|biggest|largest)\b/
       .exec(text);
+  // Stock is most urgent at the least cover and the slowest sell-through.
   const ascending = /\b(worst|bottom|least|lowest|smallest|fewest|slowest)\b/.test(text) ||
-    lowStock || deadStock;
+    lowStock || deadStock || ["daysOfCover", "sellThrough"].includes(metrics[0]!);
   const rankedDimension = dimension && !TIME_DIMENSIONS.includes(dimension);
   const limit = number ? Math.min(Number(number[1] ?? number[2]), 50) : rankedDimension ? 10 : null;
   const sort = rankedDimension

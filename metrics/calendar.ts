@@ -67,8 +67,18 @@ const mondayOf = (day: string) => addDays(day, -((new Date(toMs(day)).getUTCDay(
 /** The number of days a range covers, both ends included. */
 export const spanDays = (r: DateRange) => Math.round((toMs(r.to) - toMs(r.from)) / DAY) + 1;
 
-/** The same number of days just before `range`. */
+/**
+ * The period just before `range`: as many whole calendar months when it is
+ * whole months (October's is September, not the 31 days before), otherwise
+ * the same number of days.
+ */
 export function previousPeriod(range: DateRange): DateRange {
+  const [fy, fm, fd] = partsOf(range.from);
+  const [ty, tm] = partsOf(range.to);
+  if (fd === 1 && range.to === lastOfMonth(ty, tm)) {
+    const months = (ty - fy) * 12 + (tm - fm) + 1;
+    return { from: firstOfMonth(fy, fm - months), to: addDays(range.from, -1) };
+  }
   return { from: addDays(range.from, -spanDays(range)), to: addDays(range.from, -1) };
 }
 
@@ -404,7 +414,7 @@ export function readDates(question: string, today: string): DateReading {
     /\b(same (?:period|time|days|week|month) (?:last|a) year|year over year|yoy|last year's)\b/
       .test(q);
   const periodBefore =
-    /\b(previous|prior|preceding) period\b|\b(week over week|month over month|wow|mom)\b/
+    /\b(previous|prior|preceding) period\b|\b(week over week|month over month|wow|mom)\b|\bthe (day|week|month|quarter|year) before\b/
       .test(q);
   if (otherText !== null && !sameLastYear && !periodBefore) {
     comparison = take(periodOf(otherText, today));

@@ -5,7 +5,7 @@
  * 5, 12, 19, 26), so Black Friday is the 27th and Cyber Monday the 30th.
  */
 import assert from "node:assert/strict";
-import { describeRange, InvalidDateError, readDates } from "./calendar.ts";
+import { describeRange, InvalidDateError, previousPeriod, readDates } from "./calendar.ts";
 
 const TODAY = "2026-12-04";
 const r = (from: string, to: string) => ({ from, to });
@@ -104,4 +104,11 @@ Deno.test("ranges in words", () => {
   assert.equal(describeRange(r("2026-11-03", "2026-11-03")), "3 November 2026");
   assert.equal(describeRange(r("2026-11-27", "2026-12-01")), "27 November – 1 December 2026");
   assert.equal(describeRange(r("2025-12-28", "2026-01-03")), "28 December 2025 – 3 January 2026");
+});
+
+Deno.test("the period before: whole months step back by months, other ranges by days", () => {
+  assert.deepEqual(previousPeriod(r("2026-03-01", "2026-03-31")), r("2026-02-01", "2026-02-28"));
+  assert.deepEqual(previousPeriod(r("2026-01-01", "2026-03-31")), r("2025-10-01", "2025-12-31"));
+  assert.deepEqual(previousPeriod(r("2026-11-23", "2026-11-29")), r("2026-11-16", "2026-11-22"));
+  assert.deepEqual(previousPeriod(r("2026-12-01", "2026-12-04")), r("2026-11-27", "2026-11-30"));
 });
