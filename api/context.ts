@@ -49,6 +49,8 @@ export interface LiveContext {
 declare module "hono" {
   interface ContextVariableMap {
     api: RequestContext;
+    /** Set when a resolver found the database unreachable: the answer is a 503. */
+    databaseUnavailable: boolean;
   }
 }
 

@@ -8,7 +8,8 @@ import { makeExecutableSchema } from "@graphql-tools/schema";
 import { GraphQLError, type GraphQLSchema, isObjectType } from "graphql";
 import type { Context } from "hono";
 import type { Logger } from "../log/logger.ts";
-import { internalError } from "./errors.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
+import { apiError, internalError } from "./errors.ts";
 import { resolvers } from "./resolvers.ts";
 
 export const SCHEMA_FILE = new URL("./schema.graphql", import.meta.url);
@@ -40,6 +41,21 @@ function maskResolverErrors(schema: GraphQLSchema, log: Logger): void {
           } catch (error) {
             if (error instanceof GraphQLError) throw error;
             const requestLog = (context as Context | undefined)?.get?.("log") ?? log;
+            if (isDatabaseUnavailable(error)) {
+              // Not a fault of ours: the route answers 503 and the client retries.
+              requestLog.warn("database unavailable", {
+                field: `${type.name}.${field.name}`,
+                error,
+              });
+              (context as Context | undefined)?.set?.("databaseUnavailable", true);
+              throw apiError(
+                "EXTERNAL_SERVICE_ERROR",
+                "The database is unavailable; try again shortly.",
+                {
+                  retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+                },
+              );
+            }
             requestLog.error("resolver failed", { field: `${type.name}.${field.name}`, error });
             throw internalError();
           }

@@ -10,6 +10,7 @@ import { measureStartup } from "./startup_bench.ts";
 import { measureMirror } from "./mirror_bench.ts";
 import { BENCH_QUESTIONS, measureAnalysis } from "./analysis_bench.ts";
 import { measureLive } from "./live_bench.ts";
+import { measureQuestions } from "./question_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
 
@@ -214,6 +215,32 @@ ${f.kpis[0]?.runs} runs after 3 warm-up runs. Goal p95 < 50 ms.
 ${f.kpis.map((k) => `| ${k.name} | ${k.p50.toFixed(1)} ms | ${k.p95.toFixed(1)} ms |`).join("\n")}
 `;
   await writeSection("mirror", body);
+  console.log(body);
+}
+
+if (!only || only === "questions") {
+  console.error("questions: the offline parser's reading time, then single analyses end to end…");
+  const f = await measureQuestions({ rounds: 20, analyses: 60 });
+  const ms2 = (v: number) => `${v.toFixed(2)} ms`;
+  const body = `
+### Reading a question, and one analysis end to end (issue #9)
+
+Measured ${date} on ${machine} with \`deno task bench questions\`. The ${f.questions} questions of
+\`deno task eval\` (eval/questions.ts).
+
+| figure | goal | p50 | p95 | max | samples |
+|---|---|---|---|---|---|
+| offline parser: \`readQuestion\` (dates, lexicon, typos, spec validation), in process | p95 < 5 ms | ${
+    ms2(f.parse.p50)
+  } | **${ms2(f.parse.p95)}** | ${ms2(f.parse.max)} | ${f.parse.reads} |
+| one analysis, submit → completed (\`created_at\` → \`finished_at\`), idle worker, offline model | p95 < 1 s | ${
+    fmt(f.endToEnd.p50)
+  } | **${fmt(f.endToEnd.p95)}** | ${fmt(f.endToEnd.max)} | ${f.endToEnd.runs} |
+
+The end-to-end runs ask every third eval question in turn, one at a time, on a worker process
+running \`jobs/worker.ts\` against embedded PostgreSQL and the imported demo shop.
+`;
+  await writeSection("questions", body);
   console.log(body);
 }
 

@@ -7,6 +7,7 @@
  * cases. Prints each case and a score per category; exits non-zero if any
  * safety or isolation case fails.
  */
+import { isDeepStrictEqual } from "node:util";
 import { checkAction } from "../agents/actions.ts";
 import { chooseModel } from "../agents/llm.ts";
 import { createFileEmailSender } from "../auth/mail.ts";
@@ -148,7 +149,8 @@ const monthStart = (d: string) => `${d.slice(0, 8)}01`;
 const lastMonth = monthBefore(today, 1);
 const yesterday = { from: daysBefore(today, 1), to: daysBefore(today, 1) };
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Deep equality whatever the key order (jsonb stores keys in its own order).
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 
 /** Where the reading differs from the hand-written one; null when it is the same. */
 function specProblem(a: Answer, want: ExpectedReading): string | null {

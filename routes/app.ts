@@ -9,6 +9,7 @@
  * Deno.serve({ port: config.port }, app.fetch);
  * ```
  */
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { bodyLimit } from "hono/body-limit";
@@ -122,6 +123,14 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.get("requestId");
     if (error instanceof HTTPException && error.status < 500) {
       return c.json(errorBody("BAD_REQUEST", error.message, id), error.status);
+    }
+    if (isDatabaseUnavailable(error)) {
+      (c.get("log") ?? log).warn("database unavailable", { error, path: c.req.path });
+      c.header("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(
+        errorBody("EXTERNAL_SERVICE_ERROR", "The database is unavailable; try again shortly.", id),
+        503,
+      );
     }
     (c.get("log") ?? log).error("unhandled error", { error, path: c.req.path });
     return c.json(errorBody("INTERNAL_SERVER_ERROR", "Internal server error", id), 500);

@@ -17,6 +17,7 @@ import { getConnInfo } from "hono/deno";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders } from "../api/context.ts";
 import { depthLimit, nodeLimit } from "../api/limits.ts";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
 import "./variables.ts";
 
 export const MAX_QUERY_LENGTH = 20_000;
@@ -34,7 +35,7 @@ export interface GraphqlDeps {
 
 export function errorResponse(
   c: Context,
-  status: 400 | 401 | 405 | 406 | 429,
+  status: 400 | 401 | 405 | 406 | 429 | 503,
   code: string,
   message: string,
   extensions: Record<string, unknown> = {},
@@ -63,7 +64,14 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     const refused = await screenOperation(c);
     if (refused) return refused;
 
-    const auth = await authenticate(c.req.header("authorization"), deps.services);
+    let auth: Awaited<ReturnType<typeof authenticate>>;
+    try {
+      auth = await authenticate(c.req.header("authorization"), deps.services);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      c.get("log").warn("database unavailable", { step: "authenticate", error });
+      return databaseUnavailable(c);
+    }
     if ("rateLimited" in auth) {
       c.header("Retry-After", String(auth.retryAfterSeconds));
       return errorResponse(c, 429, "RATE_LIMIT_EXCEEDED", "Too many requests. Slow down.", {
@@ -81,11 +89,24 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     });
 
     const response = (await execute(c, () => Promise.resolve())) as Response;
+    if (c.get("databaseUnavailable")) return databaseUnavailable(c);
     if (response.status === 500) return await normaliseNoData(response);
     return c.req.method === "GET" && response.status === 200
       ? await revalidated(c.req.header("if-none-match"), response)
       : response;
   });
+}
+
+/** 503 with `Retry-After`: the database is away (a restart, a failover); retrying is safe. */
+export function databaseUnavailable(c: Context): Response {
+  c.header("Retry-After", String(DATABASE_RETRY_AFTER_SECONDS));
+  return errorResponse(
+    c,
+    503,
+    "EXTERNAL_SERVICE_ERROR",
+    "The database is unavailable; try again shortly.",
+    { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+  );
 }
 
 /**
