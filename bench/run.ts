@@ -11,6 +11,7 @@ import { measureMirror } from "./mirror_bench.ts";
 import { BENCH_QUESTIONS, measureAnalysis } from "./analysis_bench.ts";
 import { measureLive } from "./live_bench.ts";
 import { measureQuestions } from "./question_bench.ts";
+import { measureChaos } from "./chaos_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
 
@@ -215,6 +216,43 @@ ${f.kpis[0]?.runs} runs after 3 warm-up runs. Goal p95 < 50 ms.
 ${f.kpis.map((k) => `| ${k.name} | ${k.p50.toFixed(1)} ms | ${k.p95.toFixed(1)} ms |`).join("\n")}
 `;
   await writeSection("mirror", body);
+  console.log(body);
+}
+
+if (!only || only === "chaos") {
+  console.error(
+    "chaos: Postgres restarted ×3 and killed ×2 under 20 requests/s (about 2 minutes)…",
+  );
+  const f = await measureChaos({ ratePerSecond: 20 });
+  const statuses = (t: Record<string, number>) =>
+    Object.entries(t).map(([status, n]) => `${status === "0" ? "no answer" : status}: ${n}`).join(
+      ", ",
+    );
+  const events = f.events.map((e, i) =>
+    `| ${i + 1} | ${
+      e.kind === "restart" ? "`pg_ctl restart -m fast`" : "SIGKILL of the postmaster, then start"
+    } | ${fmt(e.downMs)} | ${e.firstSuccessMs === null ? "none" : fmt(e.firstSuccessMs)} |`
+  ).join("\n");
+  const body = `
+### Postgres restarts and crashes under load (issue #17)
+
+Measured ${date} on ${machine} with \`deno task bench chaos\`: the API (\`main.ts api\`) and a worker
+(\`jobs/worker.ts\`) as separate processes on embedded PostgreSQL, 20 GraphQL requests a second
+(\`me\`, \`listAnalysisRequests\`, and one \`submitAnalysisRequest\` a second), with the server
+restarted three times and killed twice, 8 s apart.
+
+| event | what | server away for | first success after it was back |
+|---|---|---|---|
+${events}
+
+- Requests: ${f.requests} (${statuses(f.byStatus)}).
+- Sent while the server was away or within 1 s of its return: ${f.duringOutage.total} (${
+    statuses(f.duringOutage.byStatus)
+  }); answered in p95 ${fmt(f.duringOutage.p95Ms)}, at most ${fmt(f.duringOutage.maxMs)}.
+- Process exits during the run: API ${f.exits.api ?? "none"}, worker ${f.exits.worker ?? "none"}.
+- Analyses: ${f.analyses.submitted} got an id, ${f.analyses.completed} completed, ${f.analyses.notCompleted} did not; ${f.analyses.rows} request rows were written in all (more rows than ids would be duplicates).
+`;
+  await writeSection("chaos", body);
   console.log(body);
 }
 

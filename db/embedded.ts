@@ -49,6 +49,13 @@ export interface RunningPostgres {
   /** Owner (superuser) URL of the `postgres` database. */
   url: string;
   stop(): Promise<void>;
+  /**
+   * `pg_ctl restart -m fast` (what a managed Postgres does in a maintenance
+   * window); resolves once the server accepts connections again.
+   */
+  restart?(): Promise<void>;
+  /** SIGKILL of the postmaster (a crash), then a start with crash recovery. */
+  crash?(): Promise<void>;
 }
 
 /** A startup problem the operator can fix; `main.ts` prints only its message. */
@@ -116,8 +123,26 @@ export async function startEmbeddedPostgres(
   }
   options.log.info("embedded postgres ready", { port: options.port, dataDir });
 
+  const start = () =>
+    pgCtl("start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", serverOptions);
   return {
     url,
+    async restart() {
+      const restarted = await pgCtl("restart", "-D", dataDir, "-m", "fast", "-w", "-t", "60");
+      if (restarted.code !== 0) throw new EmbeddedPostgresError(restarted.output.trim());
+    },
+    async crash() {
+      const pid = Number((await Deno.readTextFile(`${dataDir}/postmaster.pid`)).split("\n")[0]);
+      Deno.kill(pid, "SIGKILL");
+      // Its backends notice the postmaster is gone and exit; until they have, the shared memory
+      // is still in use and a new postmaster refuses to start.
+      for (let attempt = 0;; attempt++) {
+        const started = await start();
+        if (started.code === 0) return;
+        if (attempt >= 40) throw new EmbeddedPostgresError(started.output.trim());
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
     async stop() {
       await pgCtl("stop", "-D", dataDir, "-m", "fast", "-w");
       if (!options.persistent) {

@@ -251,8 +251,9 @@ export function readingCases(today: string): ReadingCase[] {
     },
     {
       category: "rankings and splits",
+      // Plain "sales" gets the overview an analyst gives: net sales, orders and their average.
       question: "pos sales last month",
-      expect: { ...sales(["netSales"], m1), sourceName: "pos" },
+      expect: { ...sales(["netSales", "orders", "averageOrderValue"], m1), sourceName: "pos" },
     },
   );
   cases.push(

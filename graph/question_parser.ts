@@ -295,8 +295,9 @@ export function readQuestion(question: string, today: string): QuestionReading {
     }
   } else if (
     metrics.length === 1 && metrics[0] === "netSales" && intent === "metric_query" && !dimension &&
-    GENERIC_BUSINESS.test(text)
+    (GENERIC_BUSINESS.test(text) || /\bsales\b/.test(text) && !/\bnet sales\b/.test(text))
   ) {
+    // "How were sales?", "show me sales": the overview an analyst gives, net sales first.
     metrics = ["netSales", "orders", "averageOrderValue"];
   }
 
