@@ -128,7 +128,19 @@ export async function startEmbeddedPostgres(
   return {
     url,
     async restart() {
-      const restarted = await pgCtl("restart", "-D", dataDir, "-m", "fast", "-w", "-t", "60");
+      // With its log file, as at start: a server writing to pg_ctl's stdout would keep it open.
+      const restarted = await pgCtl(
+        "restart",
+        "-D",
+        dataDir,
+        "-l",
+        logFile,
+        "-m",
+        "fast",
+        "-w",
+        "-t",
+        "60",
+      );
       if (restarted.code !== 0) throw new EmbeddedPostgresError(restarted.output.trim());
     },
     async crash() {
