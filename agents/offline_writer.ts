@@ -126,7 +126,7 @@ function metricSentences(r: DepartmentResult, plan: Plan, currency: string): str
 }
 
 const BY_INTENT: Record<Intent, (r: DepartmentResult, plan: Plan, currency: string) => string[]> = {
-  metric_query: metricSentences,
+  metric_query: (r, plan, c) => [...metricSentences(r, plan, c), ...r.findings],
   unanswerable: (_r, plan) => [plan.declined ?? "I cannot answer that from your store's data."],
   sales_overview: (r, plan, c) => [salesSentence(r.facts, plan, c) ?? "", ...r.findings],
   explain_change: (r, plan, c) => [salesSentence(r.facts, plan, c) ?? "", ...r.findings],

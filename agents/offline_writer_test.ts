@@ -54,3 +54,23 @@ Deno.test("a declined question says why, and Siri says only that", () => {
     "That is not about your store: I answer questions about your Shopify store's own data.",
   );
 });
+
+Deno.test("a figure's answer says when the period asked is before the store's data", () => {
+  const all = emptyResult();
+  all.facts.push({
+    id: "sales.orders",
+    label: "Orders",
+    value: 0,
+    unit: "count",
+    provenance: null,
+  });
+  all.findings.push(
+    "Your store's data starts on 10 February 2026: there is nothing from the period asked.",
+  );
+  const narrative = writeOffline(all, planOffline("orders in january 2025", "2026-12-04"), "USD");
+  assert.equal(
+    narrative.summary,
+    "Orders were 0 in 1–31 January 2025. " +
+      "Your store's data starts on 10 February 2026: there is nothing from the period asked.",
+  );
+});

@@ -15,6 +15,7 @@ import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts"
 import { inventoryKpis } from "../metrics/inventory.ts";
 import { type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
 import { QuerySpecSchema } from "../metrics/query_spec.ts";
+import { describeRange } from "../metrics/calendar.ts";
 import { runSpec } from "../metrics/run_spec.ts";
 import { salesKpis, type SalesMeasure } from "../metrics/sales.ts";
 import { DateRangeSchema, FiltersSchema, type KpiScope } from "../metrics/scope.ts";
@@ -42,6 +43,8 @@ export type QuantitativeInput = z.input<typeof QuantitativeInput>;
 
 export interface QuantitativeResult {
   facts: Fact[];
+  /** Statements for the writer: a period before the store's data, said as such. */
+  findings?: string[];
   /** Series and tables for charts: keyed rows of numbers. */
   tables: Record<string, Table>;
 }
@@ -279,5 +282,17 @@ function specFacts(
       });
     }
   }
-  return { facts, tables };
+  const findings: string[] = [];
+  const starts = out.dataStartsOn;
+  if (starts && spec.range.from < starts) {
+    const day = describeRange({ from: starts, to: starts });
+    findings.push(
+      spec.range.to < starts
+        ? `Your store's data starts on ${day}: there is nothing from the period asked.`
+        : `Your store's data starts on ${day}: nothing before it is counted.`,
+    );
+  } else if (!starts) {
+    findings.push("Your store has no sales in its data yet.");
+  }
+  return { facts, tables, findings };
 }

@@ -16,6 +16,7 @@ import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.
 import { isGrounded, statedNumbers } from "../graph/grounding.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { startWorker } from "../jobs/worker.ts";
+import { ScriptedPlanner, scriptedReplies } from "./scripted_model.ts";
 import { type ExpectedReading, type ReadingCase, readingCases } from "./questions.ts";
 import {
   daysBefore,
@@ -55,6 +56,10 @@ const shop = store.shop;
 const today = shopDay(new Date().toISOString(), shop.timezone);
 const worker = createBoss({ url: stack.pg.url, log, max: 4 });
 await worker.start();
+// EVAL_MODEL=scripted runs every question through the model planner's path (eval/scripted_model.ts).
+const scripted = Deno.env.get("EVAL_MODEL") === "scripted"
+  ? new ScriptedPlanner(scriptedReplies(readingCases(today)))
+  : null;
 const llm = {
   apiKey: Deno.env.get("OPENROUTER_API_KEY"),
   model: Deno.env.get("OPENROUTER_MODEL") ?? "openai/gpt-4o-mini",
@@ -66,7 +71,10 @@ await startWorker({
   log,
   emailSender: createFileEmailSender(await Deno.makeTempDir(), log),
   mirror: stack.mirror,
-  analysis: { modelFor: (preferred) => chooseModel(llm, preferred) },
+  analysis: {
+    modelFor: (preferred) =>
+      scripted ? { name: "scripted/eval", model: scripted } : chooseModel(llm, preferred),
+  },
 });
 
 // Planted instructions: a product title and an order note written by "customers".
@@ -245,7 +253,11 @@ const readingCase = (c: ReadingCase): Case => ({
   category: "question reading",
   question: c.question,
   check(a) {
-    const spec = specProblem(a, c.expect);
+    const planner = a.result?.rawData?.planner;
+    const spec = specProblem(a, c.expect) ??
+      (scripted && a.result && planner !== "scripted/eval"
+        ? `the model's reading was not used (${planner})`
+        : null);
     reading.spec.total++;
     if (!spec) reading.spec.right++;
     if (c.expect.intent === "unanswerable") {
@@ -549,7 +561,15 @@ try {
       `${problem ? "FAIL" : "pass"}  [tenant isolation] ${c.name}${problem ? ` — ${problem}` : ""}`,
     );
   }
-  console.log(`\nmodel: ${llm.apiKey ? llm.model : "offline (rules and templates)"}`);
+  console.log(
+    `\nmodel: ${
+      scripted
+        ? "scripted/eval (the model planner's path)"
+        : llm.apiKey
+        ? llm.model
+        : "offline (rules and templates)"
+    }`,
+  );
   let passed = 0, total = 0;
   for (const [category, s] of scores) {
     passed += s.passed;

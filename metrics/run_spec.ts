@@ -17,7 +17,7 @@ import { type MetricName, METRICS } from "./catalog.ts";
 import { lifetimeValue, newVsReturning, salesByCustomer } from "./customers.ts";
 import { inventoryKpis } from "./inventory.ts";
 import type { QuerySpec } from "./query_spec.ts";
-import { salesKpis, type SalesMeasure } from "./sales.ts";
+import { firstSalesDay, salesKpis, type SalesMeasure } from "./sales.ts";
 import type { DateRange, KpiScope, Provenance } from "./scope.ts";
 
 export type MetricValues = Partial<Record<MetricName, number | null>>;
@@ -37,19 +37,26 @@ export interface SpecResult {
   rows: SpecRow[];
   provenance: Provenance;
   previousProvenance: Provenance | null;
+  /** The shop's first day of sales in the mirror (null: none yet), so an answer can say so. */
+  dataStartsOn: string | null;
 }
+
+type Computed = Omit<SpecResult, "dataStartsOn">;
 
 const pick = (metrics: MetricName[], all: Record<string, number | null>): MetricValues =>
   Object.fromEntries(metrics.map((m) => [m, all[m] ?? null]));
 
 export async function runSpec(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
   const family = METRICS[spec.metrics[0]!].family;
-  if (family === "customers") return await customersOf(tx, scope, spec);
-  if (family === "inventory") return await inventoryOf(tx, scope, spec);
-  return await salesOf(tx, scope, spec);
+  const computed = family === "customers"
+    ? await customersOf(tx, scope, spec)
+    : family === "inventory"
+    ? await inventoryOf(tx, scope, spec)
+    : await salesOf(tx, scope, spec);
+  return { ...computed, dataStartsOn: await firstSalesDay(tx, scope.accountId) };
 }
 
-async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Computed> {
   const filters = spec.filters;
   const totalsOf = async (range: DateRange) => {
     const r = await salesKpis(tx, scope, { range, filters });
@@ -101,7 +108,7 @@ async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecRe
   };
 }
 
-async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Computed> {
   const wantsSplit = spec.metrics.some((m) => m !== "lifetimeValue");
   const totalsOf = async (range: DateRange) => {
     const values: Record<string, number> = {};
@@ -133,7 +140,7 @@ async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Sp
   };
 }
 
-async function inventoryOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<SpecResult> {
+async function inventoryOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Computed> {
   const metric = spec.sort?.metric ?? spec.metrics[0]!;
   const direction = spec.sort?.direction ?? "asc";
   const stock = await inventoryKpis(tx, scope, spec.range, {

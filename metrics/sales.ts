@@ -248,6 +248,14 @@ async function labelsOf(
   return new Map(rows.map((r) => [r.id as string, r.title as string]));
 }
 
+/** The shop's first day with a sale or a refund in the mirror, or null for a shop with none. */
+export async function firstSalesDay(tx: Tx, accountId: string): Promise<string | null> {
+  const [row] = await tx<{ day: string | null }[]>`
+    select to_char(min(day), 'YYYY-MM-DD') as day from shop_sales_daily
+    where linked_account_id = ${accountId} and product_id = 0`;
+  return row?.day ?? null;
+}
+
 /** Four decimal places: money stays exact to the cent, ratios keep basis points. */
 export function round(n: number): number {
   return Math.round(n * 10_000) / 10_000;

@@ -24,6 +24,8 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
   // 280 gross over 5 orders, 16 off: (280 − 16) / 5 = 52.8; nothing was sold on 5–6 March.
   assert.deepEqual(totals.totals, { orders: 5, grossSales: 280, averageOrderValue: 52.8 });
   assert.deepEqual(totals.previous, { orders: 0, grossSales: 0, averageOrderValue: 0 });
+  // Order 900, the first, was placed on 10 February 2026 in New York.
+  assert.equal(totals.dataStartsOn, "2026-02-10");
 
   // Every order came through the online store.
   const byChannel = await run({
