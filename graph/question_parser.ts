@@ -201,7 +201,7 @@ function intentOf(text: string): Intent | null {
 }
 
 const GENERIC_BUSINESS =
-  /\b(how (are|is|was|were|did|do|am|'s) (we|i|my|the|things|business|it|sales|store|shop)|how('s| is) (business|it going|my store|the store)|doing|performance|perform|summary|overview|numbers|kpis?|report|dashboard|results)\b/;
+  /\b(how (are|is|was|were|did|do|am|'s) (we|i|my|the|things|business|it|sales|store|shop)|how('s| is) (business|it going|my store|the store)|how (is|was|'s|are|were|did) (this|last|today|yesterday)|is it going|going so far|doing|performance|perform|summary|overview|numbers|kpis?|report|dashboard|results)\b/;
 
 /**
  * Reads `question` on the shop day `today`. A day that does not exist is

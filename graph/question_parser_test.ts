@@ -29,6 +29,12 @@ Deno.test("the period and the figure asked are the ones computed", () => {
     ["whats my basket size this week", ["averageOrderValue"], "2026-11-30", "2026-12-04"],
     ["takings yesterday", ["netSales"], "2026-12-03", "2026-12-03"],
     ["shipping and taxes in Q3", ["shipping", "taxes"], "2026-07-01", "2026-09-30"],
+    [
+      "How is this week going?",
+      ["netSales", "orders", "averageOrderValue"],
+      "2026-11-30",
+      "2026-12-04",
+    ],
   ];
   for (const [q, metrics, from, to] of cases) {
     const r = read(q);
