@@ -5,6 +5,7 @@
  * into department tasks by rule, since task inputs are typed contracts of the
  * departments. Deterministic: the same reading always gives the same plan.
  */
+import { previousPeriod } from "../metrics/calendar.ts";
 import { type Plan, PlanSchema, type Task } from "./plan.ts";
 import { type QuestionReading, readQuestion } from "./question_parser.ts";
 
@@ -16,7 +17,9 @@ export function planOffline(question: string, today: string): Plan {
 /** The departments and task inputs for a reading of `question`. */
 export function planFor(question: string, reading: QuestionReading): Plan {
   const { range, intent, spec } = reading;
-  const comparisonRange = reading.comparison ?? undefined;
+  // A change is explained against the period before it, whoever read the question.
+  const comparisonRange = reading.comparison ??
+    (intent === "explain_change" ? previousPeriod(range) : undefined);
   const task = (
     department: Task["department"],
     taskKey: string,

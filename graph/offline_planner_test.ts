@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { planOffline } from "./offline_planner.ts";
+import { planFor, planOffline } from "./offline_planner.ts";
 import { PlanSchema } from "./plan.ts";
 
 const TODAY = "2026-11-22"; // a Sunday: last week ran Monday 9 to Sunday 15 November
@@ -60,4 +60,19 @@ Deno.test("a plan with duplicate task keys or a bad range is refused", () => {
     PlanSchema.safeParse({ ...plan, range: { from: "2026-11-22", to: "2026-11-01" } }).success,
     false,
   );
+});
+
+Deno.test("a change read without a comparison is explained against the period before", () => {
+  // A model's reading of "why did sales drop last week?" that names no period to compare with.
+  const plan = planFor("Why did sales drop last week?", {
+    intent: "explain_change",
+    spec: null,
+    range: { from: "2026-11-09", to: "2026-11-15" },
+    comparison: null,
+    assumptions: [],
+    declined: null,
+  });
+  assert.deepEqual(plan.comparisonRange, { from: "2026-11-02", to: "2026-11-08" });
+  const drivers = plan.tasks.find((t) => t.department === "comparative")!;
+  assert.deepEqual(drivers.input.comparisonRange, plan.comparisonRange);
 });
