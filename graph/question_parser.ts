@@ -75,7 +75,9 @@ const KEEP = new Set(
   ("what were was are is the my me i we our and or for from to in on at of by per how many much " +
     "did do does get got last this past next week weeks month months year years day days today " +
     "yesterday since vs top best worst show give tell which who with up down not but including " +
-    "between through until please lately compared same period quarter").split(" "),
+    "between through until please lately compared same period quarter most more less than that " +
+    "them they have like make when also just only each into your been will well very good over " +
+    "time what's whats much ones").split(" "),
 );
 
 const OTHER_WORDS = (
@@ -163,6 +165,16 @@ const DIMENSION_WORDS: Array<[RegExp, Dimension]> = [
   [/\b(by|per|each|every) day\b|\bdaily\b|\bday by day\b|\bday-by-day\b/, "day"],
   [/\b(by|per|each|every) week\b|\bweekly\b|\bweek by week\b|\bweek over week\b/, "week"],
   [/\b(by|per|each|every) month\b|\bmonthly\b|\bmonth by month\b|\bmonth over month\b/, "month"],
+  [/\b(by|per|each|every) quarter\b|\bquarterly\b|\bquarter by quarter\b/, "quarter"],
+  [/\b(by|per|each|every) year\b|\byearly\b|\bannually\b|\byear by year\b/, "year"],
+  [
+    /\b(by|per|each|which|what) (discount |coupon |promo )?codes?\b|\b(discount|coupon|promo) codes\b/,
+    "discountCode",
+  ],
+  [
+    /\bnew (and|vs\.?|versus|or) returning\b|\bfirst[- ]time (and|vs\.?|or) repeat\b/,
+    "customerType",
+  ],
   [/\b(by|per|each|which|what) variants?\b|\bvariants\b|\bsizes\b|\bcolou?rs\b/, "variant"],
   [/\b(by|per|each|which|what) collections?\b|\bcollections\b/, "collection"],
   [
@@ -266,14 +278,19 @@ export function readQuestion(question: string, today: string): QuestionReading {
 
   if (lowStock) metrics = ["daysOfCover", "onHand"];
   else if (deadStock) metrics = ["sellThrough", "onHand"];
-  if (/\bnew (vs\.?|versus|and|or) returning\b/.test(text)) {
+  if (dimension === "customerType" && !metrics.some((m) => METRICS[m].family === "sales")) {
+    // "new vs returning customers" counts them; "sales from new vs returning" splits sales.
     metrics = ["newCustomers", "returningCustomers", "repeatRate"];
+    dimension = null;
   }
   if (dimension === "customer" && !metrics.some((m) => METRICS[m].family === "sales")) {
     // "top customers by spend": spend is net sales; "by orders" asks for orders.
     metrics = /\border/.test(text) ? ["orders", "netSales"] : ["netSales", "orders"];
   }
-  if (dimension === "customer" && metrics.some((m) => METRICS[m].family === "customers")) {
+  if (
+    (dimension === "customer" || dimension === "customerType") &&
+    metrics.some((m) => METRICS[m].family === "customers")
+  ) {
     metrics = metrics.filter((m) => METRICS[m].family === "sales");
   }
 
@@ -334,7 +351,18 @@ export function readQuestion(question: string, today: string): QuestionReading {
   }
 
   let range = dates.range;
-  if (!range) {
+  if (!range && (dimension === "quarter" || dimension === "year")) {
+    // Quarters or years of the last 30 days would be one group: a longer span is meant.
+    const from = dimension === "quarter"
+      ? `${today.slice(0, 4)}-01-01`
+      : `${Number(today.slice(0, 4)) - 2}-01-01`;
+    range = { from, to: today };
+    assumptions.push(
+      dimension === "quarter"
+        ? "no period named: this year so far"
+        : "no period named: the last two years and this one so far",
+    );
+  } else if (!range) {
     range = fallback;
     assumptions.push(
       family === "inventory"

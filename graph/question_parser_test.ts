@@ -103,3 +103,32 @@ Deno.test("a day that does not exist is declined, naming it", () => {
   assert.equal(r.intent, "unanswerable");
   assert.match(r.declined!, /"February 30" is not a date/);
 });
+
+Deno.test("splits by quarter, year, discount code, and new or returning customer", () => {
+  const codes = read("net sales by discount code last month");
+  assert.deepEqual([codes.spec?.metrics, codes.spec?.dimensions], [["netSales"], ["discountCode"]]);
+  const types = read("sales from new vs returning customers last month");
+  assert.deepEqual(types.spec?.dimensions, ["customerType"]);
+  assert.deepEqual(types.assumptions, [], "nothing dropped, nothing assumed");
+  // Counting new and returning customers is the customers' figures, not a split of sales.
+  assert.deepEqual(read("new vs returning customers last month").spec?.metrics, [
+    "newCustomers",
+    "returningCustomers",
+    "repeatRate",
+  ]);
+  const quarterly = read("orders by quarter");
+  assert.deepEqual(quarterly.spec?.dimensions, ["quarter"]);
+  assert.deepEqual(quarterly.spec?.range, { from: "2026-01-01", to: TODAY });
+  assert.match(quarterly.assumptions.join(), /this year so far/);
+  // A split its figure cannot have is said, not computed wrong.
+  const gross = read("gross sales by customer last week");
+  assert.deepEqual(gross.spec?.dimensions, []);
+  assert.match(gross.assumptions.join(), /cannot be split by customer/);
+  // "most" is a word, not a typo of "cost".
+  assert.equal(
+    read("which coupon codes brought the most orders").assumptions.some((a) =>
+      a.includes('"most"')
+    ),
+    false,
+  );
+});

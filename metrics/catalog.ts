@@ -13,25 +13,30 @@ export const DIMENSIONS = [
   "day",
   "week",
   "month",
+  "quarter",
+  "year",
   "product",
   "variant",
   "collection",
   "channel",
   "customer",
+  "discountCode",
+  "customerType",
 ] as const;
 export type Dimension = typeof DIMENSIONS[number];
 
-export const TIME_DIMENSIONS: readonly Dimension[] = ["day", "week", "month"];
+export const TIME_DIMENSIONS: readonly Dimension[] = ["day", "week", "month", "quarter", "year"];
 const SALES_SPLITS: readonly Dimension[] = [
   ...TIME_DIMENSIONS,
   "product",
   "variant",
   "collection",
   "channel",
-  "customer",
 ];
 /** Shipping and taxes belong to orders, not lines: they cannot be split by product. */
-const ORDER_SPLITS: readonly Dimension[] = [...TIME_DIMENSIONS, "channel", "customer"];
+const ORDER_SPLITS: readonly Dimension[] = [...TIME_DIMENSIONS, "channel"];
+/** Net sales and orders also split by whole orders: customer, discount code, new or returning. */
+const ORDER_GROUP_SPLITS: readonly Dimension[] = ["customer", "discountCode", "customerType"];
 
 export type MetricUnit = "money" | "count" | "ratio" | "days";
 export type MetricFamily = "sales" | "customers" | "inventory";
@@ -98,7 +103,7 @@ export const METRICS = {
       "earned",
       "sold",
     ],
-    dimensions: SALES_SPLITS,
+    dimensions: [...SALES_SPLITS, ...ORDER_GROUP_SPLITS],
   },
   shipping: {
     label: "Shipping",
@@ -130,7 +135,7 @@ export const METRICS = {
     family: "sales",
     definition: "Orders placed in the period (test orders left out)",
     synonyms: ["orders", "order count", "number of orders", "order volume", "transactions"],
-    dimensions: SALES_SPLITS,
+    dimensions: [...SALES_SPLITS, ...ORDER_GROUP_SPLITS],
   },
   unitsSold: {
     label: "Units sold",
@@ -249,7 +254,8 @@ export const METRIC_NAMES = Object.keys(METRICS) as [MetricName, ...MetricName[]
 /** What Alatar can answer, in words, for an honest "I can't answer that". */
 export const ANSWERABLE_SUMMARY =
   "sales (gross, net, total, discounts, returns, shipping, taxes), orders, units, average order " +
-  "value and refund rate for any period, compared with another, by day, week, month, product, " +
-  "variant, collection, channel or customer; new and returning customers, repeat rate and " +
+  "value and refund rate for any period, compared with another, by day, week, month, quarter, " +
+  "year, product, variant, collection, channel, customer, discount code or new and returning " +
+  "customer; new and returning customers, repeat rate and " +
   "lifetime value; stock on hand, days of cover and sell-through; why sales changed; which " +
   "products to discount; an order or a customer's refund; and your catalog's listing quality";

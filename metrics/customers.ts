@@ -9,7 +9,7 @@ import type { Tx } from "../db/database.ts";
 import { round } from "./sales.ts";
 import { bounds, type DateRange, type KpiScope, type Provenance, type Span } from "./scope.ts";
 
-function provenance(
+export function provenance(
   kpi: string,
   scope: KpiScope,
   range: DateRange,
@@ -31,7 +31,8 @@ function provenance(
   };
 }
 
-const counted = (tx: Tx, scope: KpiScope) =>
+/** The orders that are sales and have a customer: the base of every customer KPI. */
+export const counted = (tx: Tx, scope: KpiScope) =>
   tx`select shopify_id, customer_id, created_at, subtotal, line_sales, line_returns from shop_orders
      where linked_account_id = ${scope.accountId} and not test and cancelled_at is null
        and customer_id is not null`;
@@ -202,53 +203,5 @@ export async function lifetimeValue(tx: Tx, scope: KpiScope, range: DateRange): 
       starts_at: row!.starts_at,
       ends_at: row!.ends_at,
     }, row!.orders),
-  };
-}
-
-export interface CustomerSales {
-  customerId: string;
-  /** Their orders placed in the range: lines less discounts, less what was refunded of them. */
-  netSales: number;
-  orders: number;
-}
-
-/**
- * Customers ranked by what they spent (or how often they ordered) on orders
- * placed in `range`. Orders without a customer (guest checkouts) are left out.
- */
-export async function salesByCustomer(
-  tx: Tx,
-  scope: KpiScope,
-  range: DateRange,
-  options: { orderBy: "netSales" | "orders"; ascending?: boolean; limit: number },
-): Promise<{ rows: CustomerSales[]; provenance: Provenance }> {
-  const direction = options.ascending ? tx`asc` : tx`desc`;
-  const sort = options.orderBy === "orders" ? tx`orders` : tx`net`;
-  const rows = await tx<
-    { customer_id: string; net: number; orders: number; starts_at: Date; ends_at: Date }[]
-  >`
-    with span as (${bounds(tx, range, scope.timezone)})
-    select o.customer_id::text, (sum(o.line_sales) - sum(o.line_returns))::float8 as net,
-           count(*)::int as orders, span.starts_at, span.ends_at
-    from (${counted(tx, scope)}) o cross join span
-    where o.created_at >= span.starts_at and o.created_at < span.ends_at
-    group by o.customer_id, span.starts_at, span.ends_at
-    order by ${sort} ${direction}, o.customer_id
-    limit ${options.limit}`;
-  // No customer ordered: the range's instants still come from the database's calendar.
-  const [span] = rows.length ? rows : await tx<Span[]>`${bounds(tx, range, scope.timezone)}`;
-  return {
-    rows: rows.map((r) => ({
-      customerId: r.customer_id,
-      netSales: round(r.net),
-      orders: r.orders,
-    })),
-    provenance: provenance(
-      "sales by customer",
-      scope,
-      range,
-      span!,
-      rows.reduce((n, r) => n + r.orders, 0),
-    ),
   };
 }

@@ -14,10 +14,11 @@
  */
 import type { Tx } from "../db/database.ts";
 import { type MetricName, METRICS } from "./catalog.ts";
-import { lifetimeValue, newVsReturning, salesByCustomer } from "./customers.ts";
+import { lifetimeValue, newVsReturning } from "./customers.ts";
+import { type OrderGroup, salesByOrderGroup } from "./order_splits.ts";
 import { inventoryKpis } from "./inventory.ts";
 import type { QuerySpec } from "./query_spec.ts";
-import { firstSalesDay, salesKpis, type SalesMeasure } from "./sales.ts";
+import { firstSalesDay, type SalesDimension, salesKpis, type SalesMeasure } from "./sales.ts";
 import type { DateRange, KpiScope, Provenance } from "./scope.ts";
 
 export type MetricValues = Partial<Record<MetricName, number | null>>;
@@ -43,6 +44,8 @@ export interface SpecResult {
 
 type Computed = Omit<SpecResult, "dataStartsOn">;
 
+const ORDER_GROUPS: readonly string[] = ["customer", "discountCode", "customerType"];
+
 const pick = (metrics: MetricName[], all: Record<string, number | null>): MetricValues =>
   Object.fromEntries(metrics.map((m) => [m, all[m] ?? null]));
 
@@ -67,15 +70,16 @@ async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Comput
   const dimension = spec.dimensions[0];
   let rows: SpecRow[] = [];
   let provenance = now.provenance;
-  if (dimension === "customer") {
-    const ranked = await salesByCustomer(tx, scope, spec.range, {
+  if (dimension && ORDER_GROUPS.includes(dimension as OrderGroup)) {
+    const ranked = await salesByOrderGroup(tx, scope, spec.range, {
+      group: dimension as OrderGroup,
       orderBy: spec.sort?.metric === "orders" ? "orders" : "netSales",
       ascending: spec.sort?.direction === "asc",
       limit: spec.limit ?? 10,
     });
     rows = ranked.rows.map((r) => ({
-      key: r.customerId,
-      label: `Customer ${r.customerId}`,
+      key: r.key,
+      label: r.label,
       values: pick(spec.metrics, { netSales: r.netSales, orders: r.orders }),
     }));
     provenance = ranked.provenance;
@@ -83,7 +87,7 @@ async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Comput
     const grouped = await salesKpis(tx, scope, {
       range: spec.range,
       filters,
-      groupBy: dimension,
+      groupBy: dimension as SalesDimension,
       ...(spec.sort
         ? {
           orderBy: spec.sort.metric as SalesMeasure,

@@ -46,8 +46,8 @@ export const SALES_MEASURES = {
 } as const;
 
 export type SalesMeasure = keyof typeof SALES_MEASURES;
-/** The catalog's splits but customers, who are ranked from orders (metrics/customers.ts). */
-export type SalesDimension = Exclude<Dimension, "customer">;
+/** The catalog's splits but those of whole orders (metrics/order_splits.ts). */
+export type SalesDimension = Exclude<Dimension, "customer" | "discountCode" | "customerType">;
 
 export interface SalesRow {
   /** The group: a date (YYYY-MM-DD, the first day of a week or month) or a Shopify id. */
@@ -95,7 +95,7 @@ function sumsOf(from: string, cast = true): string {
   ).join(", ");
 }
 
-const TIME_UNITS = new Set(["day", "week", "month"]);
+const TIME_UNITS = new Set(["day", "week", "month", "quarter", "year"]);
 
 export async function salesKpis(
   tx: Tx,
@@ -175,7 +175,7 @@ export async function salesKpis(
   if (dimension && TIME_UNITS.has(dimension)) {
     // Every period of the range, with zeros where nothing sold, so a chart has no gaps.
     const byKey = new Map(rows.map((r) => [r.key, r]));
-    rows = periods(query.range, dimension as "day" | "week" | "month").map((period) =>
+    rows = periods(query.range, dimension as Period).map((period) =>
       byKey.get(period) ?? { key: period, values: measures(sums({})) }
     );
   } else if (query.orderBy) {
@@ -261,22 +261,28 @@ export function round(n: number): number {
   return Math.round(n * 10_000) / 10_000;
 }
 
-/** The first day of every day, ISO week (Monday) or month that the range touches. */
-export function periods(range: DateRange, unit: "day" | "week" | "month"): string[] {
+type Period = "day" | "week" | "month" | "quarter" | "year";
+const MONTHS_IN: Partial<Record<Period, number>> = { month: 1, quarter: 3, year: 12 };
+
+/** The first day of every day, ISO week (Monday), month, quarter or year that the range touches. */
+export function periods(range: DateRange, unit: Period): string[] {
   const day = 86_400_000;
   let at = Date.parse(`${range.from}T00:00:00Z`);
   const end = Date.parse(`${range.to}T00:00:00Z`);
+  const months = MONTHS_IN[unit];
   if (unit === "week") at -= ((new Date(at).getUTCDay() + 6) % 7) * day;
-  if (unit === "month") at = Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth(), 1);
+  if (months) {
+    const d = new Date(at);
+    // The first month of its quarter or year, as Postgres's date_trunc has it.
+    at = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (d.getUTCMonth() % months), 1);
+  }
   const out: string[] = [];
   while (at <= end) {
     out.push(new Date(at).toISOString().slice(0, 10));
     const d = new Date(at);
-    at = unit === "day"
-      ? at + day
-      : unit === "week"
-      ? at + 7 * day
-      : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+    at = months
+      ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)
+      : at + (unit === "week" ? 7 : 1) * day;
   }
   return out;
 }

@@ -62,6 +62,44 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
     limit: 1,
   });
   assert.deepEqual(fewest.rows.map((r) => r.key), ["2"], "one order each: ties by id");
+
+  // C1 and C2 first ordered in the range (new): 90 + 30 = 120 over 3 orders; C3 first ordered in
+  // February (returning): 54 over 1. Order 906 has no customer.
+  const types = await run({
+    metrics: ["netSales", "orders"],
+    dimensions: ["customerType"],
+    range: MARCH_7_8,
+    sort: { metric: "netSales", direction: "desc" },
+  });
+  assert.deepEqual(types.rows.map((r) => [r.key, r.label, r.values.netSales, r.values.orders]), [
+    ["new", "New customers", 120, 3],
+    ["returning", "Returning customers", 54, 1],
+  ]);
+
+  // Codes are case-insensitive: 901's spring10 (90) and 907's SPRING10 (54) are one code; 907
+  // also used VIP, so it counts under both.
+  const codes = await run({
+    metrics: ["netSales", "orders"],
+    dimensions: ["discountCode"],
+    range: MARCH_7_8,
+    sort: { metric: "netSales", direction: "desc" },
+  });
+  assert.deepEqual(codes.rows.map((r) => [r.key, r.values.netSales, r.values.orders]), [
+    ["SPRING10", 144, 2],
+    ["VIP", 54, 1],
+  ]);
+
+  // Quarters: every order of the fixture is in Q1 but the April refund (Q2): −50 net, no orders.
+  const quarters = await run({
+    metrics: ["netSales", "orders"],
+    dimensions: ["quarter"],
+    range: { from: "2026-01-01", to: "2026-06-30" },
+  });
+  assert.deepEqual(quarters.rows.map((r) => [r.key, r.values.orders]), [
+    ["2026-01-01", 7],
+    ["2026-04-01", 0],
+  ]);
+  assert.equal(quarters.rows[1]!.values.netSales, -50);
 });
 
 dbTest("stock closest to running out, at the range's rate of sale", async (t) => {

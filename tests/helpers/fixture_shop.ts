@@ -60,9 +60,11 @@ function order(
 export const ORDERS: OrderRecord[] = [
   // C3's first order, in February.
   order("900", "2026-02-10T15:00:00Z", [[P2, 1, 30]], { customerId: "3" }),
-  // Sat 7 March, New York (UTC-5): two pairs with 10 off, and a gift card that is not a sale.
+  // Sat 7 March, New York (UTC-5): two pairs with 10 off (code spring10), and a gift card that is
+  // not a sale.
   order("901", "2026-03-07T15:00:00Z", [[P1, 2, 50, 10], [P3, 1, 25, 0, true]], {
     customerId: "1",
+    discountCodes: ["spring10"],
     totalShipping: "5.00",
     totalTax: "7.00",
   }),
@@ -91,8 +93,12 @@ export const ORDERS: OrderRecord[] = [
     presentmentTotalPrice: "54.79",
     totalTax: "3.00",
   }),
-  // 23:30 on 8 March in New York (UTC-4), 9 March in UTC; 6 off; a returning customer.
-  order("907", "2026-03-09T03:30:00Z", [[P2, 2, 30, 6]], { customerId: "3", totalTax: "4.00" }),
+  // 23:30 on 8 March in New York (UTC-4), 9 March in UTC; 6 off with two codes; a returning customer.
+  order("907", "2026-03-09T03:30:00Z", [[P2, 2, 30, 6]], {
+    customerId: "3",
+    totalTax: "4.00",
+    discountCodes: ["SPRING10", "VIP"],
+  }),
   // Outside the range.
   order("908", "2026-03-10T15:00:00Z", [[P1, 1, 50]], { customerId: "2" }),
 ];
