@@ -242,6 +242,22 @@ export function readingCases(today: string): ReadingCase[] {
       3,
     ),
     ranking("sales by variant last week", ["netSales"], "variant", week, "desc"),
+    ranking("net sales by discount code last month", ["netSales"], "discountCode", m1, "desc"),
+    ranking(
+      "sales from new vs returning customers last month",
+      ["netSales"],
+      "customerType",
+      m1,
+      "desc",
+    ),
+    ranking("orders by quarter so far this year", ["orders"], "quarter", ytd, undefined),
+    ranking(
+      "which coupon codes brought the most orders last week",
+      ["orders"],
+      "discountCode",
+      week,
+      "desc",
+    ),
   );
   cases.push(
     {
