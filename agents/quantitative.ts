@@ -282,6 +282,9 @@ function specFacts(
       });
     }
   }
+  if (out.cohorts) {
+    tables.cohorts = { provenance: out.provenance, rows: out.cohorts.map((c) => ({ ...c })) };
+  }
   const findings: string[] = [];
   const starts = out.dataStartsOn;
   if (starts && spec.range.from < starts) {

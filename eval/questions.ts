@@ -284,6 +284,11 @@ export function readingCases(today: string): ReadingCase[] {
       ["customer lifetime value last quarter", ["lifetimeValue"], lastQuarter(today)],
       ["how many returning customers last week", ["returningCustomers"], week],
       ["what is my retention rate last month", ["repeatRate"], m1],
+      ["show me my customer cohorts", ["cohortRetention"], {
+        from: monthBefore(today, 11).from,
+        to: today,
+      }],
+      ["cohort retention so far this year", ["cohortRetention"], ytd],
     ] as Array<[string, string[], Range]>).map(([question, metrics, range]) => ({
       category: "customers",
       question,

@@ -351,7 +351,11 @@ export function readQuestion(question: string, today: string): QuestionReading {
   }
 
   let range = dates.range;
-  if (!range && (dimension === "quarter" || dimension === "year")) {
+  if (!range && metrics.includes("cohortRetention")) {
+    // Cohorts need months to retain over: the last twelve, this one included.
+    range = { from: `${addMonths(today, -11).slice(0, 8)}01`, to: today };
+    assumptions.push("no period named: cohorts of the last 12 months");
+  } else if (!range && (dimension === "quarter" || dimension === "year")) {
     // Quarters or years of the last 30 days would be one group: a longer span is meant.
     const from = dimension === "quarter"
       ? `${today.slice(0, 4)}-01-01`
@@ -420,4 +424,11 @@ function channelFilter(text: string): { sourceName?: string } {
     return { sourceName: "pos" };
   }
   return {};
+}
+
+/** The same day `n` months away (clamped to the month's end): 2026-12-04 − 11 → 2026-01-04. */
+function addMonths(day: string, n: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const last = new Date(Date.UTC(y, m - 1 + n + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m - 1 + n, Math.min(d, last))).toISOString().slice(0, 10);
 }

@@ -211,6 +211,16 @@ export const METRICS = {
     synonyms: ["lifetime value", "ltv", "clv", "customer lifetime value", "customer value"],
     dimensions: [],
   },
+  cohortRetention: {
+    label: "Next-month retention",
+    unit: "ratio",
+    family: "customers",
+    definition:
+      "Of the customers whose first order fell in a month of the period, the share who ordered " +
+      "again the month after (each cohort's whole curve is in the table)",
+    synonyms: ["cohort", "cohorts", "cohort analysis", "cohort retention", "retention curve"],
+    dimensions: [],
+  },
   onHand: {
     label: "Units on hand",
     unit: "count",

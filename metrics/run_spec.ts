@@ -14,11 +14,17 @@
  */
 import type { Tx } from "../db/database.ts";
 import { type MetricName, METRICS } from "./catalog.ts";
-import { lifetimeValue, newVsReturning } from "./customers.ts";
+import { type Cohort, cohorts, lifetimeValue, newVsReturning } from "./customers.ts";
 import { type OrderGroup, salesByOrderGroup } from "./order_splits.ts";
 import { inventoryKpis } from "./inventory.ts";
 import type { QuerySpec } from "./query_spec.ts";
-import { firstSalesDay, type SalesDimension, salesKpis, type SalesMeasure } from "./sales.ts";
+import {
+  firstSalesDay,
+  round,
+  type SalesDimension,
+  salesKpis,
+  type SalesMeasure,
+} from "./sales.ts";
 import type { DateRange, KpiScope, Provenance } from "./scope.ts";
 
 export type MetricValues = Partial<Record<MetricName, number | null>>;
@@ -40,6 +46,8 @@ export interface SpecResult {
   previousProvenance: Provenance | null;
   /** The shop's first day of sales in the mirror (null: none yet), so an answer can say so. */
   dataStartsOn: string | null;
+  /** Each first-order month's retention curve, when the spec asks for cohorts. */
+  cohorts?: Cohort[];
 }
 
 type Computed = Omit<SpecResult, "dataStartsOn">;
@@ -113,9 +121,10 @@ async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Comput
 }
 
 async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Computed> {
-  const wantsSplit = spec.metrics.some((m) => m !== "lifetimeValue");
+  const wantsSplit = spec.metrics.some((m) => m !== "lifetimeValue" && m !== "cohortRetention");
+  let curves: Cohort[] | undefined;
   const totalsOf = async (range: DateRange) => {
-    const values: Record<string, number> = {};
+    const values: Record<string, number | null> = {};
     let provenance: Provenance | null = null;
     if (wantsSplit) {
       const split = await newVsReturning(tx, scope, range);
@@ -125,6 +134,22 @@ async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Co
         repeatRate: split.repeatPurchaseRate,
       });
       provenance = split.provenance;
+    }
+    if (spec.metrics.includes("cohortRetention")) {
+      const groups = await cohorts(tx, scope, range);
+      curves ??= groups.cohorts;
+      // Weighted by cohort size, over the cohorts whose next month began within the range;
+      // nobody ordering in it counts as 0.
+      const nextMonth = (cohort: string) => {
+        const [y, m] = cohort.split("-").map(Number) as [number, number];
+        return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+      };
+      const seen = groups.cohorts.filter((c) => nextMonth(c.cohort) <= range.to);
+      const size = seen.reduce((n, c) => n + c.customers, 0);
+      values.cohortRetention = size
+        ? round(seen.reduce((n, c) => n + (c.retention[1] ?? 0) * c.customers, 0) / size)
+        : null;
+      provenance ??= groups.provenance;
     }
     if (spec.metrics.includes("lifetimeValue")) {
       const ltv = await lifetimeValue(tx, scope, range);
@@ -141,6 +166,7 @@ async function customersOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Co
     rows: [],
     provenance: now.provenance,
     previousProvenance: before?.provenance ?? null,
+    ...(curves ? { cohorts: curves } : {}),
   };
 }
 

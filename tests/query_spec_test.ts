@@ -102,6 +102,22 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
   assert.equal(quarters.rows[1]!.values.netSales, -50);
 });
 
+dbTest("cohorts: each first-order month's curve, and next-month retention", async (t) => {
+  const { scope, userId } = await fixtureShop(t);
+  const spec = QuerySpecSchema.parse({
+    metrics: ["cohortRetention"],
+    range: { from: "2026-01-01", to: "2026-04-30" },
+  });
+  const out = await t.db.withTenant(userId, (tx) => runSpec(tx, scope, spec));
+  // February: C3 (900), who ordered again in March (907) → [1, 1]. March: C1 and C2, neither of
+  // whom ordered in April → [1]. Next-month retention: (1 × 1 + 0 × 2) ÷ 3 = 0.3333.
+  assert.deepEqual(out.cohorts, [
+    { cohort: "2026-02", customers: 1, retention: [1, 1] },
+    { cohort: "2026-03", customers: 2, retention: [1] },
+  ]);
+  assert.equal(out.totals.cohortRetention, 0.3333);
+});
+
 dbTest("stock closest to running out, at the range's rate of sale", async (t) => {
   const { scope, userId } = await fixtureShop(t);
   const spec = QuerySpecSchema.parse({
