@@ -60,3 +60,29 @@ Deno.test("fragments are followed, and fragment cycles do not hang the rules", (
     fragment B on User { ...A }`;
   assert.ok(check(cyclic).some((m) => /Cannot spread fragment/.test(m)));
 });
+
+/** `query { me { ...F0 } }` where each of `n` fragments spreads the next twice (issue #17's bomb). */
+function fragmentFanOut(n: number, leaf: string): string {
+  const fragments = Array.from(
+    { length: n },
+    (_, i) => `fragment F${i} on User { ...F${i + 1} ...F${i + 1} }`,
+  );
+  return `query { me { ...F0 } } ${fragments.join(" ")} fragment F${n} on User { ${leaf} }`;
+}
+
+Deno.test("fragment fan-out is measured once per fragment, not once per path", () => {
+  // 40 fragments spread twice each are 2^40 paths: unmemoised, this validation never ends.
+  assert.deepEqual(check(fragmentFanOut(40, "id")), []);
+  // The depth is still exact: me → preferences → preferredLlm is 2 below the root field.
+  assert.deepEqual(
+    validate(schema, parse(fragmentFanOut(40, "preferences { preferredLlm }")), [
+      depthLimit(2),
+    ]).map((e) => e.message),
+    ["The operation is 3 levels deep; the limit is 2."],
+  );
+  // And each path's objects count: 2^40 copies of `preferences` are refused, not overflowed.
+  const [nodes] = validate(schema, parse(fragmentFanOut(40, "preferences { preferredLlm }")), [
+    nodeLimit(5000),
+  ]).map((e) => e.message);
+  assert.match(nodes ?? "", /could return 1099511627777 objects; the limit is 5000/);
+});
