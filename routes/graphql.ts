@@ -17,6 +17,7 @@ import { getConnInfo } from "hono/deno";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders } from "../api/context.ts";
 import { depthLimit, nodeLimit } from "../api/limits.ts";
+import { documentHasNul, nulIn } from "../api/text_input.ts";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
 import "./variables.ts";
 
@@ -183,6 +184,16 @@ async function screenOperation(c: Context): Promise<Response | null> {
   }
   if (operationName !== undefined && operationName !== null && typeof operationName !== "string") {
     return errorResponse(c, 400, "INVALID_INPUT", "operationName must be a string.");
+  }
+  const nul = nulIn(variables, "variables");
+  if (nul || (typeof query === "string" && documentHasNul(query))) {
+    return errorResponse(
+      c,
+      400,
+      "INVALID_INPUT",
+      `${nul ?? "The operation"} contains a NUL character, which cannot be stored.`,
+      nul ? { field: nul.replace(/^variables\./, "") } : {},
+    );
   }
   if (typeof query !== "string") return null; // the package answers "Must provide query string."
   // Bounds parse and validation work without parsing twice (graphql-js itself copes with

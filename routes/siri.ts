@@ -33,7 +33,8 @@ export interface SiriDeps {
 }
 
 const Ask = z.object({
-  question: z.string({ error: 'Send JSON like {"question": "How were sales last week?"}.' }),
+  question: z.string({ error: 'Send JSON like {"question": "How were sales last week?"}.' })
+    .refine((q) => !q.includes("\u0000"), "The question contains a NUL character."),
 });
 
 export type SiriStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
