@@ -333,13 +333,25 @@ export const resolvers = {
     },
     async submitAnalysisRequest(
       _: unknown,
-      args: { prompt: string; linkedAccountId?: string | null },
+      args: { prompt: string; linkedAccountId?: string | null; clientMutationId?: string | null },
       c: Context,
     ) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
-      const outcome = await submitAnalysisRequest(ctx.services, viewer, args);
-      return await analysisRequestPayload(c, viewer, outcome);
+      const outcome = await submitAnalysisRequest(
+        ctx.services,
+        viewer,
+        {
+          prompt: args.prompt,
+          linkedAccountId: args.linkedAccountId,
+          clientKey: args.clientMutationId ?? c.req.header("idempotency-key") ?? null,
+        },
+        // Read in the committing transaction: the answer is what was committed.
+        (tx, id) => analysisRequestsByIds(tx, viewer.userId, [id]),
+      );
+      if (!outcome.ok) return payload(c, outcome, () => ({}), { analysisRequest: null });
+      const [row] = outcome.value.read ?? [];
+      return { analysisRequest: row ? toAnalysisRequest(row) : null, userErrors: [] };
     },
     async userApprovesAction(_: unknown, args: { actionId: string }, c: Context) {
       const ctx = apiContext(c);

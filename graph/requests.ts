@@ -23,11 +23,20 @@ export interface RequestDeps {
   boss: Enqueuer;
 }
 
-export async function submitAnalysisRequest(
+const CLIENT_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/**
+ * Writes the request and its job, or with `input.clientKey` returns the
+ * request that key already made (a retry after a lost answer creates nothing).
+ * `read` runs in the same transaction, so what the caller answers with is what
+ * was committed: a committed write is never followed by a failed re-read.
+ */
+export async function submitAnalysisRequest<T = undefined>(
   deps: RequestDeps,
   viewer: Viewer,
-  input: { prompt: string; linkedAccountId?: string | null },
-): Promise<Outcome<{ id: string }>> {
+  input: { prompt: string; linkedAccountId?: string | null; clientKey?: string | null },
+  read?: (tx: Tx, id: string) => Promise<T>,
+): Promise<Outcome<{ id: string; replayed: boolean; read: T | undefined }>> {
   const prompt = input.prompt.trim();
   if (prompt.length < PROMPT_MIN || prompt.length > PROMPT_MAX) {
     return fail(
@@ -50,27 +59,54 @@ export async function submitAnalysisRequest(
       field: "linkedAccountId",
     });
   }
+  const clientKey = input.clientKey ?? null;
+  if (clientKey !== null && !CLIENT_KEY.test(clientKey)) {
+    return fail(
+      "INVALID_INPUT",
+      "A client key is 1 to 200 letters, digits, dots, dashes, colons or underscores.",
+      { field: "clientMutationId" },
+    );
+  }
   return await deps.db.withTenant(viewer.userId, async (tx) => {
     const account = await chooseAccount(tx, input.linkedAccountId ?? null);
     if (!account.ok) return account;
     const [row] = await tx<{ id: string }[]>`
-      insert into analysis_requests (user_id, linked_account_id, prompt)
-      values (${viewer.userId}, ${account.value}, ${prompt}) returning id`;
+      insert into analysis_requests (user_id, linked_account_id, prompt, client_key)
+      values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey})
+      on conflict (user_id, client_key) where client_key is not null do nothing
+      returning id`;
+    if (!row) {
+      // The key made a request already: that one is the answer, if it asked the same.
+      const [first] = await tx<{ id: string; prompt: string }[]>`
+        select id, prompt from analysis_requests where client_key = ${clientKey}`;
+      if (first!.prompt !== prompt) {
+        return fail(
+          "INVALID_INPUT",
+          "This client key was already used for another question: send a new key for a new question.",
+          { field: "clientMutationId" },
+        );
+      }
+      return ok({
+        id: first!.id,
+        replayed: true,
+        read: read ? await read(tx, first!.id) : undefined,
+      });
+    }
     await enqueueInTransaction(
       deps.boss,
       tx,
       ANALYSIS_QUEUE,
       {
         userId: viewer.userId,
-        requestId: row!.id,
+        requestId: row.id,
       } satisfies AnalysisJob,
-      { singletonKey: row!.id },
+      { singletonKey: row.id },
     );
     await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
                after_status)
-             values (${viewer.userId}, 'user', 'analysis.submitted', 'analysis_request', ${row!.id},
-               ${row!.id}, 'pending')`;
-    return ok({ id: row!.id });
+             values (${viewer.userId}, 'user', 'analysis.submitted', 'analysis_request', ${row.id},
+               ${row.id}, 'pending')`;
+    return ok({ id: row.id, replayed: false, read: read ? await read(tx, row.id) : undefined });
   });
 }
 
