@@ -319,6 +319,7 @@ function buildResolvers(
         myshopifyDomain: shop.domain,
         currencyCode: shop.currency,
         ianaTimezone: shop.timezone,
+        billingAddress: { id: gid("ShopAddress", 1), countryCodeV2: shop.country },
       }),
       orders: (
         _: unknown,

@@ -154,6 +154,8 @@ export interface DevShop {
   email: string;
   currency: string;
   timezone: string;
+  /** ISO 3166 country of the shop's billing address (its calendar's date order follows it). */
+  country: string;
   /** The last day of data, as YYYY-MM-DD in the shop's timezone. */
   today: string;
   collections: DevCollection[];
@@ -535,6 +537,7 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
     email: "owner@alatar-demo.example.com",
     currency: SHOP_CURRENCY,
     timezone: SHOP_TIMEZONE,
+    country: "US",
     today: today.toISOString().slice(0, 10),
     collections,
     products,

@@ -113,13 +113,18 @@ export async function planWithModel(
   question: string,
   today: string,
   log: Logger,
+  calendar: { dayFirst?: boolean } = {},
 ): Promise<PlannedBy> {
   try {
     const text = await callModel(
       chosen,
       [
         new SystemMessage(PLANNER_SYSTEM_PROMPT),
-        new HumanMessage(`Today is ${today}. Question: ${question}`),
+        new HumanMessage(
+          `Today is ${today}. This shop writes dates ${
+            calendar.dayFirst ? "day first (3/10 is 3 October)" : "month first (3/10 is 10 March)"
+          }. Question: ${question}`,
+        ),
       ],
       log,
       "plan",
@@ -128,7 +133,7 @@ export async function planWithModel(
   } catch (error) {
     log.warn("model plan unusable; planning offline", { error, model: chosen.name });
     return {
-      plan: planOffline(question, today),
+      plan: planOffline(question, today, calendar),
       planner: `${OFFLINE_MODEL}; ${chosen.name} gave no usable plan`,
     };
   }

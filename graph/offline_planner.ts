@@ -10,8 +10,12 @@ import { type Plan, PlanSchema, type Task } from "./plan.ts";
 import { type QuestionReading, readQuestion } from "./question_parser.ts";
 
 /** A plan for `question` on the shop day `today`, read without a model. */
-export function planOffline(question: string, today: string): Plan {
-  return planFor(question, readQuestion(question, today));
+export function planOffline(
+  question: string,
+  today: string,
+  calendar: { dayFirst?: boolean } = {},
+): Plan {
+  return planFor(question, readQuestion(question, today, calendar));
 }
 
 /** The departments and task inputs for a reading of `question`. */

@@ -34,6 +34,7 @@ import { grounded } from "../agents/qualitative.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
+import { dayFirstIn } from "../metrics/calendar.ts";
 import { planWithModel } from "./llm_planner.ts";
 import { planOffline } from "./offline_planner.ts";
 import type { Department, Plan } from "./plan.ts";
@@ -165,11 +166,12 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         {
           prompt: string;
           today: string;
+          country: string | null;
           preferred_llm: string | null;
           agent_state: { plan: Plan; planner: string } | null;
         }[]
       >`
-        select r.prompt, p.preferred_llm, r.agent_state,
+        select r.prompt, p.preferred_llm, r.agent_state, s.shop_country as country,
                to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today
         from analysis_requests r
         left join store_sync_state s on s.linked_account_id = r.linked_account_id
@@ -183,9 +185,10 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       return { planned: request.agent_state.plan, planner: request.agent_state.planner, stage: -1 };
     }
     const model = deps.modelFor(request.preferred_llm);
+    const calendar = { dayFirst: dayFirstIn(request.country) };
     const planned = model
-      ? await planWithModel(model, request.prompt, request.today, log)
-      : { plan: planOffline(request.prompt, request.today), planner: OFFLINE_MODEL };
+      ? await planWithModel(model, request.prompt, request.today, log, calendar)
+      : { plan: planOffline(request.prompt, request.today, calendar), planner: OFFLINE_MODEL };
     await inTenant(async (tx) => {
       await tx`update analysis_requests
                set agent_state = ${

@@ -219,14 +219,18 @@ const GENERIC_BUSINESS =
  * Reads `question` on the shop day `today`. A day that does not exist is
  * refused at submit (graph/requests.ts); should one reach here, it is declined.
  */
-export function readQuestion(question: string, today: string): QuestionReading {
+export function readQuestion(
+  question: string,
+  today: string,
+  calendar: { dayFirst?: boolean } = {},
+): QuestionReading {
   const normalised = normalise(question);
   // "new vs returning" compares two kinds of customer, not two periods.
   const text = normalised.text.replace(/\bnew (?:vs\.?|versus) returning\b/g, "new and returning");
   const corrected = normalised.corrected;
   let dates: DateReading;
   try {
-    dates = readDates(text, today);
+    dates = readDates(text, today, calendar);
   } catch (error) {
     if (!(error instanceof InvalidDateError)) throw error;
     return {

@@ -30,6 +30,18 @@ export interface DateReading {
   future: boolean;
 }
 
+/**
+ * Countries whose calendars write the month first (3/10 is 10 March); the
+ * rest of the world writes the day first. A shop of unknown country reads
+ * month first, as Shopify's own admin does in English.
+ */
+const MONTH_FIRST = new Set(["US", "PR", "GU", "VI", "AS", "MP", "UM", "PH", "FM", "MH", "PW"]);
+
+/** Whether "3/10" is the 3rd of October in a shop of this country. */
+export function dayFirstIn(country: string | null): boolean {
+  return country !== null && !MONTH_FIRST.has(country);
+}
+
 /** A day that does not exist, named as the merchant wrote it. */
 export class InvalidDateError extends Error {
   constructor(readonly phrase: string) {
@@ -283,7 +295,11 @@ interface ChronoDay {
   index: number;
 }
 
-function chronoDays(q: string, today: string): Array<ChronoDay & { end?: ChronoDay }> {
+function chronoDays(
+  q: string,
+  today: string,
+  dayFirst: boolean,
+): Array<ChronoDay & { end?: ChronoDay }> {
   const reference = new Date(`${today}T12:00:00Z`);
   const of = (c: chrono.ParsedComponents, text: string, index: number): ChronoDay => {
     const month = c.get("month") ?? 1;
@@ -300,7 +316,9 @@ function chronoDays(q: string, today: string): Array<ChronoDay & { end?: ChronoD
       index,
     };
   };
-  return chrono.en.parse(q, reference, { forwardDate: false }).map((r) => ({
+  // chrono's British English parser reads 3/10 day first, its default English month first.
+  const parser = dayFirst ? chrono.en.GB : chrono.en;
+  return parser.parse(q, reference, { forwardDate: false }).map((r) => ({
     ...of(r.start, r.text, r.index),
     ...(r.end ? { end: of(r.end, r.text, r.index) } : {}),
   }));
@@ -323,8 +341,8 @@ function monthOrYear(day: ChronoDay, today: string): Period {
 }
 
 /** The one period a piece of a question names, or null. */
-function periodOf(q: string, today: string): Period | null {
-  const days = chronoDays(q, today);
+function periodOf(q: string, today: string, dayFirst: boolean): Period | null {
+  const days = chronoDays(q, today, dayFirst);
   // An explicit range: "2026-10-01 to 2026-10-31", "from Oct 1 through Oct 15".
   const ranged = days.find((d) => d.end);
   if (ranged?.end) {
@@ -360,7 +378,7 @@ function periodOf(q: string, today: string): Period | null {
       range: { from: first.day, to: first.day },
       ...(slash
         ? {
-          assumption: `"${first.text}" read month first, as ${
+          assumption: `"${first.text}" read ${dayFirst ? "day" : "month"} first, as ${
             describeRange({ from: first.day, to: first.day })
           }`,
         }
@@ -385,7 +403,12 @@ const COMPARISON = /\b(?:vs\.?|versus|compared (?:to|with)|comparing|against|rel
  * The period and comparison a question names. Throws {@link InvalidDateError}
  * for a day that does not exist.
  */
-export function readDates(question: string, today: string): DateReading {
+export function readDates(
+  question: string,
+  today: string,
+  options: { dayFirst?: boolean } = {},
+): DateReading {
+  const dayFirst = options.dayFirst ?? false;
   const q = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, " ");
   checkDaysExist(q, today);
   const assumptions: string[] = [];
@@ -408,7 +431,7 @@ export function readDates(question: string, today: string): DateReading {
     mainText = compare[1]!;
     otherText = compare[2]!;
   }
-  let range = take(periodOf(mainText, today));
+  let range = take(periodOf(mainText, today, dayFirst));
   let comparison: DateRange | null = null;
   const sameLastYear =
     /\b(same (?:period|time|days|week|month) (?:last|a) year|year over year|yoy|last year's)\b/
@@ -417,7 +440,7 @@ export function readDates(question: string, today: string): DateReading {
     /\b(previous|prior|preceding) period\b|\b(week over week|month over month|wow|mom)\b|\bthe (day|week|month|quarter|year) before\b/
       .test(q);
   if (otherText !== null && !sameLastYear && !periodBefore) {
-    comparison = take(periodOf(otherText, today));
+    comparison = take(periodOf(otherText, today, dayFirst));
     if (!range && comparison) {
       // "How did we do vs last week?": the current period of the same kind, against it.
       range = { from: addDays(comparison.to, 1), to: today };

@@ -5,7 +5,13 @@
  * 5, 12, 19, 26), so Black Friday is the 27th and Cyber Monday the 30th.
  */
 import assert from "node:assert/strict";
-import { describeRange, InvalidDateError, previousPeriod, readDates } from "./calendar.ts";
+import {
+  dayFirstIn,
+  describeRange,
+  InvalidDateError,
+  previousPeriod,
+  readDates,
+} from "./calendar.ts";
 
 const TODAY = "2026-12-04";
 const r = (from: string, to: string) => ({ from, to });
@@ -111,4 +117,19 @@ Deno.test("the period before: whole months step back by months, other ranges by 
   assert.deepEqual(previousPeriod(r("2026-01-01", "2026-03-31")), r("2025-10-01", "2025-12-31"));
   assert.deepEqual(previousPeriod(r("2026-11-23", "2026-11-29")), r("2026-11-16", "2026-11-22"));
   assert.deepEqual(previousPeriod(r("2026-12-01", "2026-12-04")), r("2026-11-27", "2026-11-30"));
+});
+
+Deno.test("3/10 follows the shop's calendar: month first in the US, day first elsewhere", () => {
+  assert.deepEqual(rangeOf("orders on 3/10"), r("2026-03-10", "2026-03-10"));
+  const uk = readDates("orders on 3/10", TODAY, { dayFirst: true });
+  assert.deepEqual(uk.range, r("2026-10-03", "2026-10-03"));
+  assert.match(uk.assumptions.join(), /"3\/10" read day first, as 3 October 2026/);
+  assert.deepEqual(
+    readDates("from 1/11 to 15/11", TODAY, { dayFirst: true }).range,
+    r("2026-11-01", "2026-11-15"),
+  );
+  assert.equal(dayFirstIn("US"), false);
+  assert.equal(dayFirstIn("GB"), true);
+  assert.equal(dayFirstIn("DE"), true);
+  assert.equal(dayFirstIn(null), false, "unknown: month first, as Shopify's English admin");
 });

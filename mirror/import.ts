@@ -135,6 +135,7 @@ export async function importStore(
     (tx) =>
       tx`update store_sync_state set shop_timezone = ${info.ianaTimezone},
          shop_currency = ${info.currencyCode},
+         shop_country = ${info.billingAddress?.countryCodeV2 ?? null},
          webhooks_registered_at = coalesce(webhooks_registered_at, now())
        where linked_account_id = ${scope.accountId}`,
   );

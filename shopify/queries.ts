@@ -28,6 +28,7 @@ export interface ShopInfo {
   myshopifyDomain: string;
   currencyCode: string;
   ianaTimezone: string;
+  billingAddress: { countryCodeV2: string | null } | null;
 }
 
 export interface OrderLine {
@@ -115,7 +116,8 @@ export interface Customer {
 
 const MONEY = `shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }`;
 
-export const SHOP_QUERY = `{ shop { name email myshopifyDomain currencyCode ianaTimezone } }`;
+export const SHOP_QUERY =
+  `{ shop { name email myshopifyDomain currencyCode ianaTimezone billingAddress { countryCodeV2 } } }`;
 
 // Shopify refuses a query requesting more than 1,000 points. Per order: 1 + 6 money bags × 3
 // + customer 1 + lineItems (2 + 10 × 9) + refunds (3 × 31), so a page of 3 orders requests 621

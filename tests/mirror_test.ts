@@ -55,6 +55,16 @@ linkedStoreTest(
       shop.orders.reduce((n, o) => n + o.refunds.length, 0),
     );
     assert.equal(await count(env, "shop_discount_codes"), shop.discounts.length);
+    // The shop's profile: its calendar's timezone, currency and country (the date order).
+    const [profile] = await env.t.db.withTenant(
+      env.userId,
+      (tx) => tx`select shop_timezone, shop_currency, shop_country from store_sync_state`,
+    );
+    assert.deepEqual({ ...profile }, {
+      shop_timezone: shop.timezone,
+      shop_currency: shop.currency,
+      shop_country: "US",
+    });
     assert.equal(
       await count(env, "shop_order_lines"),
       shop.orders.reduce((n, o) => n + o.lineItems.length, 0),
