@@ -240,9 +240,10 @@ const LOGIN_QUERY =
 dbTest("a fault answers 'Internal server error' with no SQL, and is logged", async (t) => {
   const lines: string[] = [];
   const log = createLogger({ level: "error", write: (l) => lines.push(l) });
-  // The services' database is a server that is not there.
+  // The services' database is one the server does not have: a fault, not an outage (a server
+  // that is away answers 503, tests/database_outage_test.ts).
   const down = new URL(t.url);
-  down.port = "1";
+  down.pathname = "/no_such_database";
   const db = connectDatabase({ url: down.toString(), poolMax: 1, log });
   const broken = await createTestApi(t, { log });
   broken.services.db = db;
@@ -252,7 +253,10 @@ dbTest("a fault answers 'Internal server error' with no SQL, and is logged", asy
       p: "correct horse battery",
     });
     assert.equal(res.status, 500);
-    assert.doesNotMatch(JSON.stringify(res.body), /ECONNREFUSED|select|postgres|stack/i);
+    assert.doesNotMatch(
+      JSON.stringify(res.body),
+      /no_such_database|ECONNREFUSED|select|postgres|stack/i,
+    );
     const errors = res.body.errors as Array<{ message: string; extensions: { code: string } }>;
     assert.deepEqual(errors.map((e) => [e.message, e.extensions.code]), [
       ["Internal server error", "INTERNAL_SERVER_ERROR"],
