@@ -206,7 +206,38 @@ async function screenOperation(c: Context): Promise<Response | null> {
       `The operation is too large (more than ${MAX_QUERY_LENGTH} characters).`,
     );
   }
+  // graphql-js parses by recursion: thousands of nested braces overflow the stack, and the
+  // message ("Maximum call stack size exceeded") says nothing useful. Braces are counted first.
+  if (nestingOf(query) > MAX_NESTING) {
+    return errorResponse(
+      c,
+      400,
+      "INVALID_INPUT",
+      `The operation is nested more than ${MAX_NESTING} levels deep.`,
+    );
+  }
+  // GraphQL over HTTP: GET may only read. A mutation sent by GET is refused with 405.
+  if (c.req.method === "GET" && /^\s*mutation\b|}\s*mutation\b/.test(stripStrings(query))) {
+    c.header("Allow", "POST");
+    return errorResponse(c, 405, "INVALID_INPUT", "Mutations must be sent with POST.");
+  }
   return null;
+}
+
+/** Nested braces and brackets a document opens, string literals and comments aside. */
+export const MAX_NESTING = 64;
+function nestingOf(query: string): number {
+  let depth = 0, max = 0;
+  for (const ch of stripStrings(query)) {
+    if (ch === "{" || ch === "[" || ch === "(") max = Math.max(max, ++depth);
+    else if (ch === "}" || ch === "]" || ch === ")") depth--;
+  }
+  return max;
+}
+
+/** The document without its string literals and comments, where braces and keywords are not syntax. */
+function stripStrings(query: string): string {
+  return query.replace(/"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|#[^\n]*/g, '""');
 }
 
 export function clientIp(c: Context, trustProxyHops: number): string {

@@ -159,6 +159,10 @@ apiTest(
       ],
       [await post(JSON.stringify({ query: `{ ${"me { id } ".repeat(2100)} }` })), /too large/],
       [await post(JSON.stringify({ query: "{ me { id " })), /Syntax Error/],
+      [
+        await post(JSON.stringify({ query: `{ ${"me { ".repeat(2500)}id${" }".repeat(2500)} }` })),
+        /nested more than 64 levels deep/,
+      ],
       [await post("query=x", "text/plain"), /application\/json/],
       [await post(JSON.stringify({ query: "{ nope }" })), /Cannot query field "nope"/],
       [await post("null"), /JSON object/],
@@ -221,6 +225,15 @@ apiTest("GET serves queries and refuses mutations", async ({ app }) => {
     `/graphql?query=${encodeURIComponent("mutation { logout { success } }")}`,
   );
   assert.equal(mutation.status, 405);
+  assert.equal(mutation.headers.get("allow"), "POST");
+  assert.match((await mutation.json()).errors[0].message, /Mutations must be sent with POST/);
+  // After a fragment or a comment it is still a mutation.
+  const hidden = await app.request(
+    `/graphql?query=${
+      encodeURIComponent("# logs out\nmutation Out { logout { success } }")
+    }&operationName=Out`,
+  );
+  assert.equal(hidden.status, 405);
 });
 
 apiTest("introspection works outside production", async ({ app }) => {
