@@ -6,7 +6,7 @@
  */
 import { describeRange } from "../metrics/calendar.ts";
 import type { Intent, Plan } from "../graph/plan.ts";
-import { type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
+import { DIMENSION_NAMES, type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
 import type { DepartmentResult, Narrative } from "./department.ts";
 import { type Fact, factOf, formatFact } from "./facts.ts";
 import { OFFLINE_MODEL } from "./llm.ts";
@@ -97,13 +97,7 @@ function metricSentences(r: DepartmentResult, plan: Plan, currency: string): str
       const fact = factOf(r.facts, `${dimension}.${row.key}.${metric}`);
       return `${row.title}${fact ? ` (${f(fact)})` : ""}`;
     });
-    const things = {
-      product: "products",
-      variant: "variants",
-      collection: "collections",
-      channel: "channels",
-      customer: "customers",
-    }[dimension as string] ?? dimension;
+    const things = DIMENSION_NAMES[dimension].many;
     if (!named.length) {
       sentences.push(`No ${things} to show in ${period}.`);
     } else if (METRICS[metric].family === "inventory") {

@@ -6,7 +6,7 @@
  * departments were asked to compute, not what a writer says they did.
  */
 import { describeRange } from "../metrics/calendar.ts";
-import { METRICS } from "../metrics/catalog.ts";
+import { DIMENSION_NAMES, METRICS } from "../metrics/catalog.ts";
 import type { DateRange } from "../metrics/scope.ts";
 import type { Plan } from "./plan.ts";
 
@@ -55,7 +55,9 @@ export function interpretationOf(plan: Plan, timezone: string): Interpretation {
     ] ?? "Sales";
   const comparison = plan.comparisonRange ?? plan.spec?.comparison ?? null;
   const parts = [
-    `${what}${dimensions.length ? ` by ${dimensions.join(", ")}` : ""}`,
+    `${what}${
+      dimensions.length ? ` by ${dimensions.map((d) => DIMENSION_NAMES[d].one).join(", ")}` : ""
+    }`,
     describeRange(plan.range),
     ...(comparison ? [`compared with ${describeRange(comparison)}`] : []),
     timezoneInWords(timezone),

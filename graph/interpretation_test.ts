@@ -27,4 +27,9 @@ Deno.test("comparisons, splits and declines are said as such", () => {
   assert.equal(no.answerable, false);
   assert.deepEqual([no.metrics, no.range], [[], null]);
   assert.equal(timezoneInWords("America/Argentina/Buenos_Aires"), "Buenos Aires time");
+  const codes = interpretationOf(
+    planOffline("net sales by discount code in october", TODAY),
+    "UTC",
+  );
+  assert.equal(codes.text, "Net sales by discount code, 1–31 October 2026, UTC");
 });

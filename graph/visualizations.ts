@@ -11,7 +11,7 @@
 import type { DepartmentResult } from "../agents/department.ts";
 import { type Fact, factOf } from "../agents/facts.ts";
 import { FACT_ID } from "../agents/quantitative.ts";
-import { TIME_DIMENSIONS } from "../metrics/catalog.ts";
+import { type Dimension, DIMENSION_NAMES, TIME_DIMENSIONS } from "../metrics/catalog.ts";
 import type { Plan } from "./plan.ts";
 
 export type VisualizationType = "KPI" | "LINE_CHART" | "BAR_CHART" | "TABLE";
@@ -77,10 +77,12 @@ export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualizat
   const breakdown = t.breakdown;
   if (breakdown?.rows.length && breakdown.columns?.length && breakdown.dimension) {
     const columns = breakdown.columns;
+    const dimensionName = DIMENSION_NAMES[breakdown.dimension as Dimension] ??
+      { one: breakdown.dimension, many: breakdown.dimension };
     if (TIME_DIMENSIONS.includes(breakdown.dimension as never)) {
       charts.push({
         type: "LINE_CHART",
-        title: `${columns.map((c) => c.label).join(", ")} by ${breakdown.dimension}`,
+        title: `${columns.map((c) => c.label).join(", ")} by ${dimensionName.one}`,
         data: {
           x: breakdown.dimension,
           series: columns.map((c) => ({
@@ -94,7 +96,7 @@ export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualizat
       const first = columns[0]!;
       charts.push({
         type: "BAR_CHART",
-        title: `${first.label} by ${breakdown.dimension}`,
+        title: `${first.label} by ${dimensionName.one}`,
         data: {
           unit: first.unit,
           bars: breakdown.rows.map((r) => ({ label: r.title, value: r[first.key] })),
@@ -102,9 +104,9 @@ export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualizat
       });
       charts.push(
         table(
-          `By ${breakdown.dimension}`,
+          `By ${dimensionName.one}`,
           [
-            ["title", breakdown.dimension[0]!.toUpperCase() + breakdown.dimension.slice(1)],
+            ["title", dimensionName.one[0]!.toUpperCase() + dimensionName.one.slice(1)],
             ...columns.map((c) => [c.key, c.label] as [string, string]),
           ],
           breakdown.rows,

@@ -25,6 +25,22 @@ export const DIMENSIONS = [
 ] as const;
 export type Dimension = typeof DIMENSIONS[number];
 
+/** Each dimension in words: one group, and the groups ("by discount code", "top discount codes"). */
+export const DIMENSION_NAMES: Record<Dimension, { one: string; many: string }> = {
+  day: { one: "day", many: "days" },
+  week: { one: "week", many: "weeks" },
+  month: { one: "month", many: "months" },
+  quarter: { one: "quarter", many: "quarters" },
+  year: { one: "year", many: "years" },
+  product: { one: "product", many: "products" },
+  variant: { one: "variant", many: "variants" },
+  collection: { one: "collection", many: "collections" },
+  channel: { one: "channel", many: "channels" },
+  customer: { one: "customer", many: "customers" },
+  discountCode: { one: "discount code", many: "discount codes" },
+  customerType: { one: "new or returning customer", many: "new and returning customers" },
+};
+
 export const TIME_DIMENSIONS: readonly Dimension[] = ["day", "week", "month", "quarter", "year"];
 const SALES_SPLITS: readonly Dimension[] = [
   ...TIME_DIMENSIONS,
