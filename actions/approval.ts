@@ -26,6 +26,7 @@
  * ```
  */
 import type { Viewer } from "../auth/access_tokens.ts";
+import { clientKey as checkClientKey } from "../auth/client_keys.ts";
 import { fail, ok, type Outcome, type UserError } from "../auth/user_errors.ts";
 import { ActionParameters, type ActionType, parseActionParameters } from "../agents/actions.ts";
 import type { Tx } from "../db/database.ts";
@@ -58,6 +59,9 @@ export interface Decision {
 }
 
 interface ActionRow extends StoredAction {
+  decision_key: string | null;
+  error_code: UserError["code"] | null;
+  error_message: string | null;
   request_status: string;
   account_status: string | null;
   scopes: string[] | null;
@@ -66,10 +70,57 @@ interface ActionRow extends StoredAction {
 const notFound = () =>
   fail("NOT_FOUND", "There is no proposed action with this id.", { field: "actionId" });
 
+const KEY_INDEX = "proposed_actions_decision_key_idx";
+
+const keyUsedElsewhere = () =>
+  fail(
+    "INVALID_INPUT",
+    "This client key was already used for another decision: send a new key for a new decision.",
+    { field: "clientMutationId" },
+  );
+
+/**
+ * A retry of the decision `key` already made on `row` (the same action, the
+ * same kind of decision): its first outcome, as the action stands now. A key
+ * that made another decision is refused; a fresh key returns null.
+ */
+async function replayed(
+  tx: Tx,
+  row: ActionRow,
+  id: string,
+  key: string | null,
+  decided: (status: string) => boolean,
+): Promise<Outcome<Decision> | null> {
+  if (key === null) return null;
+  if (row.decision_key === key) {
+    if (!decided(row.status)) return keyUsedElsewhere();
+    const error = row.status === "failed" && row.error_code
+      ? { code: row.error_code, message: row.error_message ?? "The action failed." }
+      : undefined;
+    return ok({ id, ...(error ? { error } : {}) });
+  }
+  const [other] = await tx`select 1 from proposed_actions where decision_key = ${key}`;
+  return other ? keyUsedElsewhere() : null;
+}
+
+/** Two decisions racing with one key on two actions: the unique index lets one through. */
+async function refusingReusedKey<T>(decide: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await decide();
+  } catch (error) {
+    const { code, constraint_name } = error as { code?: string; constraint_name?: string };
+    if (code === "23505" && constraint_name === KEY_INDEX) return keyUsedElsewhere();
+    throw error;
+  }
+}
+
+const APPROVED = new Set(["approved", "executing", "executed", "failed"]);
+
 async function lockedAction(tx: Tx, id: string) {
   const [row] = await tx<ActionRow[]>`
     select a.status, a.action_type, a.parameters, a.analysis_request_id, a.linked_account_id,
-           a.idempotency_key::text, r.status as request_status, l.status as account_status,
+           a.idempotency_key::text, a.decision_key, a.error_code,
+           a.execution_result->>'message' as error_message, r.status as request_status, l.status as account_status,
            l.scopes
     from proposed_actions a
     join analysis_requests r on r.id = a.analysis_request_id
@@ -83,13 +134,17 @@ export async function approveAction(
   deps: ActionDeps,
   viewer: Viewer,
   id: string,
+  clientKey: string | null = null,
 ): Promise<Outcome<Decision>> {
+  const key = checkClientKey(clientKey);
+  if (!key.ok) return key;
   if (!isUuid(id)) return notFound();
-  const claimed = await deps.db.withTenant(
-    viewer.userId,
-    async (tx): Promise<Outcome<Decision | ClaimedAction>> => {
+  const claimed = await refusingReusedKey(() =>
+    deps.db.withTenant(viewer.userId, async (tx): Promise<Outcome<Decision | ClaimedAction>> => {
       const row = await lockedAction(tx, id);
       if (!row) return notFound();
+      const replay = await replayed(tx, row, id, key.value, (status) => APPROVED.has(status));
+      if (replay) return replay;
       if (row.status !== "proposed") {
         return fail("INVALID_INPUT", `Cannot approve this action: it is already ${row.status}.`, {
           field: "actionId",
@@ -116,7 +171,8 @@ export async function approveAction(
         actionId: id,
         analysisRequestId: row.analysis_request_id,
       };
-      await tx`update proposed_actions set status = 'approved', approved_at = now()
+      await tx`update proposed_actions
+               set status = 'approved', approved_at = now(), decision_key = ${key.value}
                where id = ${id}`;
       await auditAction(tx, {
         ...entry,
@@ -182,7 +238,7 @@ export async function approveAction(
           parameters.parameters,
         ),
       );
-    },
+    })
   );
   if (!claimed.ok) return claimed;
   if (!("actionType" in claimed.value)) return ok(claimed.value);
@@ -203,26 +259,35 @@ export async function rejectAction(
   deps: Pick<ActionDeps, "db">,
   viewer: Viewer,
   id: string,
+  clientKey: string | null = null,
 ): Promise<Outcome<Decision>> {
+  const key = checkClientKey(clientKey);
+  if (!key.ok) return key;
   if (!isUuid(id)) return notFound();
-  return await deps.db.withTenant(viewer.userId, async (tx) => {
-    const row = await lockedAction(tx, id);
-    if (!row) return notFound();
-    if (row.status !== "proposed") {
-      return fail("INVALID_INPUT", `Cannot reject this action: it is already ${row.status}.`, {
-        field: "actionId",
+  return await refusingReusedKey(() =>
+    deps.db.withTenant(viewer.userId, async (tx) => {
+      const row = await lockedAction(tx, id);
+      if (!row) return notFound();
+      const replay = await replayed(tx, row, id, key.value, (status) => status === "rejected");
+      if (replay) return replay;
+      if (row.status !== "proposed") {
+        return fail("INVALID_INPUT", `Cannot reject this action: it is already ${row.status}.`, {
+          field: "actionId",
+        });
+      }
+      await tx`update proposed_actions
+             set status = 'rejected', rejected_at = now(), decision_key = ${key.value}
+             where id = ${id}`;
+      await auditAction(tx, {
+        userId: viewer.userId,
+        actor: "user",
+        actionId: id,
+        analysisRequestId: row.analysis_request_id,
+        action: "action.rejected",
+        from: "proposed",
+        to: "rejected",
       });
-    }
-    await tx`update proposed_actions set status = 'rejected', rejected_at = now() where id = ${id}`;
-    await auditAction(tx, {
-      userId: viewer.userId,
-      actor: "user",
-      actionId: id,
-      analysisRequestId: row.analysis_request_id,
-      action: "action.rejected",
-      from: "proposed",
-      to: "rejected",
-    });
-    return ok({ id });
-  });
+      return ok({ id });
+    })
+  );
 }

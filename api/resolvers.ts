@@ -67,6 +67,15 @@ async function analysisRequestPayload(
 }
 
 /** A decision's payload: the action as it now stands, and why it failed if it did. */
+interface DecisionArgs {
+  actionId: string;
+  clientMutationId?: string | null;
+}
+
+/** A mutation's client key: the argument, or the `Idempotency-Key` header for clients that cannot add one. */
+const clientKeyOf = (c: Context, args: { clientMutationId?: string | null }) =>
+  args.clientMutationId ?? c.req.header("idempotency-key") ?? null;
+
 async function actionPayload(c: Context, viewer: Viewer, outcome: Outcome<Decision>) {
   if (!outcome.ok) return payload(c, outcome, () => ({}), { action: null });
   const [row] = await apiContext(c).services.db.withTenant(
@@ -344,7 +353,7 @@ export const resolvers = {
         {
           prompt: args.prompt,
           linkedAccountId: args.linkedAccountId,
-          clientKey: args.clientMutationId ?? c.req.header("idempotency-key") ?? null,
+          clientKey: clientKeyOf(c, args),
         },
         // Read in the committing transaction: the answer is what was committed.
         (tx, id) => analysisRequestsByIds(tx, viewer.userId, [id]),
@@ -353,16 +362,21 @@ export const resolvers = {
       const [row] = outcome.value.read ?? [];
       return { analysisRequest: row ? toAnalysisRequest(row) : null, userErrors: [] };
     },
-    async userApprovesAction(_: unknown, args: { actionId: string }, c: Context) {
+    async userApprovesAction(_: unknown, args: DecisionArgs, c: Context) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
-      const outcome = await approveAction(ctx.services, viewer, args.actionId);
+      const outcome = await approveAction(
+        ctx.services,
+        viewer,
+        args.actionId,
+        clientKeyOf(c, args),
+      );
       return await actionPayload(c, viewer, outcome);
     },
-    async userRejectsAction(_: unknown, args: { actionId: string }, c: Context) {
+    async userRejectsAction(_: unknown, args: DecisionArgs, c: Context) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
-      const outcome = await rejectAction(ctx.services, viewer, args.actionId);
+      const outcome = await rejectAction(ctx.services, viewer, args.actionId, clientKeyOf(c, args));
       return await actionPayload(c, viewer, outcome);
     },
     async createDeviceToken(_: unknown, args: { name: string }, c: Context) {

@@ -7,6 +7,7 @@
  * checks the status between steps and writes nothing after it.
  */
 import type { Viewer } from "../auth/access_tokens.ts";
+import { clientKey as checkClientKey } from "../auth/client_keys.ts";
 import { fail, ok, type Outcome } from "../auth/user_errors.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
@@ -22,8 +23,6 @@ export interface RequestDeps {
   db: Database;
   boss: Enqueuer;
 }
-
-const CLIENT_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /**
  * Writes the request and its job, or with `input.clientKey` returns the
@@ -59,14 +58,9 @@ export async function submitAnalysisRequest<T = undefined>(
       field: "linkedAccountId",
     });
   }
-  const clientKey = input.clientKey ?? null;
-  if (clientKey !== null && !CLIENT_KEY.test(clientKey)) {
-    return fail(
-      "INVALID_INPUT",
-      "A client key is 1 to 200 letters, digits, dots, dashes, colons or underscores.",
-      { field: "clientMutationId" },
-    );
-  }
+  const key = checkClientKey(input.clientKey);
+  if (!key.ok) return key;
+  const clientKey = key.value;
   return await deps.db.withTenant(viewer.userId, async (tx) => {
     const account = await chooseAccount(tx, input.linkedAccountId ?? null);
     if (!account.ok) return account;

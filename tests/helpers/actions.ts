@@ -9,19 +9,20 @@ import type { LinkedStore } from "./linked_store.ts";
 type Verb = "userApprovesAction" | "userRejectsAction";
 
 const DECIDE = (verb: Verb) =>
-  `mutation($id: ID!) { ${verb}(actionId: $id) {
+  `mutation($id: ID!, $key: String) { ${verb}(actionId: $id, clientMutationId: $key) {
      action { id status preview executionResult parameters }
      userErrors { code message field } } }`;
 
-/** The payload of approving (or rejecting) action `id`. */
+/** The payload of approving (or rejecting) action `id`, with client key `key` if given. */
 export async function decide(
   app: Hono,
   token: string,
   id: string,
   verb: Verb = "userApprovesAction",
+  key?: string,
   // deno-lint-ignore no-explicit-any
 ): Promise<any> {
-  const res = await gql(app, DECIDE(verb), { id }, { token });
+  const res = await gql(app, DECIDE(verb), { id, key }, { token });
   return res.body.data[verb];
 }
 
