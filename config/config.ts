@@ -33,7 +33,8 @@ export interface Config {
   databasePoolMax: number;
   /** Analysis jobs each worker process runs side by side, per queue. */
   analysisConcurrency: number;
-  embeddedPostgresPort: number;
+  /** Unset: the data directory keeps a port of its own (db/embedded.ts). */
+  embeddedPostgresPort: number | undefined;
   /** Password of the embedded server's owner; generated in development. */
   embeddedPostgresPassword: string;
   jwtSecret: string;
@@ -122,7 +123,8 @@ const EnvSchema = z.object({
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(
     DEFAULT_ANALYSIS_CONCURRENCY,
   ),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  // Unset: the port the data directory had, else 54329, else a free one (db/embedded.ts).
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   JWT_SECRET: z.string().min(32, "expected at least 32 characters of random secret").optional(),
   ALATAR_ENCRYPTION_KEYS: z.string().transform(parseKeyRing).optional(),
   OPENROUTER_API_KEY: optionalText,

@@ -10,8 +10,8 @@
  *
  * @example
  * ```ts
- * const pg = await startEmbeddedPostgres({ dataDir: ".data/postgres", port: 54329, password, persistent: true, log });
- * pg.url; // postgres://postgres:…@127.0.0.1:54329/postgres
+ * const pg = await startEmbeddedPostgres({ dataDir: ".data/postgres", password, persistent: true, log });
+ * pg.url; // postgres://postgres:…@127.0.0.1:54329/postgres (or the port this data directory had)
  * await pg.stop();
  * ```
  */
@@ -29,9 +29,17 @@ for (const signal of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"] as const) {
   process.removeAllListeners(signal);
 }
 
+/** The port a data directory gets first, when it is free and none is asked for. */
+export const DEFAULT_EMBEDDED_PORT = 54329;
+
 export interface EmbeddedPostgresOptions {
   dataDir: string;
-  port: number;
+  /**
+   * The port to listen on; a busy one is an error. Unset: the port this data
+   * directory had last time (kept in `<dataDir>.port`), else 54329, else any
+   * free port, so two checkouts never fight over one port.
+   */
+  port?: number;
   password: string;
   /**
    * One-shot commands (migrate, sync, key rotation) set this: a server already
@@ -79,27 +87,29 @@ export async function startEmbeddedPostgres(
   if (!(await exists(`${dataDir}/PG_VERSION`))) {
     await initCluster(bin, dataDir, options.password, runAs);
   }
-  const url = `postgres://postgres:${
-    encodeURIComponent(options.password)
-  }@127.0.0.1:${options.port}/postgres`;
+  const urlAt = (port: number) =>
+    `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`;
   const running = (await pgCtl("status", "-D", dataDir)).code === 0;
   if (running && options.attachIfRunning) {
     // A one-shot command next to a running `deno task start`: use its server, leave it running.
-    options.log.info("using the embedded postgres already running", { dataDir });
-    return { url, stop: () => Promise.resolve() };
+    const port = await runningPort(dataDir);
+    options.log.info("using the embedded postgres already running", { dataDir, port });
+    return { url: urlAt(port), stop: () => Promise.resolve() };
   }
   if (running) {
     // Left by a process that was killed before it could stop it.
     options.log.warn("stopping a leftover embedded postgres from an earlier run", { dataDir });
     await pgCtl("stop", "-D", dataDir, "-m", "fast", "-w");
   }
-  assertPortFree(options.port);
+  const portFile = `${dataDir}.port`;
+  const port = await choosePort(options.port, portFile);
+  const url = urlAt(port);
 
   const settings = {
     listen_addresses: "127.0.0.1",
     max_connections: "300",
     ...options.settings,
-    port: String(options.port),
+    port: String(port),
   };
   const serverOptions = Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(" ");
   const started = await pgCtl(
@@ -117,11 +127,12 @@ export async function startEmbeddedPostgres(
   if (started.code !== 0) {
     const tail = (await Deno.readTextFile(logFile).catch(() => "")).trim().split("\n").slice(-4);
     throw new EmbeddedPostgresError(
-      `Embedded PostgreSQL did not start in ${dataDir} on port ${options.port}: ` +
+      `Embedded PostgreSQL did not start in ${dataDir} on port ${port}: ` +
         [started.output.trim(), ...tail].filter(Boolean).join(" | "),
     );
   }
-  options.log.info("embedded postgres ready", { port: options.port, dataDir });
+  await Deno.writeTextFile(portFile, `${port}\n`);
+  options.log.info("embedded postgres ready", { port, dataDir });
 
   const start = () =>
     pgCtl("start", "-D", dataDir, "-l", logFile, "-w", "-t", "60", "-o", serverOptions);
@@ -262,6 +273,42 @@ async function postgresUserIds(): Promise<RunAs | undefined> {
   return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined;
 }
 
+/**
+ * The port asked for (a busy one is an error that says what to do), else the
+ * one this data directory had, else the default, else one the OS picks.
+ */
+async function choosePort(asked: number | undefined, portFile: string): Promise<number> {
+  if (asked !== undefined) {
+    assertPortFree(asked);
+    return asked;
+  }
+  const remembered = Number((await Deno.readTextFile(portFile).catch(() => "")).trim());
+  for (const candidate of [remembered, DEFAULT_EMBEDDED_PORT]) {
+    if (Number.isInteger(candidate) && candidate > 0 && isFree(candidate)) return candidate;
+  }
+  return freePort();
+}
+
+/** The port a running server listens on: line 4 of its `postmaster.pid`. */
+async function runningPort(dataDir: string): Promise<number> {
+  const lines = (await Deno.readTextFile(`${dataDir}/postmaster.pid`)).split("\n");
+  const port = Number(lines[3]);
+  if (!Number.isInteger(port) || port <= 0) {
+    throw new EmbeddedPostgresError(`Cannot read the port of the server running in ${dataDir}.`);
+  }
+  return port;
+}
+
+function isFree(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) return false;
+    throw error;
+  }
+}
+
 function assertPortFree(port: number): void {
   try {
     Deno.listen({ hostname: "127.0.0.1", port }).close();
@@ -270,7 +317,8 @@ function assertPortFree(port: number): void {
       throw new EmbeddedPostgresError(
         `Port ${port} is already in use, so the embedded PostgreSQL cannot start. ` +
           `Another \`deno task start\` may be running; stop it, or set EMBEDDED_PG_PORT to a free ` +
-          `port, or set DATABASE_URL to use an existing server.`,
+          `port (or unset it to let this data directory pick one), or set DATABASE_URL to use ` +
+          `an existing server.`,
       );
     }
     throw error;

@@ -1,7 +1,14 @@
 /** Starting the embedded server: clear messages for the problems a newcomer meets. */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { EmbeddedPostgresError, freePort, startEmbeddedPostgres } from "../db/embedded.ts";
+import {
+  DEFAULT_EMBEDDED_PORT,
+  EmbeddedPostgresError,
+  type EmbeddedPostgresOptions,
+  freePort,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from "../db/embedded.ts";
 import { createLogger } from "../log/logger.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -85,6 +92,64 @@ Deno.test({
       assert.match(error.message, /DATA_DIR/);
     } finally {
       await Deno.remove(hidden, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "each data directory keeps a port of its own; a one-shot command finds the running server's",
+  ...opts,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const log = createLogger({ level: "error" });
+    const at = (name: string, extra: Partial<EmbeddedPostgresOptions> = {}) =>
+      startEmbeddedPostgres({
+        dataDir: `${dir}/${name}`,
+        password: "pw",
+        persistent: true,
+        log,
+        ...extra,
+      });
+    const portOf = (url: string) => Number(new URL(url).port);
+    // The default port is busy (another checkout's server, say): every start still succeeds.
+    let squatter: Deno.Listener | undefined;
+    try {
+      squatter = Deno.listen({ hostname: "127.0.0.1", port: DEFAULT_EMBEDDED_PORT });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+    }
+    const servers: RunningPostgres[] = [];
+    try {
+      const a = await at("a");
+      servers.push(a);
+      const b = await at("b");
+      servers.push(b);
+      assert.notEqual(portOf(a.url), DEFAULT_EMBEDDED_PORT);
+      assert.notEqual(portOf(a.url), portOf(b.url));
+      for (const server of [a, b]) {
+        const sql = postgres(server.url, { max: 1 });
+        assert.deepEqual([...await sql`select 1 as one`], [{ one: 1 }]);
+        await sql.end();
+      }
+
+      // `deno task sync` beside a running start: it reads the port the server really has.
+      const attached = await at("a", { attachIfRunning: true });
+      assert.equal(attached.url, a.url);
+      await attached.stop(); // leaves the server running
+      const sql = postgres(a.url, { max: 1 });
+      assert.deepEqual([...await sql`select 1 as one`], [{ one: 1 }]);
+      await sql.end();
+
+      // Started again, a directory gets the port it had.
+      await servers.shift()!.stop();
+      const again = await at("a");
+      servers.unshift(again);
+      assert.equal(again.url, a.url);
+    } finally {
+      squatter?.close();
+      for (const server of servers) await server.stop();
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });
