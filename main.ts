@@ -76,6 +76,8 @@ async function main(args: string[]): Promise<number> {
   const log = createLogger({ level: config.logLevel, fields: { role } });
   installLastResort(log);
   const resources = new Resources();
+  // Aborted at the first signal, before anything closes: long jobs stop at their next safe point.
+  const stopping = new AbortController();
   const shutdown = () => resources.closeAll(log);
 
   try {
@@ -181,6 +183,7 @@ async function main(args: string[]): Promise<number> {
       const { chooseModel } = await import("./agents/llm.ts");
       await startWorker({
         boss,
+        stopping: stopping.signal,
         db: jobsDb,
         log,
         emailSender,
@@ -255,6 +258,7 @@ async function main(args: string[]): Promise<number> {
 
     await waitForSignal(log);
     log.info("shutting down");
+    stopping.abort(new DOMException("The process is stopping", "AbortError"));
     const deadline = setTimeout(() => {
       log.error("shutdown did not finish in time; exiting", {
         ms: config.shutdownTimeoutMs + 5000,

@@ -31,11 +31,21 @@ export interface DocumentCache {
   readonly size: number;
 }
 
+/**
+ * `costRules` (cheap, linear limits) run first and alone: a document over a
+ * limit is refused without paying for `rules`, graphql-js's own among them.
+ */
 export function createDocumentCache(
   schema: GraphQLSchema,
   rules: readonly ValidationRule[],
-  maxEntries = 256,
+  options: {
+    costRules?: readonly ValidationRule[];
+    /** Parsing stops past this many tokens, with a syntax error saying so. */
+    maxTokens?: number;
+    maxEntries?: number;
+  } = {},
 ): DocumentCache {
+  const { costRules = [], maxTokens, maxEntries = 256 } = options;
   const entries = new Map<string, Prepared>();
   return {
     get size() {
@@ -51,8 +61,12 @@ export function createDocumentCache(
       }
       let prepared: Prepared;
       try {
-        const document = parse(query);
-        prepared = { document, errors: validate(schema, document, rules) };
+        const document = parse(query, { maxTokens });
+        const costly = costRules.length ? validate(schema, document, costRules) : [];
+        prepared = {
+          document,
+          errors: costly.length ? costly : validate(schema, document, rules),
+        };
       } catch (error) {
         prepared = { syntaxError: error as GraphQLError };
       }

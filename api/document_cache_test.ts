@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildSchema, specifiedRules } from "graphql";
+import { buildSchema, GraphQLError, specifiedRules, type ValidationRule } from "graphql";
 import { createDocumentCache } from "./document_cache.ts";
 
 const schema = buildSchema(`type Query { hello: String, count: Int }`);
@@ -24,7 +24,7 @@ Deno.test("syntax and validation errors are reported, not thrown", () => {
 });
 
 Deno.test("past its bound the least recently used text is dropped", () => {
-  const cache = createDocumentCache(schema, specifiedRules, 2);
+  const cache = createDocumentCache(schema, specifiedRules, { maxEntries: 2 });
   const hello = cache.prepare("{ hello }");
   cache.prepare("{ count }");
   cache.prepare("{ hello }"); // used again: now the newest
@@ -33,4 +33,24 @@ Deno.test("past its bound the least recently used text is dropped", () => {
   assert.equal(cache.prepare("{ hello }"), hello, "kept");
   assert.notEqual(cache.prepare("{ count }"), undefined);
   assert.equal(cache.size, 2);
+});
+
+Deno.test("a document over a cost limit is refused without running the other rules", () => {
+  let othersRan = 0;
+  const other: ValidationRule = () => ({ Document: () => void othersRan++ });
+  const refuse: ValidationRule = (context) => ({
+    Document: () => context.reportError(new GraphQLError("too costly")),
+  });
+  const errorsOf = (cache: ReturnType<typeof createDocumentCache>) => {
+    const prepared = cache.prepare("{ hello }");
+    assert.ok("errors" in prepared);
+    return prepared.errors.map((e) => e.message);
+  };
+  assert.deepEqual(
+    errorsOf(createDocumentCache(schema, [other], { costRules: [refuse] })),
+    ["too costly"],
+  );
+  assert.equal(othersRan, 0);
+  assert.deepEqual(errorsOf(createDocumentCache(schema, [other], { costRules: [] })), []);
+  assert.equal(othersRan, 1);
 });

@@ -89,6 +89,45 @@ function heightOf(
   return max;
 }
 
+/**
+ * Refuses operations with more than `maxFields` root fields. Each root field
+ * is resolved on its own (`a1: me … a2000: me` is 2,000 transactions, or
+ * 2,000 errors for a caller who is not signed in), which the node count,
+ * made for the shape of nested data, does not bound. Fields are counted by
+ * response name, as graphql-js executes them: `me me` runs once, aliases
+ * each run. Fragments spread at the root are read once each.
+ */
+export function rootFieldLimit(maxFields: number): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      const names = new Set<string>();
+      const seen = new Set<string>();
+      const collect = (set: SelectionSetNode) => {
+        for (const selection of set.selections) {
+          if (selection.kind === Kind.FIELD) {
+            names.add(selection.alias?.value ?? selection.name.value);
+          } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+            collect(selection.selectionSet);
+          } else if (!seen.has(selection.name.value)) {
+            seen.add(selection.name.value);
+            const fragment = context.getFragment(selection.name.value);
+            if (fragment) collect(fragment.selectionSet);
+          }
+        }
+      };
+      collect(operation.selectionSet);
+      if (names.size > maxFields) {
+        limitError(
+          `The operation asks for ${names.size} top-level fields; the limit is ${maxFields}. ` +
+            `Send fewer aliases, or several operations.`,
+          context,
+          undefined,
+        );
+      }
+    },
+  });
+}
+
 /** Refuses operations that could touch more than `maxNodes` objects. */
 export function nodeLimit(maxNodes: number): ValidationRule {
   return (context) => ({

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { buildSchema, parse, specifiedRules, validate } from "graphql";
-import { depthLimit, nodeLimit } from "./limits.ts";
+import { depthLimit, nodeLimit, rootFieldLimit } from "./limits.ts";
 
 const schema = buildSchema(await Deno.readTextFile(new URL("./schema.graphql", import.meta.url)));
 const rules = [...specifiedRules, depthLimit(10), nodeLimit(5000)];
@@ -31,6 +31,27 @@ Deno.test("an alias flood is counted alias by alias", () => {
   const aliases = Array.from({ length: 6000 }, (_, i) => `a${i}: me { id }`).join(" ");
   const [message] = check(`{ ${aliases} }`);
   assert.match(message ?? "", /could return 6000 objects; the limit is 5000/);
+});
+
+Deno.test("root fields are counted by response name, through fragments, up to the limit", () => {
+  const rootRules = [...specifiedRules, rootFieldLimit(3)];
+  const roots = (query: string) => validate(schema, parse(query), rootRules).map((e) => e.message);
+  // `me` three times is one field as executed; three aliases are three.
+  assert.deepEqual(roots(`{ me { id } me { email } me { id } }`), []);
+  assert.deepEqual(roots(`{ a: me { id } b: me { id } c: me { id } }`), []);
+  assert.deepEqual(roots(`{ a: me { id } b: me { id } c: me { id } d: me { id } }`), [
+    "The operation asks for 4 top-level fields; the limit is 3. Send fewer aliases, or several operations.",
+  ]);
+  // Through a fragment and an inline fragment; a fragment spread twice adds its fields once.
+  assert.equal(
+    roots(`{ ...Q ...Q ... on Query { c: me { id } d: me { id } } }
+      fragment Q on Query { a: me { id } b: me { id } }`).length,
+    1,
+  );
+  assert.deepEqual(
+    roots(`{ ...Q ...Q c: me { id } } fragment Q on Query { a: me { id } b: me { id } }`),
+    [],
+  );
 });
 
 Deno.test("list sizes multiply: a page of 100 with nested lists is refused", () => {

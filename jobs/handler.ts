@@ -53,7 +53,12 @@ export function loggedHandler<T extends object>(
         results.push({ id: job.id, status: "completed", output: run.result });
       } catch (error) {
         run.error = error;
-        jobLog.error("job failed", { error });
+        // A job cut short because the process is stopping is not a fault: its retry goes on.
+        if (error instanceof DOMException && error.name === "AbortError") {
+          jobLog.info("job interrupted; it will be retried", { reason: error.message });
+        } else {
+          jobLog.error("job failed", { error });
+        }
         results.push({
           id: job.id,
           status: "failed",

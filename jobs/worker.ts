@@ -44,6 +44,11 @@ export interface WorkerDeps {
   mirror: MirrorDeps;
   /** Told of every finished job run (metrics; tests waiting for a job). */
   observe?: JobObserver;
+  /**
+   * Aborted when the process starts to stop: long jobs (a store's import) end at their next
+   * safe point instead of holding the shutdown until pg-boss's timeout.
+   */
+  stopping?: AbortSignal;
   /** The analysis pipeline: the model for a user's preferredLlm, or null to run offline. */
   analysis: {
     modelFor(preferredLlm: string | null): ChosenModel | null;
@@ -95,7 +100,25 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     { perJobResults: true, localConcurrency: 2, notifyPollingIntervalSeconds: 5 },
     loggedHandler<SyncJob>(
       log,
-      (job, jobLog) => runSyncJob({ ...deps.mirror, log: jobLog }, job.data, job.retryCount),
+      async (job, jobLog) => {
+        const signal = deps.stopping ? AbortSignal.any([job.signal, deps.stopping]) : job.signal;
+        try {
+          return await runSyncJob(
+            { ...deps.mirror, log: jobLog },
+            job.data,
+            job.retryCount,
+            signal,
+          );
+        } catch (error) {
+          if (!deps.stopping?.aborted) throw error;
+          // Cut short because this process is stopping: not a failed attempt, which would wait
+          // out the retry delay (and, the queue being stately, hold back a new sync too). It is
+          // queued again to start at once on the next worker, which resumes the import.
+          await boss.send(SYNC_QUEUE, job.data, { singletonKey: job.data.accountId });
+          jobLog.info("sync interrupted by shutdown; queued again to resume");
+          return { interrupted: true };
+        }
+      },
       observe,
     ),
   );

@@ -107,6 +107,11 @@ export interface ImportHooks {
   onProgress?: (resource: string, committed: number) => void;
   /** Bulk polling interval; Shopify's operations take seconds, the dev store's milliseconds. */
   pollIntervalMs?: number;
+  /**
+   * A stopping worker: the import ends before its next batch (what is committed stays, and the
+   * retried job resumes from it), so Ctrl-C does not wait for a whole store to download.
+   */
+  signal?: AbortSignal;
 }
 
 export async function importStore(
@@ -149,6 +154,7 @@ export async function importStore(
     ms: 0,
   };
   for (const resource of RESOURCES) {
+    hooks.signal?.throwIfAborted();
     let progress: ResourceProgress | undefined = state.importProgress[resource.name];
     report.resumedFrom[resource.name] = progress?.committed ?? 0;
     if (progress?.done) continue;
@@ -157,6 +163,7 @@ export async function importStore(
         const startedAt = new Date().toISOString();
         const bulk = await runBulkQuery(client, resource.query, {
           pollIntervalMs: hooks.pollIntervalMs,
+          signal: hooks.signal,
         });
         progress = {
           url: bulk.url,
@@ -223,6 +230,7 @@ async function writeResource(
     let seen = 0;
     let batch: Json[] = [];
     const flush = async () => {
+      hooks.signal?.throwIfAborted();
       const objects = batch;
       batch = [];
       const committed = seen;
@@ -242,7 +250,8 @@ async function writeResource(
       hooks.onProgress?.(resource.name, committed);
       await hooks.afterBatch?.(resource.name, committed);
     };
-    for await (const object of assembleBulk(streamJsonl(progress.url), bulkChildKey)) {
+    const lines = streamJsonl(progress.url, { signal: hooks.signal });
+    for await (const object of assembleBulk(lines, bulkChildKey)) {
       seen++;
       if (seen <= progress.committed) continue;
       batch.push(object);

@@ -17,22 +17,31 @@ import { SYNC_QUEUE, SYNC_RETRY_LIMIT, type SyncJob } from "./sync_queue.ts";
 /** The scheduler refreshes mirrors older than this (analyses refresh at their own TTL). */
 export const SCHEDULED_STALE_AFTER_MS = 15 * 60_000;
 
+/**
+ * Runs one sync job. `signal` is the worker stopping: an import ends before
+ * its next batch and the job fails without marking the store's sync as
+ * failed, so its retry resumes from what was committed.
+ */
 export async function runSyncJob(
   deps: MirrorDeps,
   job: SyncJob,
   retryCount: number,
+  signal?: AbortSignal,
 ): Promise<ImportReport | IncrementalReport | { skipped: string }> {
   const scope: MirrorScope = { userId: job.userId, accountId: job.accountId };
   try {
-    if (job.mode === "import") return await importStore(deps, scope);
+    if (job.mode === "import") return await importStore(deps, scope, { signal });
     const imported = await deps.db.withTenant(
       scope.userId,
       (tx) =>
         tx`select 1 from store_sync_state
          where linked_account_id = ${scope.accountId} and import_finished_at is not null`,
     );
-    return imported.length ? await syncChanges(deps, scope) : await importStore(deps, scope);
+    return imported.length
+      ? await syncChanges(deps, scope)
+      : await importStore(deps, scope, { signal });
   } catch (error) {
+    if (signal?.aborted) throw error;
     const message = error instanceof Error ? error.message : String(error);
     // Revoked or unlinked access will not come back by retrying.
     const hopeless = error instanceof ShopifyApiError && error.kind === "unauthorized";

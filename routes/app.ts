@@ -22,6 +22,7 @@ import type { Logger } from "../log/logger.ts";
 import "./variables.ts";
 import type { ApiServices } from "../api/context.ts";
 import { type GraphqlDeps, graphqlRoutes } from "./graphql.ts";
+import { BODY_READ_TIMEOUT_MS, bodyDeadline } from "./body_deadline.ts";
 import { graphqlStreamRoutes } from "./graphql_stream.ts";
 import { healthRoutes } from "./health.ts";
 import type { RequestUpdates } from "../api/request_updates.ts";
@@ -45,6 +46,8 @@ export interface AppDeps {
   heartbeatMs?: number;
   /** How long /siri/ask waits for an answer; SIRI_WAIT_SECONDS by default. */
   siriWaitSeconds?: number;
+  /** How long a request body may take to arrive; BODY_READ_TIMEOUT_MS by default. */
+  bodyReadTimeoutMs?: number;
 }
 
 /** The JSON body of every error answer; never carries internals. */
@@ -81,7 +84,13 @@ export function createApp(deps: AppDeps): Hono {
   }));
   app.use(cors({
     origin: config.corsOrigins,
-    allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID", "X-Request-Id"],
+    allowHeaders: [
+      "Authorization",
+      "Content-Type",
+      "Idempotency-Key",
+      "Last-Event-ID",
+      "X-Request-Id",
+    ],
     exposeHeaders: ["X-Request-Id", "ETag", "Retry-After"],
     maxAge: 600,
   }));
@@ -92,6 +101,18 @@ export function createApp(deps: AppDeps): Hono {
         errorBody("PAYLOAD_TOO_LARGE", "Request body exceeds 1 MiB", c.get("requestId")),
         413,
       ),
+  }));
+  // After the size limit, which counts the bytes as this reads them.
+  app.use(bodyDeadline(deps.bodyReadTimeoutMs ?? BODY_READ_TIMEOUT_MS, (c) => {
+    c.get("log").warn("request body too slow", { route: c.req.path });
+    return c.json(
+      errorBody(
+        "REQUEST_TIMEOUT",
+        "The request body did not arrive in time; send it again.",
+        c.get("requestId"),
+      ),
+      408,
+    );
   }));
 
   app.route("/", healthRoutes(deps.services.db));

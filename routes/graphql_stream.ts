@@ -29,9 +29,11 @@ import { createDocumentCache } from "../api/document_cache.ts";
 import type { RequestUpdate, RequestUpdates } from "../api/request_updates.ts";
 import {
   clientIp,
+  costRulesFor,
   errorResponse,
   type GraphqlDeps,
   MAX_QUERY_LENGTH,
+  MAX_TOKENS,
   validationRulesFor,
 } from "./graphql.ts";
 import { sseResponse } from "./sse_stream.ts";
@@ -62,10 +64,11 @@ const Params = z.object({
 const EVENT_ID = /^\d{1,18}$/;
 
 export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
-  const documents = createDocumentCache(deps.schema, [
-    ...specifiedRules,
-    ...validationRulesFor(deps),
-  ]);
+  const documents = createDocumentCache(
+    deps.schema,
+    [...specifiedRules, ...validationRulesFor(deps)],
+    { costRules: costRulesFor(deps), maxTokens: MAX_TOKENS },
+  );
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
 
   return new Hono().on(["GET", "POST"], "/graphql/stream", async (c) => {

@@ -30,16 +30,35 @@ interface BulkStatus {
   url: string | null;
 }
 
-/** Runs `query` as a bulk operation and resolves with its JSONL URL (null: no objects). */
+/**
+ * Runs `query` as a bulk operation and resolves with its JSONL URL (null: no
+ * objects). `signal` ends the wait between polls at once (a stopping worker):
+ * the operation goes on at Shopify, and a resumed import waits it out.
+ */
 export async function runBulkQuery(
   client: AdminClient,
   query: string,
-  options: { pollIntervalMs?: number; timeoutMs?: number } = {},
+  options: { pollIntervalMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<{ url: string | null; objectCount: number }> {
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
-  const pause = () => new Promise((resolve) => setTimeout(resolve, options.pollIntervalMs ?? 1000));
+  const { signal } = options;
+  const pause = () =>
+    new Promise<void>((resolve, reject) => {
+      signal?.throwIfAborted();
+      const timer = setTimeout(done, options.pollIntervalMs ?? 1000);
+      function done() {
+        signal?.removeEventListener("abort", aborted);
+        resolve();
+      }
+      function aborted() {
+        clearTimeout(timer);
+        reject(signal!.reason);
+      }
+      signal?.addEventListener("abort", aborted, { once: true });
+    });
   let started;
   for (;;) {
+    signal?.throwIfAborted();
     const { data } = await client.request<{
       bulkOperationRunQuery: {
         bulkOperation: { id: string } | null;
@@ -59,6 +78,7 @@ export async function runBulkQuery(
     );
   }
   for (;;) {
+    signal?.throwIfAborted();
     const { data: polled } = await client.request<{ node: BulkStatus | null }>(POLL, {
       id: started.bulkOperation.id,
     });
@@ -81,13 +101,14 @@ export async function runBulkQuery(
   }
 }
 
-/** The objects of a bulk result file, one at a time. */
+/** The objects of a bulk result file, one at a time; `signal` cuts the download short. */
 export async function* streamJsonl(
   url: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): AsyncGenerator<Record<string, unknown>> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10 * 60_000);
   const response = await fetch(url, {
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10 * 60_000),
+    signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
   });
   if (!response.ok || !response.body) {
     await response.body?.cancel();

@@ -125,6 +125,32 @@ apiTest("an alias flood and an oversized page are refused without a 500", async 
   assert.match(aliases.body.errors[0].message, /could return 6060 objects; the limit is 5000/);
   assert.equal(aliases.body.errors[0].extensions.code, "INVALID_INPUT");
 
+  // Each root field runs on its own: a hundred aliases of `me` would be a hundred
+  // transactions, so they are refused before any runs, signed in or not.
+  const roots = (n: number) =>
+    `{ ${Array.from({ length: n }, (_, i) => `m${i}: me { id }`).join(" ")} }`;
+  for (const auth of [{ token }, {}]) {
+    const many = await gql(app, roots(100), {}, auth);
+    assert.equal(many.status, 400);
+    assert.deepEqual(many.body.errors.map((e: { message: string }) => e.message), [
+      "The operation asks for 100 top-level fields; the limit is 20. Send fewer aliases, or several operations.",
+    ]);
+  }
+  // A document of thousands of tiny fragments stops at the parser's token limit.
+  const chain = `query{me{...F0}} ` +
+    Array.from({ length: 400 }, (_, i) => `fragment F${i} on User{...F${i + 1} ...F${i + 1}}`)
+      .join(" ") +
+    ` fragment F400 on User{id}`;
+  const tokens = await gql(app, chain, {}, {});
+  assert.equal(tokens.status, 400);
+  assert.deepEqual(tokens.body.errors, [{
+    message: "The operation has more than 2000 tokens. Send a smaller document.",
+    extensions: { code: "INVALID_INPUT" },
+  }]);
+  const twenty = await gql(app, roots(20), {}, { token });
+  assert.equal(twenty.status, 200);
+  assert.equal(Object.keys(twenty.body.data).length, 20);
+
   const page = await gql(app, `{ listAnalysisRequests(first: 101) { edges { cursor } } }`, {}, {
     token,
   });

@@ -195,6 +195,39 @@ linkedStoreTest(
 );
 
 linkedStoreTest(
+  "a stopping worker ends an import before its next batch; the sync is not failed and resumes",
+  async (env) => {
+    const scope = { userId: env.userId, accountId: env.accountId };
+    const stopping = new AbortController();
+    const reason = new DOMException("The process is stopping", "AbortError");
+    await assert.rejects(
+      importStore(env.deps, scope, {
+        pollIntervalMs: 20,
+        signal: stopping.signal,
+        afterBatch: (resource, committed) => {
+          if (resource === "orders" && committed >= 1000) stopping.abort(reason);
+        },
+      }),
+      (error) => error === reason,
+    );
+    assert.equal(await count(env, "shop_orders"), 1000, "the batch in hand was not written");
+
+    // The job's way: an interrupted run fails the job (for its retry) without failing the sync.
+    const job = { ...scope, mode: "import" as const };
+    await assert.rejects(runSyncJob(env.deps, job, 0, stopping.signal), (e) => e === reason);
+    const [state] = await env.t.owner<{ sync_status: string; last_error: string | null }[]>`
+      select a.sync_status, s.last_error from linked_accounts a
+      join store_sync_state s on s.linked_account_id = a.id where a.id = ${env.accountId}`;
+    assert.deepEqual({ ...state }, { sync_status: "syncing", last_error: null });
+
+    const report = await runSyncJob(env.deps, job, 1);
+    assert.ok("resumedFrom" in report, JSON.stringify(report));
+    assert.equal(report.resumedFrom.orders, 1000);
+    assert.equal(await count(env, "shop_orders"), env.store.shop.orders.length);
+  },
+);
+
+linkedStoreTest(
   "webhooks keep the mirror current, and a late delivery of an older version changes nothing",
   async (env) => {
     await env.waitForJob(SYNC_QUEUE);

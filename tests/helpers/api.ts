@@ -65,6 +65,7 @@ export async function createTestApi(
     heartbeatMs?: number;
     siriWaitSeconds?: number;
     actionRecoverySeconds?: number;
+    bodyReadTimeoutMs?: number;
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -96,6 +97,7 @@ export async function createTestApi(
   const app = createApp({
     updates,
     heartbeatMs: options.heartbeatMs,
+    bodyReadTimeoutMs: options.bodyReadTimeoutMs,
     siriWaitSeconds: options.siriWaitSeconds,
     config: {
       appEnv: options.production ? "production" : "test",
