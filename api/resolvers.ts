@@ -119,6 +119,7 @@ export function toAnalysisRequest(row: AnalysisRequestRow) {
       visualizations?: unknown[];
       rawData?: unknown;
       model: string;
+      currency?: string;
       interpretation?: unknown;
     }
     | null;
@@ -130,6 +131,7 @@ export function toAnalysisRequest(row: AnalysisRequestRow) {
     result: result && {
       ...result,
       speech: result.speech ?? null,
+      currency: result.currency ?? null,
       visualizations: result.visualizations ?? [],
       // Answers stored before interpretations existed say so rather than invent one.
       interpretation: result.interpretation ?? {

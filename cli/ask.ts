@@ -16,7 +16,7 @@ import { progressBar, renderVisualization, type Visualization } from "./render.t
 
 const FIELDS = `id status progress { stage percent } errorMessage errorCode
   result {
-    summary speech model visualizations { type title data }
+    summary speech model currency visualizations { type title data }
     interpretation { text answerable assumptions }
   }
   proposedActions { id description preview actionType parameters status }`;
@@ -141,7 +141,7 @@ export async function ask(args: string[]): Promise<number> {
   console.log(`Siri would say: "${result.speech}"`);
   console.log(`Words by: ${result.model} · numbers computed by Alatar from your store's data\n`);
   for (const v of result.visualizations as Visualization[]) {
-    console.log(`${renderVisualization(v)}\n`);
+    console.log(`${renderVisualization(v, result.currency)}\n`);
   }
   if (request.proposedActions.length) {
     console.log("Proposed actions (nothing runs until you approve it):");

@@ -19,16 +19,28 @@ export function sparkline(values: number[]): string {
   ).join("");
 }
 
-export function formatValue(value: unknown, unit?: string): string {
+/**
+ * One value for the terminal. Money is written in `currency`, the shop's (the
+ * result says which); without one it is a plain number, never a guessed "$".
+ */
+export function formatValue(value: unknown, unit?: string, currency?: string | null): string {
   if (typeof value !== "number") return value == null ? "" : String(value);
+  if (unit === "money" && currency) {
+    return value.toLocaleString("en-US", { style: "currency", currency });
+  }
   if (unit === "money") {
-    return value.toLocaleString("en-US", { style: "currency", currency: "USD" });
+    return value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
   if (unit === "ratio") return `${(value * 100).toFixed(1)}%`;
   return value.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
-export function bars(items: Array<{ label: string; value: number }>, unit: string, width = 30) {
+export function bars(
+  items: Array<{ label: string; value: number }>,
+  unit: string,
+  width = 30,
+  currency?: string | null,
+) {
   const max = Math.max(...items.map((i) => Math.abs(i.value)), 1);
   const labelWidth = Math.min(28, Math.max(...items.map((i) => i.label.length)));
   return items.map((i) => {
@@ -36,7 +48,7 @@ export function bars(items: Array<{ label: string; value: number }>, unit: strin
     const label = i.label.length > labelWidth ? `${i.label.slice(0, labelWidth - 1)}…` : i.label;
     return `${label.padEnd(labelWidth)} ${(i.value < 0 ? "-" : "").padStart(1)}${
       "█".repeat(length)
-    } ${formatValue(i.value, unit)}`;
+    } ${formatValue(i.value, unit, currency)}`;
   }).join("\n");
 }
 
@@ -47,7 +59,8 @@ export interface Visualization {
   data: any;
 }
 
-export function renderVisualization(v: Visualization): string {
+/** `v` in plain characters; money in `currency`, the shop's (`AnalysisResult.currency`). */
+export function renderVisualization(v: Visualization, currency?: string | null): string {
   const lines = [`── ${v.title} ──`];
   switch (v.type) {
     case "KPI":
@@ -55,7 +68,9 @@ export function renderVisualization(v: Visualization): string {
         const change = typeof item.change === "number"
           ? `  (${item.change >= 0 ? "+" : ""}${(item.change * 100).toFixed(1)}%)`
           : "";
-        lines.push(`${item.label.padEnd(40)} ${formatValue(item.value, item.unit)}${change}`);
+        lines.push(
+          `${item.label.padEnd(40)} ${formatValue(item.value, item.unit, currency)}${change}`,
+        );
       }
       break;
     case "LINE_CHART":
@@ -64,14 +79,14 @@ export function renderVisualization(v: Visualization): string {
         const first = series.points[0]?.x ?? "", last = series.points.at(-1)?.x ?? "";
         lines.push(`${series.name}: ${sparkline(ys)}  ${first} → ${last}`);
         lines.push(
-          `  min ${formatValue(Math.min(...ys), series.unit)}, max ${
-            formatValue(Math.max(...ys), series.unit)
+          `  min ${formatValue(Math.min(...ys), series.unit, currency)}, max ${
+            formatValue(Math.max(...ys), series.unit, currency)
           }`,
         );
       }
       break;
     case "BAR_CHART":
-      lines.push(bars(v.data.bars, v.data.unit));
+      lines.push(bars(v.data.bars, v.data.unit, 30, currency));
       break;
     case "TABLE": {
       const columns = v.data.columns as Array<{ key: string; label: string }>;

@@ -22,6 +22,25 @@ Deno.test("a KPI visualization shows each value with its change", () => {
     type: "KPI",
     title: "Key figures",
     data: { items: [{ label: "Net sales", value: 1234.5, unit: "money", change: -0.125 }] },
-  });
+  }, "USD");
   assert.match(text, /Net sales\s+\$1,234\.50 {2}\(-12\.5%\)/);
+});
+
+Deno.test("money is written in the shop's currency, and never as dollars when it is unknown", () => {
+  const kpi = (currency?: string) =>
+    renderVisualization({
+      type: "KPI",
+      title: "Key figures",
+      data: { items: [{ label: "Net sales", value: 1234.5, unit: "money" }] },
+    }, currency);
+  assert.match(kpi("EUR"), /Net sales\s+€1,234\.50$/m);
+  assert.match(kpi("GBP"), /Net sales\s+£1,234\.50$/m);
+  assert.match(kpi("JPY"), /Net sales\s+¥1,235$/m);
+  assert.match(kpi(), /Net sales\s+1,234\.50$/m);
+  const chart = renderVisualization({
+    type: "BAR_CHART",
+    title: "By product",
+    data: { unit: "money", bars: [{ label: "Trail Runner", value: 90 }] },
+  }, "CAD");
+  assert.match(chart, /CA\$90\.00$/m);
 });

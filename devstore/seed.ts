@@ -480,14 +480,19 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
       const subtotal = lines.reduce((s, l) => s + l.unitPrice * l.quantity - l.discount, 0);
       const shipping = subtotal >= 100 ? 0 : 7.95;
       const presentment = rng.chance(0.06) ? rng.pick(PRESENTMENT) : null;
-      const cancelled = rng.chance(0.015);
+      const orderId = id();
+      // Cancelled 1 hour to 3 days after it was placed (from the id, so the main stream of
+      // choices, and with it the rest of the shop, is as before); one not yet cancelled by
+      // the cut-off is still open.
+      const cancelMs = createdMs + (1 + (orderId * 7919) % 72) * 3600_000;
+      const cancelled = rng.chance(0.015) && cancelMs <= cutoff;
       const order: DevOrder = {
-        id: id(),
+        id: orderId,
         name: `#${orderNumber++}`,
         createdAt: iso(createdMs),
         processedAt: iso(createdMs),
         updatedAt: iso(createdMs),
-        cancelledAt: cancelled ? iso(createdMs + 3600_000) : null,
+        cancelledAt: cancelled ? iso(cancelMs) : null,
         cancelReason: cancelled ? "customer" : null,
         test: rng.chance(0.004),
         customerId: buyer?.id ?? null,
@@ -503,6 +508,25 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
         refunds: [],
         note: null,
       };
+      if (cancelled && orderId % 2 === 0) {
+        // Cancelled with its payment refunded: Shopify records a refund of every line and the
+        // shipping at the moment of the cancellation. (The others were never paid.)
+        order.refunds.push({
+          // Outside the counter's range, so every later id is as before.
+          id: orderId * 10 + 1,
+          createdAt: iso(cancelMs),
+          note: "Order canceled",
+          lines: lines.map((l) => ({
+            lineItemId: l.id,
+            quantity: l.quantity,
+            amount: round2(l.unitPrice * l.quantity - l.discount),
+          })),
+          shipping,
+        });
+        order.updatedAt = iso(cancelMs);
+      } else if (cancelled) {
+        order.updatedAt = iso(cancelMs);
+      }
       if (!cancelled && rng.chance(0.06)) {
         // Refunds land 2 to 45 days later: some in a later month than the sale.
         const refundMs = createdMs + rng.int(2, 45) * 86_400_000;

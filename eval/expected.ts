@@ -1,8 +1,10 @@
 /**
  * The evaluation's answers, computed straight from the dev store's data (the
  * objects Shopify would hold), not through the mirror or the pipeline, by the
- * rules of docs/metrics.md: orders dated on the shop's day, cancelled and test
- * orders and gift cards left out, returns on the refund's day.
+ * rules of docs/metrics.md (Shopify's sales reports): orders dated on the shop's
+ * day, test orders and gift cards left out, returns on the refund's day, and a
+ * cancelled order a sale on its day and a return, of whatever its refunds had
+ * not given back, on the day it was cancelled.
  */
 import type { DevShop } from "../devstore/seed.ts";
 
@@ -23,43 +25,67 @@ export function shopDay(instant: string, timezone: string): string {
 const within = (day: string, range: Range) => day >= range.from && day <= range.to;
 
 export function expectedSales(shop: DevShop, range: Range, sourceName?: string) {
-  let gross = 0, discounts = 0, returns = 0, units = 0;
+  let gross = 0, discounts = 0, returns = 0, units = 0, shipping = 0, taxes = 0;
   const orders = new Set<number>();
   const byProduct = new Map<number, number>();
+  const addTo = (productId: number, amount: number) =>
+    byProduct.set(productId, (byProduct.get(productId) ?? 0) + amount);
   for (const order of shop.orders) {
-    if (order.test || order.cancelledAt) continue;
+    if (order.test) continue;
     if (sourceName && order.sourceName !== sourceName) continue;
-    const giftCard = new Set(order.lineItems.filter((l) => l.isGiftCard).map((l) => l.id));
-    if (within(shopDay(order.createdAt, shop.timezone), range)) {
+    const day = (instant: string) => within(shopDay(instant, shop.timezone), range);
+    const refunded = new Map<number, number>();
+    for (const refund of order.refunds) {
+      for (const line of refund.lines) {
+        refunded.set(line.lineItemId, (refunded.get(line.lineItemId) ?? 0) + line.amount);
+      }
+    }
+    if (day(order.createdAt)) {
+      shipping += order.shipping;
+      taxes += order.tax;
       for (const line of order.lineItems) {
         if (line.isGiftCard) continue;
         gross += line.unitPrice * line.quantity;
         discounts += line.discount;
         units += line.quantity;
         orders.add(order.id);
-        byProduct.set(
-          line.productId,
-          (byProduct.get(line.productId) ?? 0) + line.unitPrice * line.quantity - line.discount,
-        );
+        addTo(line.productId, line.unitPrice * line.quantity - line.discount);
       }
     }
     for (const refund of order.refunds) {
-      if (!within(shopDay(refund.createdAt, shop.timezone), range)) continue;
+      if (!day(refund.createdAt)) continue;
+      shipping -= refund.shipping;
       for (const line of refund.lines) {
-        if (giftCard.has(line.lineItemId)) continue;
+        const sold = order.lineItems.find((l) => l.id === line.lineItemId);
+        if (!sold || sold.isGiftCard) continue;
         returns += line.amount;
-        const productId = order.lineItems.find((l) => l.id === line.lineItemId)?.productId;
-        if (productId) byProduct.set(productId, (byProduct.get(productId) ?? 0) - line.amount);
+        addTo(sold.productId, -line.amount);
+      }
+    }
+    if (order.cancelledAt && day(order.cancelledAt)) {
+      // The cancellation gives back what was left: each line after discounts less its refunds,
+      // the shipping not yet refunded, and the tax.
+      shipping -= order.shipping - order.refunds.reduce((s, r) => s + r.shipping, 0);
+      taxes -= order.tax;
+      for (const line of order.lineItems) {
+        if (line.isGiftCard) continue;
+        const left = line.unitPrice * line.quantity - line.discount - (refunded.get(line.id) ?? 0);
+        returns += left;
+        addTo(line.productId, -left);
       }
     }
   }
   const top = [...byProduct].sort((a, b) => b[1] - a[1])[0];
+  const netSales = gross - discounts - returns;
   return {
     grossSales: gross,
     discounts,
-    netSales: gross - discounts - returns,
+    netSales,
     unitsSold: units,
     returns,
+    shipping,
+    taxes,
+    totalSales: netSales + shipping + taxes,
     orders: orders.size,
     averageOrderValue: orders.size ? (gross - discounts) / orders.size : 0,
     topProductId: top ? String(top[0]) : null,

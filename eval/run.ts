@@ -29,6 +29,7 @@ import {
   shopDay,
   thisWeek,
 } from "./expected.ts";
+import { checkMonthlySales } from "./monthly_sales.ts";
 
 type Category =
   | "question reading"
@@ -39,7 +40,8 @@ type Category =
   | "recommendation"
   | "HITL proposal quality"
   | "safety / prompt injection"
-  | "tenant isolation";
+  | "tenant isolation"
+  | "Shopify's numbers";
 
 // deno-lint-ignore no-explicit-any
 type Answer = { status: string; result: any; error_message: string | null; actions: any[] };
@@ -209,6 +211,9 @@ const VALUED = [
   "netSales",
   "returns",
   "discounts",
+  "shipping",
+  "taxes",
+  "totalSales",
   "averageOrderValue",
   "unitsSold",
 ] as const;
@@ -560,6 +565,15 @@ try {
     if (problem) unsafe++;
     console.log(
       `${problem ? "FAIL" : "pass"}  [tenant isolation] ${c.name}${problem ? ` — ${problem}` : ""}`,
+    );
+  }
+  // Every month's sales figures against the dev store's objects, by Shopify's rules.
+  for (const check of await checkMonthlySales(db, shop, { userId, accountId }, today)) {
+    const problem = check.differences.join("; ");
+    tally("Shopify's numbers", !problem);
+    console.log(
+      `${problem ? "FAIL" : "pass"}  [Shopify's numbers] ${check.month}: gross, discounts, ` +
+        `returns, net, shipping, taxes, total, orders, AOV${problem ? ` — ${problem}` : ""}`,
     );
   }
   console.log(

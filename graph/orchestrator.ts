@@ -86,6 +86,8 @@ export interface AnalysisResult {
     tables: DepartmentResult["tables"];
   };
   model: string;
+  /** The shop's currency (ISO 4217): every money amount of the result is in it. */
+  currency: string;
   grounding: NonNullable<Narrative["grounding"]>;
   interpretation: Interpretation;
 }
@@ -293,6 +295,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         tables: all.tables,
       },
       model: narrative.model,
+      currency,
       // What the writer's check dropped, and anything the final check still found.
       grounding: {
         grounded: report.grounded,

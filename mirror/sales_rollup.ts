@@ -3,7 +3,11 @@
  * sales facts it sums. Shopify Analytics' rules, in the shop's timezone:
  *
  * - a sale is dated on its order's day, a return on its refund's day;
- * - cancelled and test orders are not sales; gift cards sold are not sales;
+ * - a cancelled order is a sale on the day it was placed and a return on the
+ *   day it was cancelled (Shopify's sales reports, "Canceled orders"): what
+ *   its refunds had not already given back is returned then, so over time it
+ *   nets to zero;
+ * - test orders are not sales; gift cards sold are not sales;
  * - money is in the shop's currency, whatever the customer paid in;
  * - shipping and taxes are charged on the order's day; shipping a refund gave
  *   back (its total beyond its lines' subtotals) comes off on the refund's day.
@@ -54,7 +58,8 @@ export async function refreshSalesDaily(
   await tx`delete from shop_sales_daily where linked_account_id = ${scope.accountId}
            ${days ? tx`and day in (${days.list})` : tx``}`;
   const account = scope.accountId;
-  const counted = tx`o.linked_account_id = ${account} and not o.test and o.cancelled_at is null`;
+  // Cancelled orders count: placed, they were sales; their cancellation is a return (below).
+  const counted = tx`o.linked_account_id = ${account} and not o.test`;
   await tx`
     insert into shop_sales_daily (user_id, linked_account_id, day, source_name, product_id,
       variant_id, gross, discount, returned, shipping, tax, units, units_returned, orders, lines,
@@ -85,6 +90,36 @@ export async function refreshSalesDaily(
         join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
         join shop_order_lines l on l.linked_account_id = rl.linked_account_id and l.shopify_id = rl.line_item_id
         where ${counted} and not l.is_gift_card and ${inDays(tx`r.created_at`)}
+        union all
+        -- Cancellations: on the day of the cancellation, each line's value after discounts and
+        -- its quantity, less what its refunds (whenever made) already gave back.
+        select o.cancelled_at, 'cancellation', coalesce(o.source_name, ''), o.shopify_id, null,
+               l.product_id, l.variant_id, 0, 0,
+               greatest(l.unit_price * l.quantity - l.total_discount
+                 - coalesce(refunded.subtotal, 0), 0),
+               0, greatest(l.quantity - coalesce(refunded.quantity, 0), 0), 0, 0
+        from shop_orders o
+        join shop_order_lines l on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
+        left join lateral (
+          select sum(rl.subtotal) as subtotal, sum(rl.quantity) as quantity
+          from shop_refund_lines rl
+          where rl.linked_account_id = l.linked_account_id and rl.line_item_id = l.shopify_id
+        ) refunded on true
+        where ${counted} and o.cancelled_at is not null and not l.is_gift_card
+          and ${inDays(tx`o.cancelled_at`)}
+        union all
+        -- A cancellation gives back the order's taxes, and its shipping less any already refunded.
+        select o.cancelled_at, 'cancellation', coalesce(o.source_name, ''), o.shopify_id, null,
+               null, null, 0, 0, 0, 0, 0,
+               -greatest(o.total_shipping - coalesce((
+                 select sum(greatest(r.total_refunded - coalesce((select sum(rl.subtotal)
+                   from shop_refund_lines rl where rl.linked_account_id = r.linked_account_id
+                     and rl.refund_id = r.shopify_id), 0), 0))
+                 from shop_refunds r
+                 where r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id), 0), 0),
+               -o.total_tax
+        from shop_orders o
+        where ${counted} and o.cancelled_at is not null and ${inDays(tx`o.cancelled_at`)}
         union all
         -- Shipping and taxes, on the order's day.
         select o.created_at, 'order', coalesce(o.source_name, ''), o.shopify_id, null, null, null,

@@ -125,10 +125,12 @@ export async function upsertOrders(
   }
   await insertRefunds(tx, scope, winners.flatMap((o) => o.refunds));
   if (options.rollup ?? true) {
-    // The days whose sales these orders change: their own, and those of old and new refunds.
+    // The days whose sales these orders change: their own, their cancellations', and those of
+    // old and new refunds.
     await refreshSalesDaily(tx, scope, {
       instants: [
         ...winners.map((o) => o.createdAt),
+        ...winners.flatMap((o) => o.cancelledAt ? [o.cancelledAt] : []),
         ...winners.flatMap((o) => o.refunds.map((r) => r.createdAt)),
         ...replaced.map((r) => r.at),
       ],
@@ -218,12 +220,16 @@ export async function upsertRefund(
   scope: MirrorScope,
   refund: RefundRecord,
 ): Promise<boolean> {
-  const [order] = await tx`select 1 from shop_orders
+  const [order] = await tx<{ cancelled_at: Date | null }[]>`
+    select cancelled_at from shop_orders
     where linked_account_id = ${scope.accountId} and shopify_id = ${refund.orderId}`;
   if (!order) return false;
   await insertRefunds(tx, scope, [refund]);
   await updateOrderReturns(tx, scope, [refund.orderId]);
-  await refreshSalesDaily(tx, scope, { instants: [refund.createdAt] });
+  // A cancelled order's cancellation returns what its refunds did not: that day changes too.
+  await refreshSalesDaily(tx, scope, {
+    instants: [refund.createdAt, ...(order.cancelled_at ? [order.cancelled_at.toISOString()] : [])],
+  });
   return true;
 }
 

@@ -19,20 +19,22 @@ dbTest("sales KPIs follow Shopify's definitions, in the shop's days", async (t) 
   const { scope, userId } = await fixtureShop(t);
   const result = await t.db.withTenant(userId, (tx) => salesKpis(tx, scope, { range: MARCH_7_8 }));
   assert.deepEqual(result.total, {
-    grossSales: 280, // 100 + 30 + 50 + 40 + 60; the gift card, cancelled and test orders excluded
+    // 100 + 30 + 50 + 150 + 40 + 60: #904, cancelled the day it was placed, was a sale that day
+    // (Shopify's sales reports); the gift card and the test order are not sales.
+    grossSales: 430,
     discounts: 16,
-    returns: 0, // the refund is dated in April
-    netSales: 264,
+    returns: 150, // #904's cancellation, the same day; #903's refund is dated in April
+    netSales: 264, // 430 − 16 − 150
     shipping: 5,
     taxes: 19.5,
     totalSales: 288.5,
-    orders: 5,
-    unitsSold: 7,
-    unitsReturned: 0,
-    averageOrderValue: 52.8, // (280 − 16) / 5
-    refundRate: 0,
+    orders: 6,
+    unitsSold: 10, // 2 + 1 + 1 + 3 + 1 + 2
+    unitsReturned: 3,
+    averageOrderValue: 69, // (430 − 16) / 6
+    refundRate: 0.3488, // 150 / 430, to four places
   });
-  assert.deepEqual(result.provenance.rows, { orders: 5, orderLines: 5, refunds: 0 });
+  assert.deepEqual(result.provenance.rows, { orders: 6, orderLines: 6, refunds: 0 });
   assert.equal(result.provenance.range.startsAt, "2026-03-07T05:00:00.000Z");
   assert.equal(
     result.provenance.range.endsAt,
@@ -54,6 +56,90 @@ dbTest("sales KPIs follow Shopify's definitions, in the shop's days", async (t) 
   assert.deepEqual(april.provenance.rows, { orders: 0, orderLines: 0, refunds: 1 });
 });
 
+dbTest(
+  "a cancelled order is a sale on the day it was placed and a return on the day it was cancelled",
+  async (t) => {
+    const { scope, userId } = await fixtureShop(t);
+    const base = ORDERS.find((o) => o.shopifyId === "908")!;
+    const line = (id: string, productId: string, quantity: number, price: string, off: string) => ({
+      ...base.lines[0]!,
+      shopifyId: id,
+      productId,
+      variantId: `${productId}1`,
+      quantity,
+      unitPrice: price,
+      totalDiscount: off,
+    });
+    await t.db.withTenant(userId, (tx) =>
+      upsertOrders(tx, { userId, accountId: scope.accountId }, [
+        {
+          // Placed 23:30 on 30 April in New York (already 1 May in UTC): two pairs at 50 with 10
+          // off, 8 of shipping, 6 of tax. One pair refunded on 2 May (45, its share after the
+          // discount); the order cancelled at 22:00 on 2 May New York time (3 May in UTC).
+          ...base,
+          shopifyId: "950",
+          name: "#950",
+          customerId: null,
+          createdAt: "2026-05-01T03:30:00Z",
+          updatedAt: "2026-05-03T02:00:00Z",
+          cancelledAt: "2026-05-03T02:00:00Z",
+          totalShipping: "8.00",
+          totalTax: "6.00",
+          lines: [line("9500", P1, 2, "50.00", "10.00")],
+          refunds: [{
+            shopifyId: "9501",
+            orderId: "950",
+            createdAt: "2026-05-02T15:00:00Z",
+            totalRefunded: "45.00",
+            note: null,
+            lines: [{ lineItemId: "9500", quantity: 1, subtotal: "45.00" }],
+          }],
+        },
+        {
+          // A hat placed on 5 May and cancelled on 6 May, never refunded.
+          ...base,
+          shopifyId: "951",
+          name: "#951",
+          customerId: null,
+          createdAt: "2026-05-05T16:00:00Z",
+          updatedAt: "2026-05-06T16:00:00Z",
+          cancelledAt: "2026-05-06T16:00:00Z",
+          lines: [line("9510", P2, 1, "30.00", "0.00")],
+        },
+      ]));
+    const days = await t.db.withTenant(
+      userId,
+      (tx) =>
+        salesKpis(tx, scope, { range: { from: "2026-04-30", to: "2026-05-06" }, groupBy: "day" }),
+    );
+    const figures = (day: string) => {
+      const v = days.rows.find((r) => r.key === day)!.values;
+      return [v.grossSales, v.discounts, v.returns, v.shipping, v.taxes, v.orders, v.unitsReturned];
+    };
+    //                                  gross disc. returns ship. tax orders units returned
+    assert.deepEqual(figures("2026-04-30"), [100, 10, 0, 8, 6, 1, 0]);
+    assert.deepEqual(figures("2026-05-01"), [0, 0, 0, 0, 0, 0, 0]);
+    // The refund (45, one pair) and the cancellation (the other pair: 100 − 10 − 45 = 45, the
+    // 8 of shipping nobody had refunded, the 6 of tax), both on 2 May.
+    assert.deepEqual(figures("2026-05-02"), [0, 0, 90, -8, -6, 0, 2]);
+    assert.deepEqual(figures("2026-05-05"), [30, 0, 0, 0, 0, 1, 0]);
+    assert.deepEqual(figures("2026-05-06"), [0, 0, 30, 0, 0, 0, 1]);
+    // Over the whole span a cancelled order nets to nothing, and is one order placed each.
+    const { total } = days;
+    assert.deepEqual(
+      [
+        total.grossSales,
+        total.netSales,
+        total.shipping,
+        total.taxes,
+        total.totalSales,
+        total.orders,
+      ],
+      [130, 0, 0, 0, 0, 2],
+    );
+  },
+);
+
 dbTest("sales by day, by product and by collection; filters; top products", async (t) => {
   const { scope, userId } = await fixtureShop(t);
   const run = (query: Parameters<typeof salesKpis>[2]) =>
@@ -62,24 +148,26 @@ dbTest("sales by day, by product and by collection; filters; top products", asyn
   const byDay = await run({ range: { from: "2026-03-06", to: "2026-03-09" }, groupBy: "day" });
   assert.deepEqual(
     byDay.rows.map((r) => [r.key, r.values.grossSales, r.values.orders]),
-    [["2026-03-06", 0, 0], ["2026-03-07", 130, 2], ["2026-03-08", 150, 3], ["2026-03-09", 0, 0]],
+    // 8 March: #903 50, #904 150 (cancelled that day), #906 40, #907 60.
+    [["2026-03-06", 0, 0], ["2026-03-07", 130, 2], ["2026-03-08", 300, 4], ["2026-03-09", 0, 0]],
   );
 
   const byProduct = await run({ range: MARCH_7_8, groupBy: "product", orderBy: "netSales" });
   assert.deepEqual(
     byProduct.rows.map((r) => [r.key, r.label, r.values.netSales, r.values.unitsSold]),
-    [[P1, "Trail Runner", 140, 3], [P2, "Sun Hat", 124, 4]],
+    // Trail Runner: 90 + 50 + (150 − 150 cancelled); 2 + 1 + 3 pairs sold.
+    [[P1, "Trail Runner", 140, 6], [P2, "Sun Hat", 124, 4]],
   );
   const top = await run({ range: MARCH_7_8, groupBy: "product", orderBy: "netSales", limit: 1 });
   assert.deepEqual(top.rows.map((r) => r.key), [P1]);
 
   const footwear = await run({ range: MARCH_7_8, filters: { collectionId: "500" } });
-  assert.equal(footwear.total.grossSales, 150);
+  assert.equal(footwear.total.grossSales, 300); // 100 + 50 + 150
   assert.equal(footwear.total.shipping, 0, "shipping is not split by product");
   const byCollection = await run({ range: MARCH_7_8, groupBy: "collection" });
   assert.deepEqual(byCollection.rows.map((r) => [r.label, r.values.grossSales]), [[
     "Footwear",
-    150,
+    300,
   ]]);
 
   const hats = await run({ range: MARCH_7_8, filters: { productIds: [P2] } });
@@ -94,7 +182,7 @@ dbTest("sales by day, by product and by collection; filters; top products", asyn
   );
   const byWeek = await run({ range: MARCH_7_8, groupBy: "week" });
   // Saturday and Sunday both belong to the ISO week starting Monday 2 March.
-  assert.deepEqual(byWeek.rows.map((r) => [r.key, r.values.orders]), [["2026-03-02", 5]]);
+  assert.deepEqual(byWeek.rows.map((r) => [r.key, r.values.orders]), [["2026-03-02", 6]]);
 });
 
 dbTest("new vs returning customers, repeat purchase rate, cohorts and LTV", async (t) => {
@@ -170,13 +258,22 @@ dbTest(
           updatedAt: "2026-04-10T12:00:00Z",
         }]),
     );
+    // March is as it was: #903 was placed and sold then; its cancellation is April's.
     const march = await t.db.withTenant(userId, (tx) => salesKpis(tx, scope, { range: MARCH_7_8 }));
-    assert.equal(march.total.orders, 4);
-    assert.equal(march.total.grossSales, 230);
+    assert.equal(march.total.orders, 6);
+    assert.equal(march.total.grossSales, 430);
+    const april10 = await t.db.withTenant(
+      userId,
+      (tx) => salesKpis(tx, scope, { range: { from: "2026-04-10", to: "2026-04-10" } }),
+    );
+    // The refund of 2 April had given back the one pair (50), so the cancellation returns no
+    // goods; it gives back the order's 3.50 of tax.
+    assert.equal(april10.total.returns, 0);
+    assert.equal(april10.total.taxes, -3.5);
     const april = await t.db.withTenant(
       userId,
       (tx) => salesKpis(tx, scope, { range: { from: "2026-04-01", to: "2026-04-30" } }),
     );
-    assert.equal(april.total.returns, 0, "a cancelled order's refund is no longer a return");
+    assert.equal(april.total.returns, 50, "the refund of 2 April still counts");
   },
 );

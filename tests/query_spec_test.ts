@@ -21,8 +21,9 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
     range: MARCH_7_8,
     comparison: { from: "2026-03-05", to: "2026-03-06" },
   });
-  // 280 gross over 5 orders, 16 off: (280 − 16) / 5 = 52.8; nothing was sold on 5–6 March.
-  assert.deepEqual(totals.totals, { orders: 5, grossSales: 280, averageOrderValue: 52.8 });
+  // 430 gross over 6 orders (#904, cancelled the day it was placed, counts as placed), 16 off:
+  // (430 − 16) / 6 = 69; nothing was sold on 5–6 March.
+  assert.deepEqual(totals.totals, { orders: 6, grossSales: 430, averageOrderValue: 69 });
   assert.deepEqual(totals.previous, { orders: 0, grossSales: 0, averageOrderValue: 0 });
   // Order 900, the first, was placed on 10 February 2026 in New York.
   assert.equal(totals.dataStartsOn, "2026-02-10");
@@ -36,7 +37,7 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
   assert.deepEqual(byChannel.rows, [{
     key: "web",
     label: "web",
-    values: { netSales: 264, orders: 2 + 3 },
+    values: { netSales: 264, orders: 2 + 4 },
   }]);
 
   // Spend on orders placed in the range, less what was refunded of them (whenever):
@@ -89,14 +90,15 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
     ["VIP", 54, 1],
   ]);
 
-  // Quarters: every order of the fixture is in Q1 but the April refund (Q2): −50 net, no orders.
+  // Quarters: every order of the fixture (eight, the cancelled one among them; not the test order)
+  // is in Q1 but the April refund (Q2): −50 net, no orders.
   const quarters = await run({
     metrics: ["netSales", "orders"],
     dimensions: ["quarter"],
     range: { from: "2026-01-01", to: "2026-06-30" },
   });
   assert.deepEqual(quarters.rows.map((r) => [r.key, r.values.orders]), [
-    ["2026-01-01", 7],
+    ["2026-01-01", 8],
     ["2026-04-01", 0],
   ]);
   assert.equal(quarters.rows[1]!.values.netSales, -50);
