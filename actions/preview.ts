@@ -12,9 +12,14 @@ export function previewOf(actionType: ActionType, p: Record<string, unknown>): s
     case "create_discount_code": {
       const products = (p.productIds as string[]).length;
       const limit = p.usageLimit ? `, at most ${p.usageLimit} uses` : "";
+      const margin = p.marginLeft === undefined
+        ? ""
+        : p.marginLeft === null
+        ? " Margin left unknown: a product has no cost in Shopify."
+        : ` Leaves at least ${percent(p.marginLeft as number)} margin on each product.`;
       return `Create discount code ${p.code}: ${percent(p.percentage as number)} off ${
         plural(products, "product")
-      }, from ${p.startsAt} to ${p.endsAt}${limit}.`;
+      }, from ${p.startsAt} to ${p.endsAt}${limit}.${margin}`;
     }
     case "create_draft_order": {
       const lines = p.lines as { quantity: number }[];

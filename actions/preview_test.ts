@@ -16,6 +16,25 @@ Deno.test("a discount's preview states its code, size, reach and dates", () => {
   );
 });
 
+Deno.test("a discount's preview says the margin it leaves, or that it is unknown", () => {
+  const base = {
+    code: "SLOW20",
+    title: "Slow movers",
+    percentage: 0.2,
+    productIds: ["1"],
+    startsAt: "2026-11-23",
+    endsAt: "2026-11-30",
+  };
+  assert.equal(
+    previewOf("create_discount_code", { ...base, marginLeft: 0.0625 }),
+    "Create discount code SLOW20: 20% off 1 product, from 2026-11-23 to 2026-11-30. Leaves at least 6.3% margin on each product.",
+  );
+  assert.equal(
+    previewOf("create_discount_code", { ...base, marginLeft: null }),
+    "Create discount code SLOW20: 20% off 1 product, from 2026-11-23 to 2026-11-30. Margin left unknown: a product has no cost in Shopify.",
+  );
+});
+
 Deno.test("a refund's preview states the amount, order and fee", () => {
   assert.equal(
     previewOf("refund_order", {

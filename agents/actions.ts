@@ -24,6 +24,11 @@ export const ActionParameters = {
     startsAt: isoDate,
     endsAt: isoDate,
     usageLimit: z.number().int().min(1).max(100_000).optional(),
+    /**
+     * The thinnest margin the discount leaves on its products (0.25: 25 % of the discounted price
+     * is above cost); null when a product has no cost in Shopify. Shown in the preview.
+     */
+    marginLeft: z.number().min(0).max(1).nullable().optional(),
   }).strict().refine((p) => p.endsAt >= p.startsAt, "endsAt must not be before startsAt"),
   create_draft_order: z.object({
     customerId: shopifyId.optional(),

@@ -9,6 +9,7 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
+import { productMargins } from "../metrics/inventory.ts";
 import { round, salesKpis } from "../metrics/sales.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
 import { type DepartmentInput, type DepartmentResult, emptyResult } from "./department.ts";
@@ -85,8 +86,12 @@ export function comparativeDepartment(db: Database) {
           change: round((cur?.values.netSales ?? 0) - (prev?.values.netSales ?? 0)),
         };
       }).sort((a, b) => a.change - b.change);
-      const fallers = contributions.filter((c) => c.change < 0).slice(0, task.limit);
+      const fallers = contributions.filter((c) => c.change < 0).slice(0, task.limit)
+        .map((c) => ({ ...c, lowestMargin: null as number | null }));
       const risers = contributions.filter((c) => c.change > 0).reverse().slice(0, task.limit);
+      // Their margins, so an offer proposed on them never goes below cost.
+      const margins = await productMargins(tx, scope.accountId, fallers.map((f) => f.productId));
+      for (const f of fallers) f.lowestMargin = margins.get(f.productId) ?? null;
       result.tables.drivers = { provenance: now.provenance, rows: [...fallers, ...risers] };
       for (const c of [...fallers, ...risers]) {
         fact(

@@ -8,7 +8,7 @@
  * A LangChain runnable, so the orchestrator composes it like any department.
  */
 import { RunnableLambda } from "@langchain/core/runnables";
-import type { Fact, FactUnit, Table } from "./facts.ts";
+import { type Fact, type FactUnit, formatFact, type Table } from "./facts.ts";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
@@ -286,6 +286,41 @@ function specFacts(
     tables.cohorts = { provenance: out.provenance, rows: out.cohorts.map((c) => ({ ...c })) };
   }
   const findings: string[] = [];
+  const gaps = out.costGaps;
+  if (gaps && gaps.lines > 0) {
+    // Never counted as free: the lines without a cost are left out of profit, counted and named.
+    facts.push(
+      {
+        id: "sales.uncostedLines",
+        label: "Lines sold without a product cost",
+        value: gaps.lines,
+        unit: "count",
+        provenance: out.provenance,
+      },
+      {
+        id: "sales.netSalesWithoutCost",
+        label: "Net sales of lines without a product cost",
+        value: gaps.netSales,
+        unit: "money",
+        provenance: out.provenance,
+      },
+    );
+    const named = gaps.products.slice(0, 3).map((p) => p.label);
+    const more = gaps.products.length - named.length;
+    // The amount left out is a fact of its own (money is written in the shop's currency there).
+    findings.push(
+      `Profit counts only lines with a product cost: ${formatFact(facts.at(-2)!)} lines had none ` +
+        `(${named.join(", ")}${more > 0 ? ` and ${more} more products` : ""}), so their net ` +
+        `sales are left out of it. Set their costs in Shopify.`,
+    );
+  }
+  if (gaps?.costsRecordedFrom && spec.range.from < gaps.costsRecordedFrom) {
+    findings.push(
+      `Costs are recorded as orders arrive since ${
+        describeRange({ from: gaps.costsRecordedFrom, to: gaps.costsRecordedFrom })
+      }; earlier orders use the costs of that day.`,
+    );
+  }
   const starts = out.dataStartsOn;
   if (starts && spec.range.from < starts) {
     const day = describeRange({ from: starts, to: starts });

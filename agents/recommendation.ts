@@ -8,6 +8,9 @@
  * - slow stock (many days of cover, or stock and no sales): a time-boxed
  *   percentage discount on those products, deeper the slower they move;
  * - a fall in sales: a short win-back discount on the products that fell most;
+ * - every discount stays within each product's margin: never below its cost
+ *   (a product whose margin cannot take even 10 % is left out), and the
+ *   proposal carries the thinnest margin it leaves, or says it is unknown;
  * - catalog gaps: SEO title and description written from the product's own fields;
  * - refunds: passed through from Customer Service, already policy-checked.
  */
@@ -34,6 +37,29 @@ interface StockRow {
   onHand: number;
   daysOfCover: number | null;
   tags: string[];
+  lowestMargin: number | null;
+}
+
+const DEPTHS = [0.3, 0.2, 0.1];
+
+/**
+ * The discount a product can take: `depth`, or the deepest lower step its
+ * margin covers, so its price never goes below cost; null when not even the
+ * smallest step fits. An unknown margin (no cost in Shopify) keeps `depth`.
+ */
+export function depthWithinMargin(depth: number, margin: number | null): number | null {
+  if (margin === null) return depth;
+  return DEPTHS.find((d) => d <= depth && d <= margin + 1e-9) ?? null;
+}
+
+/**
+ * The thinnest margin `depth` off leaves across products (each's margin at
+ * full price): 1 − (1 − margin) ÷ (1 − depth). Null when a margin is unknown.
+ */
+export function marginLeft(depth: number, margins: Array<number | null>): number | null {
+  if (margins.some((m) => m === null)) return null;
+  const left = Math.min(...(margins as number[]).map((m) => 1 - (1 - m) / (1 - depth)));
+  return Math.round(left * 10_000) / 10_000;
 }
 
 export function recommendationDepartment() {
@@ -56,7 +82,8 @@ export function recommendationDepartment() {
       .slice(0, 6);
     const byDepth = new Map<number, StockRow[]>();
     for (const row of slow) {
-      const depth = discountFor(row.daysOfCover);
+      const depth = depthWithinMargin(discountFor(row.daysOfCover), row.lowestMargin ?? null);
+      if (depth === null) continue; // even 10 % would sell it below cost
       byDepth.set(depth, [...(byDepth.get(depth) ?? []), row]);
     }
     for (const [depth, rows] of [...byDepth].sort((a, b) => b[0] - a[0])) {
@@ -79,15 +106,18 @@ export function recommendationDepartment() {
           productIds: rows.map((r) => r.productId),
           startsAt: today,
           endsAt: addDays(today, 14),
+          marginLeft: marginLeft(depth, rows.map((r) => r.lowestMargin ?? null)),
         },
       });
     }
 
     // A fall in sales → a one-week win-back offer on the products that fell most.
     const drivers = (all.tables.drivers?.rows ?? []) as Array<
-      { productId: string; title: string; change: number }
+      { productId: string; title: string; change: number; lowestMargin?: number | null }
     >;
-    const fallers = drivers.filter((d) => d.change < 0).slice(0, 3);
+    const fallers = drivers.filter((d) => d.change < 0)
+      .filter((d) => depthWithinMargin(0.1, d.lowestMargin ?? null) !== null)
+      .slice(0, 3);
     if (input.plan.intent === "explain_change" && fallers.length > 0) {
       const fact = percentFact("recommendation.winback", "Recommended win-back discount", 0.1);
       const names = fallers.map((f) => f.title).join(", ");
@@ -105,6 +135,7 @@ export function recommendationDepartment() {
           productIds: fallers.map((f) => f.productId),
           startsAt: today,
           endsAt: addDays(today, 7),
+          marginLeft: marginLeft(0.1, fallers.map((f) => f.lowestMargin ?? null)),
         },
       });
     }

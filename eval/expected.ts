@@ -25,7 +25,13 @@ export function shopDay(instant: string, timezone: string): string {
 const within = (day: string, range: Range) => day >= range.from && day <= range.to;
 
 export function expectedSales(shop: DevShop, range: Range, sourceName?: string) {
-  let gross = 0, discounts = 0, returns = 0, units = 0, shipping = 0, taxes = 0;
+  let gross = 0, discounts = 0, returns = 0, units = 0, shipping = 0, taxes = 0, cost = 0;
+  // Every variant of the dev store has a cost, and it never changes: each unit sold costs it,
+  // each unit returned or cancelled gives it back.
+  const unitCost = new Map(
+    shop.products.flatMap((p) => p.variants.map((v) => [v.id, v.unitCost] as const)),
+  );
+  const costOf = (variantId: number, quantity: number) => (unitCost.get(variantId) ?? 0) * quantity;
   const orders = new Set<number>();
   const byProduct = new Map<number, number>();
   const addTo = (productId: number, amount: number) =>
@@ -35,9 +41,14 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
     if (sourceName && order.sourceName !== sourceName) continue;
     const day = (instant: string) => within(shopDay(instant, shop.timezone), range);
     const refunded = new Map<number, number>();
+    const refundedUnits = new Map<number, number>();
     for (const refund of order.refunds) {
       for (const line of refund.lines) {
         refunded.set(line.lineItemId, (refunded.get(line.lineItemId) ?? 0) + line.amount);
+        refundedUnits.set(
+          line.lineItemId,
+          (refundedUnits.get(line.lineItemId) ?? 0) + line.quantity,
+        );
       }
     }
     if (day(order.createdAt)) {
@@ -48,6 +59,7 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
         gross += line.unitPrice * line.quantity;
         discounts += line.discount;
         units += line.quantity;
+        cost += costOf(line.variantId, line.quantity);
         orders.add(order.id);
         addTo(line.productId, line.unitPrice * line.quantity - line.discount);
       }
@@ -59,6 +71,7 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
         const sold = order.lineItems.find((l) => l.id === line.lineItemId);
         if (!sold || sold.isGiftCard) continue;
         returns += line.amount;
+        cost -= costOf(sold.variantId, line.quantity);
         addTo(sold.productId, -line.amount);
       }
     }
@@ -71,6 +84,7 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
         if (line.isGiftCard) continue;
         const left = line.unitPrice * line.quantity - line.discount - (refunded.get(line.id) ?? 0);
         returns += left;
+        cost -= costOf(line.variantId, line.quantity - (refundedUnits.get(line.id) ?? 0));
         addTo(line.productId, -left);
       }
     }
@@ -86,6 +100,8 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
     shipping,
     taxes,
     totalSales: netSales + shipping + taxes,
+    costOfGoodsSold: cost,
+    grossProfit: netSales - cost,
     orders: orders.size,
     averageOrderValue: orders.size ? (gross - discounts) / orders.size : 0,
     topProductId: top ? String(top[0]) : null,

@@ -20,6 +20,8 @@ export const MONTHLY_FIGURES = [
   "totalSales",
   "orders",
   "averageOrderValue",
+  "costOfGoodsSold",
+  "grossProfit",
 ] as const;
 
 export interface MonthCheck {

@@ -224,6 +224,16 @@ export function readingCases(today: string): ReadingCase[] {
     ranking("net sales by channel last month", ["netSales"], "channel", m1, "desc"),
     ranking(`net sales by week in ${mm1.name.toLowerCase()}`, ["netSales"], "week", m1, undefined),
     ranking("daily orders last week", ["orders"], "day", week, undefined),
+    // Profit, from product costs (issue #10).
+    ranking(
+      "which products make me the most money?",
+      ["grossProfit"],
+      "product",
+      lastDays(today, 30),
+      "desc",
+      10,
+    ),
+    ranking("gross profit by collection last month", ["grossProfit"], "collection", m1, "desc", 10),
     ranking("monthly gross sales so far this year", ["grossSales"], "month", ytd, undefined),
     ranking(
       "Who are my top 10 customers by spend?",
@@ -325,6 +335,21 @@ export function readingCases(today: string): ReadingCase[] {
       expect: sales(["unitsReturned"], week),
     },
   );
+  // Profit from product costs (issue #10): each figure by its own words.
+  cases.push(
+    ...([
+      ["what's my profit margin this month", ["grossMargin"], thisMonth],
+      ["what's my margin this month?", ["grossMargin"], thisMonth],
+      [`what was my gross profit in ${mm1.name} ${mm1.year}`, ["grossProfit"], m1],
+      ["cogs last month", ["costOfGoodsSold"], m1],
+      ["cost of goods sold last week", ["costOfGoodsSold"], week],
+      [`profit per order in ${mm2.name.toLowerCase()}`, ["profitPerOrder"], m2],
+    ] as Array<[string, string[], Range]>).map(([question, metrics, range]) => ({
+      category: "profit",
+      question,
+      expect: sales(metrics, range),
+    })),
+  );
   cases.push(
     ...[
       "What's the weather in Paris tomorrow?",
@@ -333,8 +358,8 @@ export function readingCases(today: string): ReadingCase[] {
       "how much did i spend on google ads",
       "How many visitors did my store get yesterday?",
       "what's my conversion rate",
-      "what's my profit margin this month",
-      "Which products make me the most money after costs? what's my gross profit",
+      "what's my net income this year",
+      "what was my EBITDA last quarter",
       "will i hit $50k this month",
       "what is the capital of france",
       "tell me a joke",

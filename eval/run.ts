@@ -216,6 +216,8 @@ const VALUED = [
   "totalSales",
   "averageOrderValue",
   "unitsSold",
+  "costOfGoodsSold",
+  "grossProfit",
 ] as const;
 
 /** The figures against the dev store's raw objects; null when there is nothing to compare. */
@@ -573,7 +575,9 @@ try {
     tally("Shopify's numbers", !problem);
     console.log(
       `${problem ? "FAIL" : "pass"}  [Shopify's numbers] ${check.month}: gross, discounts, ` +
-        `returns, net, shipping, taxes, total, orders, AOV${problem ? ` — ${problem}` : ""}`,
+        `returns, net, shipping, taxes, total, orders, AOV, cost, profit${
+          problem ? ` — ${problem}` : ""
+        }`,
     );
   }
   console.log(

@@ -61,8 +61,9 @@ const OUT_OF_SCOPE: Array<[RegExp, string]> = [
     "I have no storefront traffic or checkout data, only orders, products, customers and inventory.",
   ],
   [
-    /\b(profit|profits|profitable|margin|margins|cogs|cost of goods|gross profit|net profit|make the most money)\b/,
-    "Profit needs product costs, which Alatar does not read yet, so I cannot compute margins.",
+    // Gross profit is in the catalog (product costs); what comes after it is not in the store.
+    /\b(net income|operating profit|ebitda|profit and loss|p&l|overheads?|salaries|rent)\b/,
+    "I only know your store's sales and product costs, not overheads, so I can give gross profit but not your net income.",
   ],
   [
     /\b(forecast|predict|prediction|projection|project(ed)? sales|will i (hit|reach|make|sell|run)|going to sell|expected sales)\b/,

@@ -85,7 +85,7 @@ Deno.test("questions outside the data are declined with what can be answered", (
       "What's the weather in Paris tomorrow?",
       "Forecast my sales for next month",
       "what was my ROAS on facebook last week",
-      "what's my profit margin this month",
+      "what's my net income this year",
       "how many visitors did the store get",
       "🙂🙂🙂",
       "asdf qwer zxcv",
@@ -96,6 +96,20 @@ Deno.test("questions outside the data are declined with what can be answered", (
     assert.equal(r.spec, null, q);
     assert.match(r.declined ?? "", /I can answer questions about sales/, q);
   }
+});
+
+Deno.test("profit is read from product costs: margin, gross profit, COGS, the most profitable", () => {
+  const margin = read("what's my profit margin this month");
+  assert.deepEqual([margin.intent, margin.spec?.metrics], ["metric_query", ["grossMargin"]]);
+  const best = read("which products make me the most money?");
+  assert.deepEqual(
+    [best.spec?.metrics, best.spec?.dimensions, best.spec?.sort],
+    [["grossProfit"], ["product"], { metric: "grossProfit", direction: "desc" }],
+  );
+  assert.deepEqual(read("cogs last month").spec?.metrics, ["costOfGoodsSold"]);
+  assert.deepEqual(read("profit per order in october").spec?.metrics, ["profitPerOrder"]);
+  // What lies beyond product costs is declined, saying what can be given instead.
+  assert.match(read("what's my EBITDA").declined ?? "", /gross profit but not your net income/);
 });
 
 Deno.test("a day that does not exist is declined, naming it", () => {

@@ -21,6 +21,11 @@ export interface InventoryRow {
   sellThrough: number;
   /** On hand × unit cost, when cost is known. */
   stockValueAtCost: number | null;
+  /**
+   * The thinnest margin of its variants at full price, (price − cost) ÷ price: the deepest
+   * discount that keeps every variant at or above cost. Null when a variant has no cost.
+   */
+  lowestMargin: number | null;
 }
 
 export async function inventoryKpis(
@@ -61,13 +66,15 @@ export async function inventoryKpis(
     stock as (
       select product_id, sum(greatest(coalesce(inventory_quantity, 0), 0)) as on_hand,
              sum(greatest(coalesce(inventory_quantity, 0), 0) * unit_cost) as at_cost,
-             bool_and(unit_cost is not null) as costed
+             bool_and(unit_cost is not null) as costed,
+             min((price - unit_cost) / nullif(price, 0)) as lowest_margin
       from shop_variants where linked_account_id = ${account} group by product_id
     )
     select p.shopify_id::text as product_id, p.title, p.tags,
            coalesce(s.on_hand, 0)::int as on_hand,
            coalesce(sold.units, 0)::int as units_sold,
            case when s.costed then s.at_cost::float8 end as at_cost,
+           case when s.costed then s.lowest_margin::float8 end as lowest_margin,
            (select coalesce(sum(orders), 0) from shop_sales_daily where linked_account_id = ${account}
               and product_id = 0 and day between ${range.from}::date and ${range.to}::date)::int
              as n_orders,
@@ -89,6 +96,7 @@ export async function inventoryKpis(
         ? round(Math.max(r.units_sold, 0) / (Math.max(r.units_sold, 0) + r.on_hand))
         : 0,
       stockValueAtCost: r.at_cost === null ? null : round(r.at_cost),
+      lowestMargin: r.lowest_margin === null ? null : round(r.lowest_margin),
     };
   });
   const order = options.orderBy ?? "daysOfCover";
@@ -122,4 +130,28 @@ export async function inventoryKpis(
       syncedAt: scope.syncedAt?.toISOString() ?? null,
     },
   };
+}
+
+/**
+ * Each product's thinnest variant margin at full price, (price − cost) ÷
+ * price: the deepest discount that keeps every variant at or above cost. Null
+ * for a product with a variant that has no cost (never taken as free).
+ */
+export async function productMargins(
+  tx: Tx,
+  accountId: string,
+  productIds: readonly string[],
+): Promise<Map<string, number | null>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await tx<{ id: string; margin: number | null }[]>`
+    select product_id::text as id,
+           case when bool_and(unit_cost is not null)
+                then min((price - unit_cost) / nullif(price, 0))::float8 end as margin
+    from shop_variants
+    where linked_account_id = ${accountId}
+      and product_id in (select jsonb_array_elements_text(${
+    tx.json(productIds as string[])
+  })::bigint)
+    group by product_id`;
+  return new Map(rows.map((r) => [r.id, r.margin === null ? null : round(r.margin)]));
 }

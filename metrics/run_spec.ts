@@ -19,6 +19,7 @@ import { type OrderGroup, salesByOrderGroup } from "./order_splits.ts";
 import { inventoryKpis } from "./inventory.ts";
 import type { QuerySpec } from "./query_spec.ts";
 import {
+  costGaps,
   firstSalesDay,
   round,
   type SalesDimension,
@@ -48,11 +49,20 @@ export interface SpecResult {
   dataStartsOn: string | null;
   /** Each first-order month's retention curve, when the spec asks for cohorts. */
   cohorts?: Cohort[];
+  /** What a profit figure leaves out (lines without a cost) and since when costs are recorded. */
+  costGaps?: Awaited<ReturnType<typeof costGaps>>;
 }
 
 type Computed = Omit<SpecResult, "dataStartsOn">;
 
 const ORDER_GROUPS: readonly string[] = ["customer", "discountCode", "customerType"];
+/** The figures computed over lines with a cost only: their answers say what that leaves out. */
+const PROFIT_METRICS: readonly MetricName[] = [
+  "costOfGoodsSold",
+  "grossProfit",
+  "grossMargin",
+  "profitPerOrder",
+];
 
 const pick = (metrics: MetricName[], all: Record<string, number | null>): MetricValues =>
   Object.fromEntries(metrics.map((m) => [m, all[m] ?? null]));
@@ -111,12 +121,14 @@ async function salesOf(tx: Tx, scope: KpiScope, spec: QuerySpec): Promise<Comput
     }));
     provenance = grouped.provenance;
   }
+  const profit = spec.metrics.some((m) => PROFIT_METRICS.includes(m));
   return {
     totals: now.values,
     previous: before?.values ?? null,
     rows,
     provenance: dimension ? provenance : now.provenance,
     previousProvenance: before?.provenance ?? null,
+    ...(profit ? { costGaps: await costGaps(tx, scope, spec.range, filters) } : {}),
   };
 }
 

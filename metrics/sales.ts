@@ -27,6 +27,12 @@ interface BaseSums {
   orders: number;
   lines: number;
   refunds: number;
+  /** Cost of goods sold less cost of goods returned (lines with a recorded cost). */
+  cost: number;
+  /** Net sales of the lines that have a cost: what profit is computed over. */
+  costedNet: number;
+  /** Lines sold without a cost. */
+  uncostedLines: number;
 }
 
 /** Every sales measure, from the base sums. */
@@ -43,6 +49,12 @@ export const SALES_MEASURES = {
   unitsReturned: (b: BaseSums) => b.unitsReturned,
   averageOrderValue: (b: BaseSums) => (b.orders ? (b.gross - b.discount) / b.orders : 0),
   refundRate: (b: BaseSums) => (b.gross ? b.returned / b.gross : 0),
+  // Profit, as Shopify's profit reports: over the lines that have a cost only.
+  costOfGoodsSold: (b: BaseSums) => b.cost,
+  grossProfit: (b: BaseSums) => b.costedNet - b.cost,
+  grossMargin: (b: BaseSums) => (b.costedNet ? (b.costedNet - b.cost) / b.costedNet : 0),
+  profitPerOrder: (b: BaseSums) => (b.orders ? (b.costedNet - b.cost) / b.orders : 0),
+  netSalesWithoutCost: (b: BaseSums) => b.gross - b.discount - b.returned - b.costedNet,
 } as const;
 
 export type SalesMeasure = keyof typeof SALES_MEASURES;
@@ -86,6 +98,9 @@ const BASE_COLUMNS = [
   ["orders", "int"],
   ["lines", "int"],
   ["refunds", "int"],
+  ["cost", "float8"],
+  ["costed_net", "float8"],
+  ["uncosted_lines", "int"],
 ] as const;
 
 /** `sum(<from>.column) as column` for every base column; `cast` types them for the client. */
@@ -113,22 +128,7 @@ export async function salesKpis(
     : byProduct
     ? tx`d.product_id <> 0 and d.variant_id = 0`
     : tx`d.product_id = 0`;
-  const where = tx`d.linked_account_id = ${account} and d.day between ${query.range.from}::date
-      and ${query.range.to}::date
-    ${filters.sourceName ? tx`and d.source_name = ${filters.sourceName}` : tx``}
-    ${
-    filters.productIds?.length
-      ? tx`and d.product_id in (select jsonb_array_elements_text(${
-        tx.json(filters.productIds)
-      })::bigint)`
-      : tx``
-  }
-    ${
-    filters.collectionId
-      ? tx`and d.product_id in (select product_id from shop_product_collections
-             where linked_account_id = ${account} and collection_id = ${filters.collectionId})`
-      : tx``
-  }`;
+  const where = rollupWhere(tx, account, query.range, filters);
   const key = !dimension
     ? null
     : TIME_UNITS.has(dimension)
@@ -219,6 +219,9 @@ function sums(row: Record<string, number | string | null>): BaseSums {
     orders: n(row.orders),
     lines: n(row.lines),
     refunds: n(row.refunds),
+    cost: n(row.cost),
+    costedNet: n(row.costed_net),
+    uncostedLines: n(row.uncosted_lines),
   };
 }
 
@@ -249,6 +252,71 @@ async function labelsOf(
 }
 
 /** The shop's first day with a sale or a refund in the mirror, or null for a shop with none. */
+/** The rollup rows of `range` that `filters` keep (alias `d`). */
+function rollupWhere(tx: Tx, account: string, range: DateRange, filters: Filters) {
+  return tx`d.linked_account_id = ${account} and d.day between ${range.from}::date
+      and ${range.to}::date
+    ${filters.sourceName ? tx`and d.source_name = ${filters.sourceName}` : tx``}
+    ${
+    filters.productIds?.length
+      ? tx`and d.product_id in (select jsonb_array_elements_text(${
+        tx.json(filters.productIds)
+      })::bigint)`
+      : tx``
+  }
+    ${
+    filters.collectionId
+      ? tx`and d.product_id in (select product_id from shop_product_collections
+             where linked_account_id = ${account} and collection_id = ${filters.collectionId})`
+      : tx``
+  }`;
+}
+
+/**
+ * What profit leaves out over `range`: the lines sold without a cost, by
+ * product (net sales and lines, most first), so an answer can count and name
+ * them instead of treating them as free; and when costs began to be recorded
+ * (lines of orders placed before that carry the cost at that moment).
+ */
+export async function costGaps(
+  tx: Tx,
+  scope: KpiScope,
+  range: DateRange,
+  filters: Filters = {},
+): Promise<{
+  lines: number;
+  netSales: number;
+  products: Array<{ id: string; label: string; lines: number; netSales: number }>;
+  costsRecordedFrom: string | null;
+}> {
+  const rows = await tx<{ id: string; lines: number; net: number }[]>`
+    select d.product_id::text as id, sum(d.uncosted_lines)::int as lines,
+           sum(d.gross - d.discount - d.returned - d.costed_net)::float8 as net
+    from shop_sales_daily d
+    where d.product_id <> 0 and d.variant_id = 0 and ${
+    rollupWhere(tx, scope.accountId, range, filters)
+  }
+    group by 1 having sum(d.uncosted_lines) > 0
+    order by net desc, id`;
+  const labels = rows.length
+    ? await labelsOf(tx, scope.accountId, "product", rows.map((r) => r.id))
+    : new Map<string, string>();
+  const [first] = await tx<{ day: string | null }[]>`
+    select to_char(min(cost_recorded_at) at time zone ${scope.timezone}, 'YYYY-MM-DD') as day
+    from shop_order_lines where linked_account_id = ${scope.accountId}`;
+  return {
+    lines: rows.reduce((n, r) => n + r.lines, 0),
+    netSales: round(rows.reduce((n, r) => n + r.net, 0)),
+    products: rows.map((r) => ({
+      id: r.id,
+      label: labels.get(r.id) ?? `Product ${r.id}`,
+      lines: r.lines,
+      netSales: round(r.net),
+    })),
+    costsRecordedFrom: first?.day ?? null,
+  };
+}
+
 export async function firstSalesDay(tx: Tx, accountId: string): Promise<string | null> {
   const [row] = await tx<{ day: string | null }[]>`
     select to_char(min(day), 'YYYY-MM-DD') as day from shop_sales_daily

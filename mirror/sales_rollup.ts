@@ -12,6 +12,10 @@
  * - shipping and taxes are charged on the order's day; shipping a refund gave
  *   back (its total beyond its lines' subtotals) comes off on the refund's day.
  *
+ * Cost facts (profit): the cost of goods sold at the unit cost recorded on
+ * each line, less that of goods returned or cancelled, and the net sales of
+ * the lines that have a cost; Shopify computes gross profit over those only.
+ *
  * Rows exist at three levels per day and channel: the whole day (product 0,
  * carrying shipping, taxes and the day's distinct orders), each product
  * (variant 0) and each variant. Rebuilt whole after an import; refreshed for
@@ -63,13 +67,13 @@ export async function refreshSalesDaily(
   await tx`
     insert into shop_sales_daily (user_id, linked_account_id, day, source_name, product_id,
       variant_id, gross, discount, returned, shipping, tax, units, units_returned, orders, lines,
-      refunds)
+      refunds, cost, costed_net, uncosted_lines)
     select ${scope.userId}, ${account}, day, source_name, coalesce(product_id, 0),
       coalesce(variant_id, 0), sum(gross), sum(discount), sum(returned), sum(shipping), sum(tax),
       sum(units), sum(units_returned),
       count(distinct order_id) filter (where kind = 'sale'),
       count(*) filter (where kind = 'sale'),
-      count(distinct refund_id)
+      count(distinct refund_id), sum(cost), sum(costed_net), sum(uncosted)::int
     from (
       select (at at time zone ${tz})::date as day, f.* from (
         -- Sales: one row per line, on the order's day.
@@ -77,14 +81,22 @@ export async function refreshSalesDaily(
                o.shopify_id as order_id, null::bigint as refund_id, l.product_id, l.variant_id,
                l.unit_price * l.quantity as gross, l.total_discount as discount,
                0::numeric as returned, l.quantity as units, 0 as units_returned,
-               0::numeric as shipping, 0::numeric as tax
+               0::numeric as shipping, 0::numeric as tax,
+               -- Cost facts: goods sold at the cost recorded on the line; profit is computed
+               -- only over lines that have one.
+               coalesce(l.unit_cost * l.quantity, 0) as cost,
+               case when l.unit_cost is null then 0
+                    else l.unit_price * l.quantity - l.total_discount end as costed_net,
+               (l.unit_cost is null)::int as uncosted
         from shop_orders o join shop_order_lines l
           on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
         where ${counted} and not l.is_gift_card and ${inDays(tx`o.created_at`)}
         union all
         -- Returns: one row per refunded line, on the refund's day.
         select r.created_at, 'return', coalesce(o.source_name, ''), o.shopify_id, r.shopify_id,
-               l.product_id, l.variant_id, 0, 0, rl.subtotal, 0, rl.quantity, 0, 0
+               l.product_id, l.variant_id, 0, 0, rl.subtotal, 0, rl.quantity, 0, 0,
+               -coalesce(l.unit_cost * rl.quantity, 0),
+               case when l.unit_cost is null then 0 else -rl.subtotal end, 0
         from shop_orders o
         join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
         join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
@@ -97,7 +109,12 @@ export async function refreshSalesDaily(
                l.product_id, l.variant_id, 0, 0,
                greatest(l.unit_price * l.quantity - l.total_discount
                  - coalesce(refunded.subtotal, 0), 0),
-               0, greatest(l.quantity - coalesce(refunded.quantity, 0), 0), 0, 0
+               0, greatest(l.quantity - coalesce(refunded.quantity, 0), 0), 0, 0,
+               -coalesce(l.unit_cost * greatest(l.quantity - coalesce(refunded.quantity, 0), 0), 0),
+               case when l.unit_cost is null then 0
+                    else -greatest(l.unit_price * l.quantity - l.total_discount
+                      - coalesce(refunded.subtotal, 0), 0) end,
+               0
         from shop_orders o
         join shop_order_lines l on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
         left join lateral (
@@ -117,13 +134,13 @@ export async function refreshSalesDaily(
                      and rl.refund_id = r.shopify_id), 0), 0))
                  from shop_refunds r
                  where r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id), 0), 0),
-               -o.total_tax
+               -o.total_tax, 0, 0, 0
         from shop_orders o
         where ${counted} and o.cancelled_at is not null and ${inDays(tx`o.cancelled_at`)}
         union all
         -- Shipping and taxes, on the order's day.
         select o.created_at, 'order', coalesce(o.source_name, ''), o.shopify_id, null, null, null,
-               0, 0, 0, 0, 0, o.total_shipping, o.total_tax
+               0, 0, 0, 0, 0, o.total_shipping, o.total_tax, 0, 0, 0
         from shop_orders o where ${counted} and ${inDays(tx`o.created_at`)}
         union all
         -- Shipping given back: what a refund paid beyond its lines' subtotals.
@@ -131,7 +148,7 @@ export async function refreshSalesDaily(
                r.shopify_id, null, null, 0, 0, 0, 0, 0,
                -greatest(r.total_refunded - coalesce((select sum(rl.subtotal) from shop_refund_lines rl
                  where rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id), 0), 0),
-               0
+               0, 0, 0, 0
         from shop_orders o
         join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
         where ${counted} and ${inDays(tx`r.created_at`)}

@@ -91,10 +91,13 @@ export async function upsertOrders(
   // Orders that existed get their lines and refunds replaced; new ones (an import) have none.
   const updated = written.filter((r) => !r.inserted).map((r) => String(r.shopify_id));
   let replaced: { at: string }[] = [];
+  // The costs recorded for lines being replaced: a line keeps the cost it was first mirrored with.
+  let recorded: { id: string; unit_cost: string | null; at: Date | null }[] = [];
   if (updated.length) {
     const ids = json(tx, updated);
-    await tx`delete from shop_order_lines where linked_account_id = ${scope.accountId}
-             and order_id in (select jsonb_array_elements_text(${ids})::bigint)`;
+    recorded = await tx`delete from shop_order_lines where linked_account_id = ${scope.accountId}
+             and order_id in (select jsonb_array_elements_text(${ids})::bigint)
+             returning shopify_id::text as id, unit_cost::text, cost_recorded_at as at`;
     replaced = await tx<{ at: string }[]>`
       delete from shop_refunds where linked_account_id = ${scope.accountId}
         and order_id in (select jsonb_array_elements_text(${ids})::bigint)
@@ -115,13 +118,21 @@ export async function upsertOrders(
     }))
   );
   if (lines.length) {
+    // A new line takes its variant's cost now (a product without a cost leaves it null).
     await tx`
       insert into shop_order_lines (user_id, linked_account_id, shopify_id, order_id, product_id,
-        variant_id, title, sku, quantity, unit_price, total_discount, is_gift_card)
-      select ${scope.userId}, ${scope.accountId}, r.*
+        variant_id, title, sku, quantity, unit_price, total_discount, is_gift_card, unit_cost,
+        cost_recorded_at)
+      select ${scope.userId}, ${scope.accountId}, r.*,
+        case when k.id is not null then k.unit_cost else v.unit_cost end,
+        case when k.id is not null then k.at when v.unit_cost is not null then now() end
       from jsonb_to_recordset(${json(tx, lines)}) as r(shopify_id bigint, order_id bigint,
         product_id bigint, variant_id bigint, title text, sku text, quantity integer,
-        unit_price numeric, total_discount numeric, is_gift_card boolean)`;
+        unit_price numeric, total_discount numeric, is_gift_card boolean)
+      left join jsonb_to_recordset(${json(tx, recorded)})
+        as k(id bigint, unit_cost numeric, at timestamptz) on k.id = r.shopify_id
+      left join shop_variants v
+        on v.linked_account_id = ${scope.accountId} and v.shopify_id = r.variant_id`;
   }
   await insertRefunds(tx, scope, winners.flatMap((o) => o.refunds));
   if (options.rollup ?? true) {

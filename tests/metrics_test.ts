@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
 import { inventoryKpis } from "../metrics/inventory.ts";
-import { salesKpis } from "../metrics/sales.ts";
+import { costGaps, salesKpis } from "../metrics/sales.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
-import { upsertOrders } from "../mirror/upsert.ts";
-import { fixtureShop, ORDERS, P1, P2, P3 } from "./helpers/fixture_shop.ts";
+import { upsertOrders, upsertProducts } from "../mirror/upsert.ts";
+import { fixtureProduct, fixtureShop, ORDERS, P1, P2, P3 } from "./helpers/fixture_shop.ts";
 import { dbTest } from "./helpers/test_db.ts";
 
 const MARCH_7_8 = { from: "2026-03-07", to: "2026-03-08" };
@@ -33,6 +33,12 @@ dbTest("sales KPIs follow Shopify's definitions, in the shop's days", async (t) 
     unitsReturned: 3,
     averageOrderValue: 69, // (430 − 16) / 6
     refundRate: 0.3488, // 150 / 430, to four places
+    // Profit (worked through in the profit test below).
+    costOfGoodsSold: 140,
+    grossProfit: 124,
+    grossMargin: 0.4697,
+    profitPerOrder: 20.6667,
+    netSalesWithoutCost: 0,
   });
   assert.deepEqual(result.provenance.rows, { orders: 6, orderLines: 6, refunds: 0 });
   assert.equal(result.provenance.range.startsAt, "2026-03-07T05:00:00.000Z");
@@ -230,6 +236,8 @@ dbTest("inventory on hand, days of cover and sell-through", async (t) => {
       daysOfCover: 6.6667,
       sellThrough: 0.2308,
       stockValueAtCost: 200,
+      // (1.00 − 20.00) ÷ 1.00: the fixture's list price is under its cost, so no discount fits.
+      lowestMargin: -19,
     },
   );
   assert.equal(byId.get(P2)!.daysOfCover, 10); // 20 on hand, 4 sold in 2 days
@@ -277,3 +285,96 @@ dbTest(
     assert.equal(april.total.returns, 50, "the refund of 2 April still counts");
   },
 );
+
+dbTest("profit: cost of goods sold, gross profit and margin over lines with a cost", async (t) => {
+  const { scope, userId } = await fixtureShop(t);
+  const mirror = { userId, accountId: scope.accountId };
+  const run = (query: Parameters<typeof salesKpis>[2]) =>
+    t.db.withTenant(userId, (tx) => salesKpis(tx, scope, query));
+  const profitOf = (
+    v: Record<string, number>,
+  ) => [v.costOfGoodsSold, v.grossProfit, v.grossMargin, v.profitPerOrder];
+
+  // 7–8 March, every product at a cost of 20 a unit (gift cards are not sales):
+  // #901 2 pairs, 90 net, 40 cost · #902 30, 20 · #903 50, 20 · #904 150, 60, cancelled the same
+  // day (−150, −60) · #906 40, 20 · #907 2 hats, 54, 40.
+  // Cost 40 + 20 + 20 + 60 − 60 + 20 + 40 = 140; net 264; profit 124; margin 124 / 264 =
+  // 0.4697; per order 124 / 6 = 20.6667.
+  const march = await run({ range: MARCH_7_8 });
+  assert.deepEqual(profitOf(march.total), [140, 124, 0.4697, 20.6667]);
+  assert.equal(march.total.netSalesWithoutCost, 0);
+  const byProduct = await run({ range: MARCH_7_8, groupBy: "product", orderBy: "grossProfit" });
+  assert.deepEqual(
+    byProduct.rows.map((r) => [r.label, r.values.grossProfit, r.values.grossMargin]),
+    // Trail Runner: 140 net − 60 cost = 80, 80 / 140; Sun Hat: 124 − 80 = 44, 44 / 124.
+    [["Trail Runner", 80, 0.5714], ["Sun Hat", 44, 0.3548]],
+  );
+  // #903's pair came back on 2 April: its 50 and its cost of 20 go back, profit −30.
+  const april = await run({ range: { from: "2026-04-01", to: "2026-04-30" } });
+  assert.deepEqual([april.total.costOfGoodsSold, april.total.grossProfit], [-20, -30]);
+
+  // A product with no cost in Shopify is never counted as free: it is left out of profit.
+  await t.db.withTenant(userId, async (tx) => {
+    await upsertProducts(tx, mirror, [fixtureProduct("104", "Sun Visor", 5, false, null)]);
+    await upsertOrders(tx, mirror, [{
+      ...ORDERS.find((o) => o.shopifyId === "908")!,
+      shopifyId: "960",
+      name: "#960",
+      createdAt: "2026-05-10T15:00:00Z",
+      updatedAt: "2026-05-10T15:00:00Z",
+      lines: [
+        { ...ORDERS[0]!.lines[0]!, shopifyId: "9600", productId: "104", variantId: "1041" },
+        { ...ORDERS[0]!.lines[0]!, shopifyId: "9601", productId: P2, variantId: `${P2}1` },
+      ].map((l, i) => ({ ...l, unitPrice: i === 0 ? "25.00" : "30.00", quantity: 1 })),
+    }]);
+  });
+  const may10 = { from: "2026-05-10", to: "2026-05-10" };
+  // Net 25 + 30 = 55, of which the hat's 30 has a cost (20): profit 10, margin 10 / 30.
+  const may = await run({ range: may10 });
+  assert.deepEqual(profitOf(may.total), [20, 10, 0.3333, 10]);
+  assert.equal(may.total.netSales, 55);
+  assert.equal(may.total.netSalesWithoutCost, 25);
+  const gaps = await t.db.withTenant(userId, (tx) => costGaps(tx, scope, may10));
+  assert.deepEqual(
+    { lines: gaps.lines, netSales: gaps.netSales, products: gaps.products },
+    {
+      lines: 1,
+      netSales: 25,
+      products: [{ id: "104", label: "Sun Visor", lines: 1, netSales: 25 }],
+    },
+  );
+
+  // The hat's cost goes up to 35: the line already sold keeps the 20 it was recorded with, and
+  // so does it when its order changes; a hat sold afterwards costs 35 (30 − 35 = −5).
+  await t.db.withTenant(userId, async (tx) => {
+    await upsertProducts(tx, mirror, [{
+      ...fixtureProduct(P2, "Sun Hat", 20),
+      variants: [{ ...fixtureProduct(P2, "Sun Hat", 20).variants[0]!, unitCost: "35.00" }],
+    }]);
+  });
+  await t.db.withTenant(userId, (tx) =>
+    upsertOrders(tx, mirror, [
+      {
+        ...ORDERS.find((o) => o.shopifyId === "908")!,
+        shopifyId: "960",
+        name: "#960",
+        createdAt: "2026-05-10T15:00:00Z",
+        updatedAt: "2026-05-12T15:00:00Z",
+        lines: [
+          { ...ORDERS[0]!.lines[0]!, shopifyId: "9600", productId: "104", variantId: "1041" },
+          { ...ORDERS[0]!.lines[0]!, shopifyId: "9601", productId: P2, variantId: `${P2}1` },
+        ].map((l, i) => ({ ...l, unitPrice: i === 0 ? "25.00" : "30.00", quantity: 1 })),
+      },
+      {
+        ...ORDERS.find((o) => o.shopifyId === "908")!,
+        shopifyId: "961",
+        name: "#961",
+        createdAt: "2026-05-11T15:00:00Z",
+        updatedAt: "2026-05-11T15:00:00Z",
+        lines: [{ ...ORDERS[0]!.lines[0]!, shopifyId: "9610", quantity: 1, unitPrice: "30.00" }],
+      },
+    ]));
+  assert.deepEqual(profitOf((await run({ range: may10 })).total), [20, 10, 0.3333, 10]);
+  const may11 = await run({ range: { from: "2026-05-11", to: "2026-05-11" } });
+  assert.deepEqual([may11.total.costOfGoodsSold, may11.total.grossProfit], [35, -5]);
+});

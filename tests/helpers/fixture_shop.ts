@@ -103,6 +103,39 @@ export const ORDERS: OrderRecord[] = [
   order("908", "2026-03-10T15:00:00Z", [[P1, 1, 50]], { customerId: "2" }),
 ];
 
+/** A product with one variant; `unitCost` null for one whose cost is not set in Shopify. */
+export const fixtureProduct = (
+  id: string,
+  title: string,
+  onHand: number,
+  collection?: boolean,
+  unitCost: string | null = "20.00",
+) => ({
+  shopifyId: id,
+  title,
+  handle: title.toLowerCase(),
+  descriptionHtml: "",
+  productType: "",
+  vendor: "",
+  tags: [],
+  status: "ACTIVE",
+  seoTitle: null,
+  seoDescription: null,
+  imageCount: 1,
+  createdAt: "2025-01-01T00:00:00Z",
+  updatedAt: "2025-01-01T00:00:00Z",
+  variants: [{
+    shopifyId: `${id}1`,
+    title: "Default Title",
+    sku: null,
+    price: "1.00",
+    compareAtPrice: null,
+    unitCost,
+    inventoryQuantity: onHand,
+  }],
+  collections: collection ? [{ shopifyId: "500", title: "Footwear", handle: "footwear" }] : [],
+});
+
 export async function fixtureShop(t: TestDatabase): Promise<{ scope: KpiScope; userId: string }> {
   const userId = await createUser(t.db);
   return await t.db.withTenant(userId, async (tx: Tx) => {
@@ -114,35 +147,10 @@ export async function fixtureShop(t: TestDatabase): Promise<{ scope: KpiScope; u
     await tx`update store_sync_state set shop_timezone = 'America/New_York'
              where linked_account_id = ${mirror.accountId}`;
     await markSynced(tx, mirror);
-    const product = (id: string, title: string, onHand: number, collection?: boolean) => ({
-      shopifyId: id,
-      title,
-      handle: title.toLowerCase(),
-      descriptionHtml: "",
-      productType: "",
-      vendor: "",
-      tags: [],
-      status: "ACTIVE",
-      seoTitle: null,
-      seoDescription: null,
-      imageCount: 1,
-      createdAt: "2025-01-01T00:00:00Z",
-      updatedAt: "2025-01-01T00:00:00Z",
-      variants: [{
-        shopifyId: `${id}1`,
-        title: "Default Title",
-        sku: null,
-        price: "1.00",
-        compareAtPrice: null,
-        unitCost: "20.00",
-        inventoryQuantity: onHand,
-      }],
-      collections: collection ? [{ shopifyId: "500", title: "Footwear", handle: "footwear" }] : [],
-    });
     await upsertProducts(tx, mirror, [
-      product(P1, "Trail Runner", 10, true),
-      product(P2, "Sun Hat", 20),
-      product(P3, "Gift Card", 0),
+      fixtureProduct(P1, "Trail Runner", 10, true),
+      fixtureProduct(P2, "Sun Hat", 20),
+      fixtureProduct(P3, "Gift Card", 0),
     ]);
     await upsertOrders(tx, mirror, ORDERS);
     return { scope: (await kpiScope(tx, userId, mirror.accountId))!, userId };
