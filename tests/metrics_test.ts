@@ -314,19 +314,21 @@ dbTest("profit: cost of goods sold, gross profit and margin over lines with a co
   assert.deepEqual([april.total.costOfGoodsSold, april.total.grossProfit], [-20, -30]);
 
   // A product with no cost in Shopify is never counted as free: it is left out of profit.
+  // #960 (10 May): a visor at 25, which has no cost, and a hat at 30.
+  const order960 = (updatedAt: string) => ({
+    ...ORDERS.find((o) => o.shopifyId === "908")!,
+    shopifyId: "960",
+    name: "#960",
+    createdAt: "2026-05-10T15:00:00Z",
+    updatedAt,
+    lines: [
+      { ...ORDERS[0]!.lines[0]!, shopifyId: "9600", productId: "104", variantId: "1041" },
+      { ...ORDERS[0]!.lines[0]!, shopifyId: "9601", productId: P2, variantId: `${P2}1` },
+    ].map((l, i) => ({ ...l, unitPrice: i === 0 ? "25.00" : "30.00", quantity: 1 })),
+  });
   await t.db.withTenant(userId, async (tx) => {
     await upsertProducts(tx, mirror, [fixtureProduct("104", "Sun Visor", 5, false, null)]);
-    await upsertOrders(tx, mirror, [{
-      ...ORDERS.find((o) => o.shopifyId === "908")!,
-      shopifyId: "960",
-      name: "#960",
-      createdAt: "2026-05-10T15:00:00Z",
-      updatedAt: "2026-05-10T15:00:00Z",
-      lines: [
-        { ...ORDERS[0]!.lines[0]!, shopifyId: "9600", productId: "104", variantId: "1041" },
-        { ...ORDERS[0]!.lines[0]!, shopifyId: "9601", productId: P2, variantId: `${P2}1` },
-      ].map((l, i) => ({ ...l, unitPrice: i === 0 ? "25.00" : "30.00", quantity: 1 })),
-    }]);
+    await upsertOrders(tx, mirror, [order960("2026-05-10T15:00:00Z")]);
   });
   const may10 = { from: "2026-05-10", to: "2026-05-10" };
   // Net 25 + 30 = 55, of which the hat's 30 has a cost (20): profit 10, margin 10 / 30.
@@ -354,17 +356,7 @@ dbTest("profit: cost of goods sold, gross profit and margin over lines with a co
   });
   await t.db.withTenant(userId, (tx) =>
     upsertOrders(tx, mirror, [
-      {
-        ...ORDERS.find((o) => o.shopifyId === "908")!,
-        shopifyId: "960",
-        name: "#960",
-        createdAt: "2026-05-10T15:00:00Z",
-        updatedAt: "2026-05-12T15:00:00Z",
-        lines: [
-          { ...ORDERS[0]!.lines[0]!, shopifyId: "9600", productId: "104", variantId: "1041" },
-          { ...ORDERS[0]!.lines[0]!, shopifyId: "9601", productId: P2, variantId: `${P2}1` },
-        ].map((l, i) => ({ ...l, unitPrice: i === 0 ? "25.00" : "30.00", quantity: 1 })),
-      },
+      order960("2026-05-12T15:00:00Z"),
       {
         ...ORDERS.find((o) => o.shopifyId === "908")!,
         shopifyId: "961",
