@@ -8,15 +8,10 @@
  * back the first request succeeded, and whether every analysis that got an
  * id completed exactly once.
  */
-import { encodeBase64 } from "@oslojs/encoding";
 import { createAccessTokens } from "../auth/access_tokens.ts";
 import { issueTokens } from "../auth/sessions.ts";
-import { freePort } from "../db/embedded.ts";
-import { devStoreBaseUrl } from "../devstore/server.ts";
-import { TEST_SHOPIFY_APP } from "../tests/helpers/api.ts";
 import { spawnBenchWorker, startAnalysisStack } from "./analysis_bench.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+import { spawnApi } from "./api_process.ts";
 
 interface Sample {
   sentAt: number;
@@ -42,31 +37,10 @@ const percentile = (values: number[], p: number) => {
 
 export async function measureChaos(options: { ratePerSecond: number }): Promise<ChaosFigures> {
   const stack = await startAnalysisStack();
-  const { pg, key, storePort, userId, db } = stack;
-  const port = freePort();
-  const appUrl = `http://127.0.0.1:${port}`;
-  const jwtSecret = crypto.randomUUID().repeat(2);
-  const dataDir = await Deno.makeTempDir({ prefix: "alatar-chaos-" });
-  const api = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "api"],
-    env: {
-      APP_ENV: "test",
-      PORT: String(port),
-      APP_URL: appUrl,
-      DATA_DIR: dataDir,
-      DATABASE_URL: pg.url,
-      JWT_SECRET: jwtSecret,
-      ALATAR_ENCRYPTION_KEYS: `test:${encodeBase64(key)}`,
-      SHOPIFY_API_KEY: TEST_SHOPIFY_APP.apiKey,
-      SHOPIFY_API_SECRET: TEST_SHOPIFY_APP.apiSecret,
-      SHOPIFY_ADMIN_BASE_URL: devStoreBaseUrl(storePort),
-      LOG_LEVEL: "error",
-    },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let apiExit: number | null = null;
-  api.status.then((s) => (apiExit = s.code));
+  const { pg, userId, db } = stack;
+  const api = await spawnApi(stack);
+  const appUrl = api.url;
+  const jwtSecret = api.jwtSecret;
   const worker = await spawnBenchWorker(stack);
   let workerExit: number | null = null;
   worker.status.then((s) => (workerExit = s.code));
@@ -81,12 +55,6 @@ export async function measureChaos(options: { ratePerSecond: number }): Promise<
           userId,
         ),
     );
-    // Ready once /readyz answers 200.
-    for (let i = 0; i < 200; i++) {
-      const ok = await fetch(`${appUrl}/readyz`).then((r) => (r.body?.cancel(), r.ok), () => false);
-      if (ok) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
 
     const samples: Sample[] = [];
     const submitted: string[] = [];
@@ -192,7 +160,7 @@ export async function measureChaos(options: { ratePerSecond: number }): Promise<
         maxMs: Math.round(Math.max(0, ...outage.map((s) => s.ms))),
         p95Ms: Math.round(percentile(outage.map((s) => s.ms), 95)),
       },
-      exits: { api: apiExit, worker: workerExit },
+      exits: { api: api.exitCode(), worker: workerExit },
       analyses: {
         submitted: submitted.length,
         completed: rows.filter((r) => r.status === "completed").length,
@@ -201,13 +169,11 @@ export async function measureChaos(options: { ratePerSecond: number }): Promise<
       },
     };
   } finally {
-    for (const child of [api, worker]) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-      await child.status;
-    }
+    await api.kill();
+    try {
+      worker.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await worker.status;
     await stack.close();
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
 }

@@ -6,6 +6,8 @@
  * every 10 ms to see whether the event loop stays free.
  */
 import { MAX_QUERY_LENGTH } from "../routes/graphql.ts";
+import { startAnalysisStack } from "./analysis_bench.ts";
+import { spawnApi } from "./api_process.ts";
 import { scratchDataDir, startProcess } from "./start_process.ts";
 
 export interface HostileCase {
@@ -84,11 +86,36 @@ export function hostileDocuments(): Array<{ name: string; query: string }> {
   ];
 }
 
-export async function measureHostile(options: { runs: number }): Promise<HostileFigures> {
+/** A server to aim at: `main.ts start` (API and worker in one process) or `main.ts api` alone. */
+async function target(role: "start" | "api"): Promise<{ url: string; close(): Promise<void> }> {
+  if (role === "api") {
+    const stack = await startAnalysisStack();
+    const api = await spawnApi(stack);
+    return {
+      url: api.url,
+      async close() {
+        await api.kill();
+        await stack.close();
+      },
+    };
+  }
   const scratch = await scratchDataDir("alatar-hostile-");
   const server = await startProcess(scratch.dir);
   // `start` runs the worker too: the demo shop's first import would share the event loop.
   await server.waitFor(/"msg":"store imported"/);
+  return {
+    url: server.url,
+    async close() {
+      await server.interrupt();
+      await scratch.remove();
+    },
+  };
+}
+
+export async function measureHostile(
+  options: { runs: number; role: "start" | "api" },
+): Promise<HostileFigures> {
+  const server = await target(options.role);
   let health: number[] = [];
   let probing = true;
   const probe = (async () => {
@@ -132,8 +159,7 @@ export async function measureHostile(options: { runs: number }): Promise<Hostile
   } finally {
     probing = false;
     await probe;
-    await server.interrupt();
-    await scratch.remove();
+    await server.close();
   }
   return { cases, healthz: latencies(health), idleHealthz };
 }
