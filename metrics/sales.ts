@@ -301,9 +301,11 @@ export async function costGaps(
   const labels = rows.length
     ? await labelsOf(tx, scope.accountId, "product", rows.map((r) => r.id))
     : new Map<string, string>();
+  // The import recorded today's costs on every line it brought; later lines get theirs as they
+  // arrive. (One row to read, where the earliest recorded cost would scan every line.)
   const [first] = await tx<{ day: string | null }[]>`
-    select to_char(min(cost_recorded_at) at time zone ${scope.timezone}, 'YYYY-MM-DD') as day
-    from shop_order_lines where linked_account_id = ${scope.accountId}`;
+    select to_char(import_started_at at time zone ${scope.timezone}, 'YYYY-MM-DD') as day
+    from store_sync_state where linked_account_id = ${scope.accountId}`;
   return {
     lines: rows.reduce((n, r) => n + r.lines, 0),
     netSales: round(rows.reduce((n, r) => n + r.net, 0)),

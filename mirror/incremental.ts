@@ -40,6 +40,7 @@ import {
   productRecord,
 } from "./from_graphql.ts";
 import type { CustomerRecord, DiscountCodeRecord, OrderRecord, ProductRecord } from "./records.ts";
+import { rebuildIfStale } from "./sales_rollup.ts";
 import { loadSyncState, markSynced } from "./sync_state.ts";
 import {
   type MirrorScope,
@@ -76,10 +77,14 @@ export async function syncChanges(
   if (!state.importFinishedAt) {
     throw new Error("The store has not been imported yet; run the import first.");
   }
+  const write = <T>(fn: (tx: Tx) => Promise<T>) => deps.db.withTenant(scope.userId, fn);
+  // A rollup built under older rules (a deploy changed them) is rebuilt before anything else.
+  if (await write((tx) => rebuildIfStale(tx, scope))) {
+    deps.log.info("sales rollup rebuilt under the current rules", { user_id: scope.userId });
+  }
   const { client } = await accountClient(deps, scope);
   const since = (at: Date | null) =>
     at ? new Date(at.getTime() - WATERMARK_OVERLAP_MS).toISOString() : undefined;
-  const write = <T>(fn: (tx: Tx) => Promise<T>) => deps.db.withTenant(scope.userId, fn);
 
   // Each resource: page a few changes, bulk-read many. Objects are yielded one at a time.
   async function* changed<T>(

@@ -25,6 +25,13 @@ import type { Tx } from "../db/database.ts";
 import type { MirrorScope } from "./upsert.ts";
 
 type Fragment = ReturnType<Tx>;
+
+/**
+ * The version of the facts' definition below. Raise it when a rule changes what a day holds:
+ * every mirror built with an older one is rebuilt whole at its next sync (`rebuildIfStale`).
+ * 2: cancellations as returns, and the cost facts (issue #10).
+ */
+export const ROLLUP_VERSION = 2;
 const DAY_MS = 86_400_000;
 
 /**
@@ -61,6 +68,10 @@ export async function refreshSalesDaily(
   const inDays = (at: Fragment) => days ? days.contain(at) : tx`true`;
   await tx`delete from shop_sales_daily where linked_account_id = ${scope.accountId}
            ${days ? tx`and day in (${days.list})` : tx``}`;
+  if (!days) {
+    await tx`update store_sync_state set rollup_version = ${ROLLUP_VERSION}
+             where linked_account_id = ${scope.accountId}`;
+  }
   const account = scope.accountId;
   // Cancelled orders count: placed, they were sales; their cancellation is a return (below).
   const counted = tx`o.linked_account_id = ${account} and not o.test`;
@@ -159,4 +170,14 @@ export async function refreshSalesDaily(
     -- Product and variant rows exist only for facts that have a product (a variant).
     having (grouping(product_id) = 1 or product_id is not null)
        and (grouping(variant_id) = 1 or variant_id is not null)`;
+}
+
+/** Rebuilds the whole rollup if it was built with an older definition; true if it did. */
+export async function rebuildIfStale(tx: Tx, scope: MirrorScope): Promise<boolean> {
+  const [state] = await tx<{ version: number }[]>`
+    select rollup_version as version from store_sync_state
+    where linked_account_id = ${scope.accountId}`;
+  if (!state || state.version >= ROLLUP_VERSION) return false;
+  await refreshSalesDaily(tx, scope, "all");
+  return true;
 }

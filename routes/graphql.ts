@@ -68,11 +68,12 @@ export function costRulesFor(deps: Pick<GraphqlDeps, "limits">): ValidationRule[
   ];
 }
 
-/** Our validation rules, beyond GraphQL's own: the cost limits, no introspection in production. */
-export function validationRulesFor(deps: Pick<GraphqlDeps, "limits" | "production">) {
-  const rules = costRulesFor(deps);
-  if (deps.production) rules.push(NoSchemaIntrospectionCustomRule);
-  return rules;
+/**
+ * Our rules beside GraphQL's own, for documents that passed the cost limits
+ * (`costRulesFor`, run first and alone): no introspection in production.
+ */
+export function validationRulesFor(deps: Pick<GraphqlDeps, "production">): ValidationRule[] {
+  return deps.production ? [NoSchemaIntrospectionCustomRule] : [];
 }
 
 /**

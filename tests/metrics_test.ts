@@ -9,6 +9,7 @@ import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts"
 import { inventoryKpis } from "../metrics/inventory.ts";
 import { costGaps, salesKpis } from "../metrics/sales.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
+import { rebuildIfStale } from "../mirror/sales_rollup.ts";
 import { upsertOrders, upsertProducts } from "../mirror/upsert.ts";
 import { fixtureProduct, fixtureShop, ORDERS, P1, P2, P3 } from "./helpers/fixture_shop.ts";
 import { dbTest } from "./helpers/test_db.ts";
@@ -345,6 +346,12 @@ dbTest("profit: cost of goods sold, gross profit and margin over lines with a co
       products: [{ id: "104", label: "Sun Visor", lines: 1, netSales: 25 }],
     },
   );
+  // Costs are recorded from the import on: its start, as a day of the shop's calendar
+  // (03:00 UTC on 1 May is 23:00 on 30 April in New York).
+  await t.owner`update store_sync_state set import_started_at = '2026-05-01T03:00:00Z'
+                where linked_account_id = ${scope.accountId}`;
+  const since = await t.db.withTenant(userId, (tx) => costGaps(tx, scope, may10));
+  assert.equal(since.costsRecordedFrom, "2026-04-30");
 
   // The hat's cost goes up to 35: the line already sold keeps the 20 it was recorded with, and
   // so does it when its order changes; a hat sold afterwards costs 35 (30 − 35 = −5).
@@ -369,4 +376,21 @@ dbTest("profit: cost of goods sold, gross profit and margin over lines with a co
   assert.deepEqual(profitOf((await run({ range: may10 })).total), [20, 10, 0.3333, 10]);
   const may11 = await run({ range: { from: "2026-05-11", to: "2026-05-11" } });
   assert.deepEqual([may11.total.costOfGoodsSold, may11.total.grossProfit], [35, -5]);
+});
+
+dbTest("a rollup built under older rules is rebuilt whole, once", async (t) => {
+  const { scope, userId } = await fixtureShop(t);
+  const mirror = { userId, accountId: scope.accountId };
+  // As a mirror built before the cancellation rule and the cost facts would hold it.
+  await t.owner`update shop_sales_daily set returned = 0, cost = 0, costed_net = 0
+                where linked_account_id = ${scope.accountId}`;
+  await t.owner`update store_sync_state set rollup_version = 1
+                where linked_account_id = ${scope.accountId}`;
+  const march = () => t.db.withTenant(userId, (tx) => salesKpis(tx, scope, { range: MARCH_7_8 }));
+  assert.deepEqual([(await march()).total.returns, (await march()).total.grossProfit], [0, 0]);
+
+  assert.equal(await t.db.withTenant(userId, (tx) => rebuildIfStale(tx, mirror)), true);
+  // The values of the first test: #904's cancellation, and 264 − 140 of profit.
+  assert.deepEqual([(await march()).total.returns, (await march()).total.grossProfit], [150, 124]);
+  assert.equal(await t.db.withTenant(userId, (tx) => rebuildIfStale(tx, mirror)), false);
 });
