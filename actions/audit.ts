@@ -2,10 +2,12 @@
  * One line of an action's audit trail: who moved it from which status to
  * which, with Shopify's ids or errors in `details` (never a token). The agent
  * writes the proposal, the merchant the decision, the system a recovery.
+ * Written by the one audit writer (db/audit.ts); this only names the record.
  */
+import { type Actor, audit, type AuditAction } from "../db/audit.ts";
 import type { Tx } from "../db/database.ts";
 
-export type Actor = "agent" | "user" | "system";
+export type { Actor };
 
 export async function auditAction(
   tx: Tx,
@@ -14,15 +16,20 @@ export async function auditAction(
     actor: Actor;
     actionId: string;
     analysisRequestId: string;
-    action: string;
+    action: Extract<AuditAction, `action.${string}`>;
     from: string | null;
     to: string;
     details?: Record<string, unknown>;
   },
 ) {
-  await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-             analysis_request_id, before_status, after_status, details)
-           values (${entry.userId}, ${entry.actor}, ${entry.action}, 'proposed_action',
-             ${entry.actionId}, ${entry.analysisRequestId}, ${entry.from}, ${entry.to},
-             ${tx.json((entry.details ?? {}) as never)})`;
+  await audit(tx, {
+    userId: entry.userId,
+    actor: entry.actor,
+    action: entry.action,
+    entity: { type: "proposed_action", id: entry.actionId },
+    analysisRequestId: entry.analysisRequestId,
+    from: entry.from,
+    to: entry.to,
+    ...(entry.details ? { details: entry.details } : {}),
+  });
 }

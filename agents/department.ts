@@ -8,8 +8,8 @@
  * finished, and sees the results of every earlier stage in `prior`.
  */
 import type { Runnable } from "@langchain/core/runnables";
-import type { GroundingReport } from "../graph/grounding.ts";
-import type { Department, Plan } from "../graph/plan.ts";
+import type { GroundingReport } from "./grounding.ts";
+import type { Department, Plan } from "./plan.ts";
 import type { KpiScope } from "../metrics/scope.ts";
 import type { CandidateAction } from "./actions.ts";
 import type { Fact, Table } from "./facts.ts";
@@ -72,6 +72,9 @@ export const STAGE_OF: Record<Department, number> = {
   recommendation: 2,
   qualitative: 3,
 };
+
+/** Stages from here on see earlier results in `prior`: proposals and words build on figures. */
+export const READS_PRIOR_FROM_STAGE = 2;
 
 /** The departments whose stage satisfies `test`. */
 export function departmentsIn(test: (stage: number) => boolean): Department[] {

@@ -3,7 +3,7 @@
  * department job handler looks a task's department up here.
  */
 import { RunnableLambda } from "@langchain/core/runnables";
-import type { Department } from "../graph/plan.ts";
+import type { Department } from "./plan.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MirrorDeps } from "../mirror/deps.ts";
 import { catalogQualityDepartment } from "./catalog_quality.ts";

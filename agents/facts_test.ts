@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isGrounded, statedNumbers } from "../graph/grounding.ts";
+import { isGrounded, statedNumbers } from "./grounding.ts";
 import { type Fact, formatFact } from "./facts.ts";
 
 Deno.test("formatFact writes money, ratios, days and counts", () => {

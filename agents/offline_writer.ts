@@ -5,7 +5,7 @@
  * passes the grounding check.
  */
 import { describeRange } from "../metrics/calendar.ts";
-import type { Intent, Plan } from "../graph/plan.ts";
+import type { Intent, Plan } from "./plan.ts";
 import { DIMENSION_NAMES, type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
 import type { DepartmentResult, Narrative } from "./department.ts";
 import { type Fact, factOf, formatFact } from "./facts.ts";

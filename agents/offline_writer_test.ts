@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { grounded } from "./qualitative.ts";
+import { grounded } from "./grounding.ts";
 import { writeOffline } from "./offline_writer.ts";
 import { emptyResult } from "./department.ts";
 import { planOffline } from "../graph/offline_planner.ts";

@@ -10,7 +10,7 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
-import { type GroundingReport, groundText } from "../graph/grounding.ts";
+import { grounded, type GroundingReport } from "./grounding.ts";
 import type { Logger } from "../log/logger.ts";
 import {
   type DepartmentInput,
@@ -38,41 +38,7 @@ export const WRITER_SYSTEM_PROMPT = [
   'Reply with JSON only: {"summary": "...", "speech": "..."}.',
 ].join(" ");
 
-/** Strings copied from shop data, whose digits are names rather than figures. */
-export function namesIn(result: DepartmentResult): string[] {
-  const names: string[] = [];
-  for (const table of Object.values(result.tables)) {
-    for (const row of table.rows) {
-      for (const key of ["title", "name", "code"]) {
-        if (typeof row[key] === "string") names.push(row[key] as string);
-      }
-    }
-  }
-  for (const c of result.candidates) {
-    if (typeof c.parameters.code === "string") names.push(c.parameters.code);
-  }
-  return names;
-}
-
 type WrittenNarrative = Required<Narrative>;
-
-/** Grounds summary and speech against the facts. */
-export function grounded(
-  narrative: Narrative,
-  all: DepartmentResult,
-): { narrative: Narrative; report: GroundingReport } {
-  const names = namesIn(all);
-  const summary = groundText(narrative.summary, all.facts, names);
-  const speech = groundText(narrative.speech, all.facts, names);
-  return {
-    narrative: { ...narrative, summary: summary.text, speech: speech.text || summary.text },
-    report: {
-      grounded: summary.report.grounded + speech.report.grounded,
-      unsupported: [...summary.report.unsupported, ...speech.report.unsupported],
-      dropped: [...summary.report.dropped, ...speech.report.dropped],
-    },
-  };
-}
 
 export function qualitativeDepartment(options: { model: ChosenModel | null; log: Logger }) {
   return RunnableLambda.from(async (input: DepartmentInput): Promise<DepartmentResult> => {

@@ -18,6 +18,7 @@ import type { PasswordHasher } from "./passwords.ts";
 import type { RateLimiter, RateLimits } from "./rate_limit.ts";
 import { issueTokens, revokeAllSessions, revokeFamily, type SessionTokens } from "./sessions.ts";
 import { fail, ok, type Outcome, rateLimited } from "./user_errors.ts";
+import { audit } from "../db/audit.ts";
 
 export const RESET_TOKEN_TTL_MINUTES = 30;
 
@@ -86,7 +87,7 @@ export async function register(
       });
     }
     await tx`insert into user_preferences (user_id) values (${userId})`;
-    await tx`insert into audit_log (user_id, actor, action) values (${userId}, 'user', 'account.registered')`;
+    await audit(tx, { userId, actor: "user", action: "account.registered" });
     return ok({ user, ...(await issueTokens(deps, tx, userId)) });
   });
 }
@@ -134,7 +135,7 @@ export async function login(
 export async function logout(deps: AccountDeps, viewer: Viewer): Promise<Outcome<true>> {
   await deps.db.withTenant(viewer.userId, async (tx) => {
     await revokeFamily(tx, viewer.userId, viewer.sessionId, "logout");
-    await tx`insert into audit_log (user_id, actor, action) values (${viewer.userId}, 'user', 'session.logged_out')`;
+    await audit(tx, { userId: viewer.userId, actor: "user", action: "session.logged_out" });
   });
   return ok(true);
 }
@@ -175,8 +176,11 @@ export async function requestPasswordReset(
       userId: account.id,
       emailId: mail!.id,
     });
-    await tx`insert into audit_log (user_id, actor, action)
-             values (${account.id}, 'user', 'account.password_reset_requested')`;
+    await audit(tx, {
+      userId: account.id,
+      actor: "user",
+      action: "account.password_reset_requested",
+    });
   });
   return ok(true);
 }
@@ -216,10 +220,12 @@ export async function resetPassword(
     if (used.count === 0) return fail("INVALID_INPUT", BAD_RESET_TOKEN, { field: "token" });
     await tx`update users set password_hash = ${passwordHash} where id = ${parsed.userId}`;
     const revoked = await revokeAllSessions(tx, parsed.userId, "password_reset");
-    await tx`insert into audit_log (user_id, actor, action, details)
-             values (${parsed.userId}, 'user', 'account.password_reset', ${
-      tx.json({ revoked_tokens: revoked })
-    })`;
+    await audit(tx, {
+      userId: parsed.userId,
+      actor: "user",
+      action: "account.password_reset",
+      details: { revoked_tokens: revoked },
+    });
     return ok(true as const);
   });
 }

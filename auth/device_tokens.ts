@@ -16,6 +16,7 @@ import { isUuid } from "../db/database.ts";
 import type { Viewer } from "./access_tokens.ts";
 import { mintToken, parseToken } from "./opaque_tokens.ts";
 import { fail, ok, type Outcome } from "./user_errors.ts";
+import { audit } from "../db/audit.ts";
 
 /** More live tokens than a merchant has devices would only be leaks waiting to happen. */
 export const MAX_LIVE_DEVICE_TOKENS = 20;
@@ -65,8 +66,12 @@ export async function createDeviceToken(
       insert into device_tokens (user_id, name, token_hash)
       values (${viewer.userId}, ${trimmed}, ${minted.hash})
       returning ${columns(tx)}`;
-    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id)
-             values (${viewer.userId}, 'user', 'device_token.created', 'device_token', ${row!.id})`;
+    await audit(tx, {
+      userId: viewer.userId,
+      actor: "user",
+      action: "device_token.created",
+      entity: { type: "device_token", id: row!.id },
+    });
     return ok({ token: minted.token, deviceToken: row! });
   });
 }
@@ -83,8 +88,12 @@ export async function revokeDeviceToken(
       update device_tokens set revoked_at = coalesce(revoked_at, now())
       where id = ${id} returning ${columns(tx)}`;
     if (!row) return notFound;
-    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id)
-             values (${viewer.userId}, 'user', 'device_token.revoked', 'device_token', ${id})`;
+    await audit(tx, {
+      userId: viewer.userId,
+      actor: "user",
+      action: "device_token.revoked",
+      entity: { type: "device_token", id },
+    });
     return ok(row);
   });
 }

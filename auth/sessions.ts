@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { AccessTokens } from "./access_tokens.ts";
 import { mintToken, parseToken } from "./opaque_tokens.ts";
 import { fail, ok, type Outcome } from "./user_errors.ts";
+import { audit } from "../db/audit.ts";
 
 export const REFRESH_TOKEN_TTL_DAYS = 30;
 
@@ -71,9 +72,12 @@ export async function rotateRefreshToken(
     if (row.used_at || row.revoked_at) {
       const revoked = await revokeFamily(tx, userId, row.family_id, "reuse_detected");
       if (row.used_at && !row.revoked_at) {
-        await tx`insert into audit_log (user_id, actor, action, details)
-                 values (${userId}, 'system', 'session.refresh_token_reused',
-                         ${tx.json({ family_id: row.family_id, revoked_tokens: revoked })})`;
+        await audit(tx, {
+          userId,
+          actor: "system",
+          action: "session.refresh_token_reused",
+          details: { family_id: row.family_id, revoked_tokens: revoked },
+        });
         deps.log.warn("security: refresh token reused; session family revoked", {
           user_id: userId,
           family_id: row.family_id,

@@ -11,6 +11,7 @@
  * `created_at` to `finished_at`, both taken by Postgres.
  */
 import { encodeBase64 } from "@oslojs/encoding";
+import postgres from "postgres";
 import { DEFAULT_ANALYSIS_CONCURRENCY } from "../config/config.ts";
 import { submitAnalysisRequest } from "../graph/requests.ts";
 import { createBoss } from "../jobs/boss.ts";
@@ -33,6 +34,8 @@ const percentile = (values: number[], p: number) => {
 
 export interface AnalysisFigures {
   pickup: { p50: number; p95: number; runs: number };
+  /** What one analysis costs Postgres: statements (pg_stat_statements) and commits. */
+  perAnalysis: { statements: number; commits: number };
   throughput: Array<{
     workers: number;
     /** Analysis jobs side by side per queue in each worker (ANALYSIS_CONCURRENCY). */
@@ -46,8 +49,8 @@ export interface AnalysisFigures {
 }
 
 /** The demo stack with pg-boss's schema, the demo shop imported, and a pg-boss to submit with. */
-export async function startAnalysisStack() {
-  const stack = await startDemoStack({ jobs: true });
+export async function startAnalysisStack(options: { countStatements?: boolean } = {}) {
+  const stack = await startDemoStack({ jobs: true, ...options });
   const boss = createBoss({ url: stack.pg.url, log: stack.log, max: 4, maintenance: false });
   try {
     await boss.start();
@@ -133,14 +136,16 @@ export const DEFAULT_SETUPS: WorkerSetup[] = [
 export async function measureAnalysis(
   options: { pickups: number; analyses: number; setups?: WorkerSetup[] },
 ) {
-  const { pg, db, boss, storePort, key, userId, close } = await startAnalysisStack();
+  const { pg, db, boss, storePort, key, userId, close } = await startAnalysisStack({
+    countStatements: true,
+  });
   const workers: Deno.ChildProcess[] = [];
   try {
     const nodeStarts = new Map<string, number>();
     const spawnWorker = async (concurrency: number) => {
       workers.push(
         await spawnBenchWorker({ pg, key, storePort }, (requestId, at) => {
-          nodeStarts.set(requestId, at);
+          if (!nodeStarts.has(requestId)) nodeStarts.set(requestId, at);
         }, concurrency),
       );
     };
@@ -173,14 +178,37 @@ export async function measureAnalysis(
     };
 
     await spawnWorker(DEFAULT_ANALYSIS_CONCURRENCY);
-    // Pickup: one request at a time on an idle worker.
+    // Pickup: one request at a time on an idle worker. Statements and commits are counted over
+    // the same runs (after the warm-up), by Postgres: everything the submit, the worker and
+    // pg-boss sent, divided by the analyses.
+    const owner = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const counters = async () => {
+      const [row] = await owner<{ statements: number; commits: number; polls: number }[]>`
+        select (select coalesce(sum(calls), 0)::float8 from pg_stat_statements) as statements,
+               (select coalesce(sum(calls), 0)::float8 from pg_stat_statements
+                where query like '%as open from analysis_requests%') as polls,
+               (select xact_commit::float8 from pg_stat_database
+                where datname = current_database()) as commits`;
+      return row!;
+    };
     const pickups: number[] = [];
+    let before = { statements: 0, commits: 0, polls: 0 };
     for (let i = 0; i < options.pickups + 3; i++) {
+      if (i === 3) {
+        await owner`select pg_stat_statements_reset()`;
+        before = await counters();
+      }
       const { id, committedAt } = await submit(BENCH_QUESTIONS[i % BENCH_QUESTIONS.length]!);
       await waitAll([id], 30_000);
       const started = nodeStarts.get(id);
       if (started !== undefined && i >= 3) pickups.push(started - committedAt);
     }
+    const after = await counters();
+    await owner.end();
+    // The waitAll polls of this process are not the pipeline's: each is a begin, set_config,
+    // select and commit, counted by its select's calls and taken out.
+    const polls = after.polls - before.polls;
+    const perAnalysis = (n: number) => Math.round(n / options.pickups);
 
     const throughput: AnalysisFigures["throughput"] = [];
     for (const setup of options.setups ?? DEFAULT_SETUPS) {
@@ -210,6 +238,10 @@ export async function measureAnalysis(
     }
     return {
       pickup: { p50: percentile(pickups, 50), p95: percentile(pickups, 95), runs: pickups.length },
+      perAnalysis: {
+        statements: perAnalysis(after.statements - before.statements - 4 * polls),
+        commits: perAnalysis(after.commits - before.commits - polls),
+      },
       throughput,
     } satisfies AnalysisFigures;
   } finally {

@@ -4,6 +4,7 @@
  * and one user whose account holds an encrypted token for the demo shop. The
  * mirror starts empty: callers import when they need it.
  */
+import postgres from "postgres";
 import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import { createTokenCipher } from "../auth/token_cipher.ts";
 import { connectDatabase } from "../db/database.ts";
@@ -17,7 +18,12 @@ import type { MirrorDeps } from "../mirror/deps.ts";
 import { TEST_LOOKUP_KEY, TEST_SHOPIFY_APP } from "../tests/helpers/api.ts";
 
 export async function startDemoStack(
-  options: { jobs?: boolean; bucket?: { maximum: number; restoreRate: number } } = {},
+  options: {
+    jobs?: boolean;
+    bucket?: { maximum: number; restoreRate: number };
+    /** Loads pg_stat_statements, so a bench can count the statements a piece of work sends. */
+    countStatements?: boolean;
+  } = {},
 ) {
   const log = createLogger({ level: "error" });
   const scratch = await Deno.makeTempDir({ prefix: "alatar-bench-" });
@@ -27,6 +33,9 @@ export async function startDemoStack(
     password: crypto.randomUUID(),
     persistent: false,
     log,
+    ...(options.countStatements
+      ? { settings: { shared_preload_libraries: "pg_stat_statements" } }
+      : {}),
   });
   const store = createDevStore({ app: TEST_SHOPIFY_APP, bucket: options.bucket });
   const storePort = freePort();
@@ -43,6 +52,11 @@ export async function startDemoStack(
   };
   try {
     await migrate(pg.url, log);
+    if (options.countStatements) {
+      const owner = postgres(pg.url, { max: 1, onnotice: () => {} });
+      await owner`create extension if not exists pg_stat_statements`;
+      await owner.end();
+    }
     if (options.jobs) await installJobSchema(pg.url, log);
     const key = crypto.getRandomValues(new Uint8Array(32));
     const cipher = await createTokenCipher([{ id: "test", key }]);

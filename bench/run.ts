@@ -8,7 +8,8 @@ import { measureGraphql } from "./graphql_bench.ts";
 import { measureBulkExport, measureShopifyPaging } from "./shopify_bench.ts";
 import { measureStartup } from "./startup_bench.ts";
 import { measureMirror } from "./mirror_bench.ts";
-import { BENCH_QUESTIONS, measureAnalysis } from "./analysis_bench.ts";
+import { type AnalysisFigures, BENCH_QUESTIONS } from "./analysis_bench.ts";
+import { measureAnalysisAt, measureAnalysisHere } from "./analysis_compare.ts";
 import { measureLive } from "./live_bench.ts";
 import { measureQuestions } from "./question_bench.ts";
 import { measureChaos } from "./chaos_bench.ts";
@@ -363,51 +364,78 @@ running \`jobs/worker.ts\` against embedded PostgreSQL and the imported demo sho
 }
 
 if (!only || only === "analysis") {
-  console.error("analysis: pickup latency, then sustained analyses with 1 and 2 workers…");
-  const analyses = Number(Deno.env.get("ANALYSIS_BENCH_COUNT") ?? 600);
-  // "1x4,2x4,2x2": worker processes × analysis jobs side by side per queue in each.
-  const setups = Deno.env.get("ANALYSIS_BENCH_SETUPS")?.split(",").map((setup) => {
-    const match = /^([1-9]\d?)x([1-9]\d?)$/.exec(setup.trim());
-    if (!match) {
-      throw new Error(
-        `ANALYSIS_BENCH_SETUPS: expected workers x concurrency, like 2x4; got "${setup}"`,
-      );
-    }
-    return { workers: Number(match[1]), concurrency: Number(match[2]) };
-  });
-  const f = await measureAnalysis({ pickups: 50, analyses, setups });
-  const rows = f.throughput.map((t) =>
-    `| ${t.workers} | ${t.concurrency} | ${t.analyses} | **${t.perMinute}** | ${fmt(t.p50)} | ${
+  // With a revision (`deno task bench analysis 4feacb9`), that revision's pipeline is measured
+  // first by this same harness, in a clone, and both are written side by side.
+  const baseRev = only === "analysis" ? Deno.args[1] : undefined;
+  let base: AnalysisFigures | null = null;
+  if (baseRev) {
+    console.error(`analysis: the pipeline of ${baseRev}, in a clone, measured by this harness…`);
+    base = await measureAnalysisAt(baseRev);
+  }
+  console.error("analysis: pickup latency, statements, then sustained analyses…");
+  const f = await measureAnalysisHere();
+  const setupOf = (t: AnalysisFigures["throughput"][number]) => `${t.workers}x${t.concurrency}`;
+  const rows = f.throughput.map((t) => {
+    const before = base?.throughput.find((b) => setupOf(b) === setupOf(t));
+    const ratio = before ? ` (${(t.perMinute / before.perMinute).toFixed(2)}×)` : "";
+    return `| ${t.workers} | ${t.concurrency} | ${t.analyses} | **${t.perMinute}**${ratio} | ${
+      fmt(t.p50)
+    } | ${fmt(t.p95)} | ${t.failed} |`;
+  }).join("\n");
+  const baseRows = base?.throughput.map((t) =>
+    `| ${t.workers} | ${t.concurrency} | ${t.analyses} | ${t.perMinute} | ${fmt(t.p50)} | ${
       fmt(t.p95)
     } | ${t.failed} |`
   ).join("\n");
+  const header =
+    "| worker processes | jobs side by side per queue (`ANALYSIS_CONCURRENCY`) | analyses | per minute | p50 submit→completed | p95 submit→completed | failed |\n|---|---|---|---|---|---|---|";
   const body = `
-### Analysis pipeline (issue #6)
+### Analysis pipeline (issues #6 and #11)
 
-Measured ${date} on ${machine} with \`deno task bench analysis\`: embedded PostgreSQL, pg-boss,
-worker processes running \`jobs/worker.ts\` (the orchestrator graph and every department queue),
-the offline planner and writer, the demo shop imported into the mirror. Questions rotate through ${BENCH_QUESTIONS.length} kinds (a fall in sales, a monthly
-overview, best sellers, discount candidates, returning customers); each is planned, dispatched as
-4–5 department jobs over 4 stages, resumed after each stage, aggregated, proposed and finalized.
+Measured ${date} on ${machine} with \`deno task bench analysis${baseRev ? ` ${baseRev}` : ""}\`:
+embedded PostgreSQL, pg-boss, worker processes running \`jobs/worker.ts\`, the offline planner and
+writer, the demo shop imported into the mirror. Questions rotate through ${BENCH_QUESTIONS.length}
+kinds (a fall in sales, a monthly overview, best sellers, discount candidates, returning customers).
+Each is loaded and planned, its data and analysis stages run as department jobs, and the
+recommendation rules and the offline writer run inside the orchestrator's last run, which proposes
+and finalizes.
 
 **Pickup** (the request's commit, by the submitting process, to the orchestrator's first graph node
 in the worker; ${f.pickup.runs} requests one at a time on an idle worker): p50 **${
     fmt(f.pickup.p50)
-  }**, p95 **${fmt(f.pickup.p95)}** (goal ≤ 10 / 50 ms).
+  }**, p95 **${fmt(f.pickup.p95)}** (goal ≤ 10 / 50 ms)${
+    base ? `; ${baseRev}: p50 ${fmt(base.pickup.p50)}, p95 ${fmt(base.pickup.p95)}` : ""
+  }.
+
+**What one analysis costs Postgres** (the same ${f.pickup.runs} requests; \`pg_stat_statements\` and
+\`pg_stat_database\`, everything the submit, the worker and pg-boss sent, the harness's own polls
+taken out): **${f.perAnalysis.statements} statements and ${f.perAnalysis.commits} commits**${
+    base?.perAnalysis
+      ? ` (${baseRev}: ${base.perAnalysis.statements} statements, ${base.perAnalysis.commits} commits)`
+      : ""
+  }; goal ≤ 150 statements.
 
 **Sustained throughput** (all submitted at once; per minute = analyses ÷ wall time until the last
 finished; latency = \`created_at\` → \`finished_at\` of each request, so it includes the queueing of
-the burst). Goal ≥ 600 analyses per minute:
+the burst)${base ? `, with the ratio to ${baseRev} measured just before` : ""}. Goal ≥ 600 per
+minute, and ≥ 1.9× the pipeline before issue #11:
 
-| worker processes | jobs side by side per queue (\`ANALYSIS_CONCURRENCY\`) | analyses | per minute | p50 submit→completed | p95 submit→completed | failed |
-|---|---|---|---|---|---|---|
+${header}
 ${rows}
+${
+    base
+      ? `
+${baseRev}, the same harness just before, in a clone:
 
+${header}
+${baseRows}
+`
+      : ""
+  }
 With the offline model every job is CPU work for Deno and Postgres on the same 2 cores, so what
-counts is the jobs in flight across processes, not the processes: two workers running 4 jobs each
-per queue contend (more backends than cores, more lock waits), and two running 2 each do as well as
-one running 4. With a model, jobs mostly wait on it, which is what the default of 4 is for; size
-\`ANALYSIS_CONCURRENCY\` × worker processes to the cores when the model is fast or offline.
+counts is the jobs in flight across processes, not the processes. With a model, jobs mostly wait
+on it, which is what the default of 4 is for; size \`ANALYSIS_CONCURRENCY\` × worker processes to
+the cores when the model is fast or offline.
 `;
   await writeSection("analysis", body);
   console.log(body);

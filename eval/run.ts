@@ -13,7 +13,7 @@ import { chooseModel } from "../agents/llm.ts";
 import { createFileEmailSender } from "../auth/mail.ts";
 import { startAnalysisStack } from "../bench/analysis_bench.ts";
 import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.ts";
-import { isGrounded, statedNumbers } from "../graph/grounding.ts";
+import { isGrounded, statedNumbers } from "../agents/grounding.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { startWorker } from "../jobs/worker.ts";
 import { ScriptedPlanner, scriptedReplies } from "./scripted_model.ts";
@@ -530,7 +530,7 @@ const isolation: Array<{ name: string; run(): Promise<string | null> }> = [
           tx<
             { n: number }[]
           >`select (select count(*) from shop_orders) + (select count(*) from agent_tasks)
-          + (select count(*) from proposed_actions) + (select count(*) from analysis_checkpoints) as n`,
+          + (select count(*) from proposed_actions) + (select count(*) from analysis_request_events) as n`,
       );
       return Number(counts!.n) === 0 ? null : `${counts!.n} rows visible`;
     },

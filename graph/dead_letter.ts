@@ -11,9 +11,9 @@
 import type { Database } from "../db/database.ts";
 import type { Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
-import { resumeIfStageDone } from "../agents/department_job.ts";
-import type { Department } from "./plan.ts";
-import { lockedStatus } from "./progress.ts";
+import { resumeIfStageDone } from "./department_job.ts";
+import type { Department } from "../agents/plan.ts";
+import { endRequest, isOpen, lockedStatus } from "./request_status.ts";
 import type { AnalysisJob, DepartmentJob } from "./queues.ts";
 
 export const TASK_TIMED_OUT = "It did not finish in time. Try again in a few minutes.";
@@ -59,20 +59,14 @@ async function settleTask(deps: DeadLetterDeps, job: DepartmentJob) {
 async function settleRequest(deps: DeadLetterDeps, job: AnalysisJob) {
   return await deps.db.withTenant(job.userId, async (tx) => {
     const status = await lockedStatus(tx, job.requestId);
-    if (status !== "pending" && status !== "processing") {
+    if (!isOpen(status)) {
       return { outcome: `request already ${status ?? "gone"}` };
     }
-    await tx`update analysis_requests
-             set status = 'failed', error_code = 'AGENT_PROCESSING_ERROR',
-                 error_message = ${ANALYSIS_TIMED_OUT}, finished_at = now()
-             where id = ${job.requestId}`;
-    // Proposals of an analysis that never finished are withdrawn, not left to approve.
-    await tx`update proposed_actions set status = 'rejected', rejected_at = now()
-             where analysis_request_id = ${job.requestId} and status = 'proposed'`;
-    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-               analysis_request_id, before_status, after_status)
-             values (${job.userId}, 'system', 'analysis.failed', 'analysis_request',
-               ${job.requestId}, ${job.requestId}, ${status}, 'failed')`;
+    await endRequest(tx, { userId: job.userId, requestId: job.requestId, from: status! }, {
+      to: "failed",
+      message: ANALYSIS_TIMED_OUT,
+      actor: "system",
+    });
     deps.log.warn("dead analysis failed", { request_id: job.requestId });
     return { outcome: "request failed" };
   });

@@ -8,7 +8,7 @@
 import { describeRange } from "../metrics/calendar.ts";
 import { DIMENSION_NAMES, METRICS } from "../metrics/catalog.ts";
 import type { DateRange } from "../metrics/scope.ts";
-import type { Plan } from "./plan.ts";
+import type { Plan } from "../agents/plan.ts";
 
 export interface Interpretation {
   text: string;

@@ -14,7 +14,7 @@ import { ANSWERABLE_SUMMARY, DIMENSIONS, METRIC_NAMES, METRICS } from "../metric
 import { QuerySpecSchema, SortSchema } from "../metrics/query_spec.ts";
 import { DateRangeSchema, FiltersSchema } from "../metrics/scope.ts";
 import { planFor, planOffline } from "./offline_planner.ts";
-import type { Plan } from "./plan.ts";
+import type { Plan } from "../agents/plan.ts";
 import type { QuestionReading } from "./question_parser.ts";
 
 const READING_INTENTS = [

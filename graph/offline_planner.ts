@@ -6,7 +6,7 @@
  * departments. Deterministic: the same reading always gives the same plan.
  */
 import { previousPeriod } from "../metrics/calendar.ts";
-import { type Plan, PlanSchema, type Task } from "./plan.ts";
+import { type Plan, PlanSchema, type Task } from "../agents/plan.ts";
 import { type QuestionReading, readQuestion } from "./question_parser.ts";
 
 /** A plan for `question` on the shop day `today`, read without a model. */

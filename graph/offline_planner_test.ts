@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { planFor, planOffline } from "./offline_planner.ts";
-import { PlanSchema } from "./plan.ts";
+import { PlanSchema } from "../agents/plan.ts";
 
 const TODAY = "2026-11-22"; // a Sunday: last week ran Monday 9 to Sunday 15 November
 

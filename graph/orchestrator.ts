@@ -1,78 +1,75 @@
 /**
- * The class-1 orchestrator (seed 000 §6) as one LangGraph `StateGraph`:
+ * The class-1 orchestrator (seed 000 §6) as one LangGraph `StateGraph`,
+ * compiled once per process:
  *
- *   plan → dispatch → wait ⟲ → (next stage: dispatch | aggregate) → propose_actions → finalize
+ *   load → (plan) → advance ⟲ run_inline → dispatch | aggregate → propose_actions → finalize
+ *                          └→ fail
  *
- * `dispatch` writes the `agent_tasks` of the plan's next stage and their
- * department jobs in one transaction (idempotent by task key). `wait`
- * interrupts the graph until those tasks are all terminal; the department
- * job that finishes a stage queues the orchestrator job again, which resumes
- * the graph from its checkpoint (graph/checkpointer.ts). A worker killed at
- * any node resumes the same way when pg-boss retries the job: completed nodes
- * are not re-run, and every write is keyed so a re-run node writes nothing
- * twice.
+ * **The rows are the truth.** A request's plan is `analysis_requests.agent_state`,
+ * its tasks and their results are `agent_tasks` rows, its progress is the
+ * row's `progress`. The graph keeps no state of its own between runs: every
+ * run of the `analysis` job starts at `load`, reads the request and its tasks
+ * once, and `advance` derives from them what comes next. So a worker killed
+ * anywhere loses nothing (the retried job reads the same rows), and nothing is
+ * stored twice.
  *
- * Each node first checks the request: once it is cancelled, or failed by the
- * dead letter handler (graph/dead_letter.ts), the graph ends
- * and writes nothing more.
+ * **Jobs only for work that calls out.** A department that reaches Shopify or
+ * a model (or the mirror's sync) runs as a `dept.*` job, which retries on its
+ * own; `dispatch` writes its task row and job in one transaction and the run
+ * ends. The job that finishes a stage queues the `analysis` job again. A
+ * department that is pure code over earlier results (recommendation rules,
+ * the offline writer) runs inside the run (`run_inline`), and its row is
+ * written with the run's next write.
+ *
+ * Every write is keyed (task keys, action keys) and made under the request's
+ * lock after checking it is still open, so a node re-run by a retry writes
+ * nothing twice, and a request cancelled or failed elsewhere stops the graph.
  */
-import { Annotation, END, interrupt, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { auditAction } from "../actions/audit.ts";
-import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { type CandidateAction, checkAction } from "../agents/actions.ts";
 import {
+  type DepartmentInput,
   type DepartmentResult,
-  departmentsIn,
+  type DepartmentRunnable,
   merged,
   type Narrative,
-  type PriorResult,
   STAGE_OF,
 } from "../agents/department.ts";
+import { grounded } from "../agents/grounding.ts";
 import { type ChosenModel, OFFLINE_MODEL } from "../agents/llm.ts";
-import { writeOffline } from "../agents/offline_writer.ts";
-import { grounded } from "../agents/qualitative.ts";
+import type { Department, Plan } from "../agents/plan.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { dayFirstIn } from "../metrics/calendar.ts";
+import type { KpiScope } from "../metrics/scope.ts";
+import { type Interpretation, interpretationOf } from "./interpretation.ts";
 import { planWithModel } from "./llm_planner.ts";
 import { planOffline } from "./offline_planner.ts";
-import type { Department, Plan } from "./plan.ts";
-import { lockedStatus, setProgress, type Stage } from "./progress.ts";
 import { departmentQueue } from "./queues.ts";
-import { type Interpretation, interpretationOf } from "./interpretation.ts";
+import {
+  endRequest,
+  isOpen,
+  lockedStatus,
+  type RequestStatus,
+  setProgress,
+  type Stage,
+  startProcessing,
+} from "./request_status.ts";
 import { visualizationsOf } from "./visualizations.ts";
 
 export interface OrchestratorDeps {
   db: Database;
   boss: Enqueuer;
   log: Logger;
-  checkpointer: BaseCheckpointSaver;
-  /** The model for the user's preferredLlm, or null to plan offline. */
+  /** The model for the user's preferredLlm, or null to plan and write offline. */
   modelFor(preferredLlm: string | null): ChosenModel | null;
-  /** Told as each node starts (tracing; the kill test stops a worker here). */
+  /** The departments for a user's preferred model (those run inline come from here). */
+  departmentsFor(preferredLlm: string | null): Record<Department, DepartmentRunnable>;
+  /** Told as each node starts (tracing; the kill and cancel tests stop a worker here). */
   onNode?(node: string, requestId: string): Promise<void> | void;
 }
-
-const replace = <T>(fallback: T) =>
-  Annotation<T>({ reducer: (_old: T, next: T) => next, default: () => fallback });
-
-export const AnalysisState = Annotation.Root({
-  requestId: replace(""),
-  userId: replace(""),
-  /** What the planner decided (the `plan` node's output). */
-  planned: replace<Plan | null>(null),
-  planner: replace(""),
-  /** The stage last dispatched; -1 before the first. */
-  stage: replace(-1),
-  stageDone: replace(false),
-  outcome: replace<"running" | "stopped" | "failed">("running"),
-  failure: replace<string | null>(null),
-  result: replace<AnalysisResult | null>(null),
-  /** Recommendation's proposals, stored by `propose_actions`. */
-  candidates: replace<CandidateAction[]>([]),
-});
-type State = typeof AnalysisState.State;
 
 /** What the merchant reads: `result` on the request row. */
 export interface AnalysisResult {
@@ -92,6 +89,61 @@ export interface AnalysisResult {
   interpretation: Interpretation;
 }
 
+/** The request as `load` read it: one row, joined with its store and the user's model. */
+export interface RequestRow {
+  status: RequestStatus;
+  prompt: string;
+  linked_account_id: string | null;
+  agent_state: { plan: Plan; planner: string; today: string } | null;
+  preferred_llm: string | null;
+  country: string | null;
+  currency: string | null;
+  timezone: string | null;
+  last_synced_at: Date | null;
+  /** The shop's date now, for a request not yet planned. */
+  today: string;
+}
+
+/** One `agent_tasks` row of the request, or one computed in this run and not yet written. */
+export interface TaskRow {
+  department: Department;
+  task_key: string;
+  status: "pending" | "running" | "retrying" | "completed" | "failed";
+  required: boolean;
+  error_message: string | null;
+  result: DepartmentResult | null;
+}
+
+/** What `advance` decided. */
+type Next =
+  | { step: "inline" | "dispatch"; stage: number }
+  | { step: "wait" }
+  | { step: "fail"; failure: string }
+  | { step: "aggregate" };
+
+const replace = <T>(fallback: T) =>
+  Annotation<T>({ reducer: (_old: T, next: T) => next, default: () => fallback });
+
+export const AnalysisState = Annotation.Root({
+  requestId: replace(""),
+  userId: replace(""),
+  request: replace<RequestRow | null>(null),
+  planned: replace<Plan | null>(null),
+  planner: replace(""),
+  /** Whether the plan is stored yet (a new plan is stored with the run's first write). */
+  planStored: replace(false),
+  /** The request's tasks: the rows read by `load`, then those this run computed or dispatched. */
+  tasks: replace<TaskRow[]>([]),
+  /** Computed inline in this run and not yet written. */
+  unwritten: replace<TaskRow[]>([]),
+  next: replace<Next>({ step: "wait" }),
+  outcome: replace<"running" | "waiting" | "stopped" | "failed" | "completed">("running"),
+  result: replace<AnalysisResult | null>(null),
+  candidates: replace<CandidateAction[]>([]),
+});
+type State = typeof AnalysisState.State;
+
+/** Where each stage leaves the merchant's progress bar when it starts. */
 const PROGRESS_OF_STAGE: Array<[Stage, number]> = [
   ["retrieving", 20],
   ["analysing", 40],
@@ -109,44 +161,71 @@ const DEPARTMENT_LABEL: Record<Department, string> = {
   catalog_quality: "catalog check",
 };
 
+/**
+ * Whether a department runs inside the orchestrator's run: the recommendation
+ * rules always (pure code over earlier results), the writer when it is the
+ * offline one. Everything else reaches Shopify, the mirror's sync or a model.
+ */
+export function runsInline(department: Department, hasModel: boolean): boolean {
+  return department === "recommendation" || (department === "qualitative" && !hasModel);
+}
+
 const stagesOf = (plan: Plan) =>
   [...new Set(plan.tasks.map((t) => STAGE_OF[t.department]))].sort((a, b) => a - b);
 
-/** A node's tenant transaction; the first one a node opens checks that the request is still open. */
-type InTenant = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
+const terminal = (task: TaskRow) => task.status === "completed" || task.status === "failed";
 
-/** The request ended elsewhere while the graph ran: the node stops the graph. */
+/** What comes next, from the plan and the tasks alone. */
+export function nextStep(plan: Plan, tasks: TaskRow[], hasModel: boolean): Next {
+  const byKey = new Map(tasks.map((t) => [t.task_key, t]));
+  for (const stage of stagesOf(plan)) {
+    const planned = plan.tasks.filter((t) => STAGE_OF[t.department] === stage);
+    const rows = planned.map((t) => byKey.get(t.taskKey));
+    if (rows.every((row) => row === undefined)) {
+      const inline = planned.every((t) => runsInline(t.department, hasModel));
+      return { step: inline ? "inline" : "dispatch", stage };
+    }
+    if (!rows.every((row) => row !== undefined && terminal(row))) return { step: "wait" };
+    const failed = rows.find((row) => row!.status === "failed" && row!.required);
+    if (failed) {
+      return {
+        step: "fail",
+        failure: `The ${DEPARTMENT_LABEL[failed.department]} step failed: ${
+          failed.error_message ?? "failed"
+        }`,
+      };
+    }
+  }
+  return { step: "aggregate" };
+}
+
+/** Finished results in plan order, for whoever reads earlier stages. */
+function resultsOf(plan: Plan, tasks: TaskRow[], before = Infinity) {
+  const byKey = new Map(tasks.map((t) => [t.task_key, t]));
+  return plan.tasks
+    .filter((t) => STAGE_OF[t.department] < before)
+    .map((t) => byKey.get(t.taskKey))
+    .filter((row): row is TaskRow & { result: DepartmentResult } =>
+      row?.status === "completed" && row.result !== null
+    )
+    .map((row) => ({ department: row.department, taskKey: row.task_key, result: row.result }));
+}
+
+/** Thrown inside a node's transaction when the request was ended elsewhere. */
 class Stopped extends Error {}
 
 export function buildAnalysisGraph(deps: OrchestratorDeps) {
   const { db, log } = deps;
-  /**
-   * Wraps a node: cancellation check, then timing. The check rides on the
-   * node's first transaction (every node opens one before it does anything),
-   * rather than costing a transaction of its own at each of some fifteen
-   * nodes per analysis: a request ended elsewhere (cancelled by the merchant,
-   * or failed by the dead letter handler) rolls that transaction back and
-   * stops the graph.
-   */
+
+  /** Wraps a node: the test and tracing hook, a stop on a request ended elsewhere, timing. */
   const node =
-    (name: string, fn: (state: State, inTenant: InTenant) => Promise<Partial<State>>) =>
+    (name: string, fn: (state: State) => Promise<Partial<State>>) =>
     async (state: State): Promise<Partial<State>> => {
       await deps.onNode?.(name, state.requestId);
-      let checked = false;
-      const inTenant: InTenant = (work) =>
-        db.withTenant(state.userId, async (tx) => {
-          if (!checked) {
-            const [row] = await tx<{ status: string }[]>`
-              select status from analysis_requests where id = ${state.requestId}`;
-            if (row?.status !== "pending" && row?.status !== "processing") throw new Stopped();
-            checked = true;
-          }
-          return await work(tx);
-        });
       const started = performance.now();
       let update: Partial<State>;
       try {
-        update = await fn(state, inTenant);
+        update = await fn(state);
       } catch (error) {
         if (error instanceof Stopped) return { outcome: "stopped" };
         throw error;
@@ -159,59 +238,134 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       return update;
     };
 
-  const plan = node("plan", async (state, inTenant) => {
-    const request = await inTenant(async (tx) => {
-      await tx`update analysis_requests set status = 'processing', started_at = coalesce(started_at, now())
-               where id = ${state.requestId} and status = 'pending'`;
-      await setProgress(tx, state.requestId, "planning", 5);
-      const [row] = await tx<
-        {
-          prompt: string;
-          today: string;
-          country: string | null;
-          preferred_llm: string | null;
-          agent_state: { plan: Plan; planner: string } | null;
-        }[]
-      >`
-        select r.prompt, p.preferred_llm, r.agent_state, s.shop_country as country,
+  /** A write of the run: under the request's lock, only while it is processing. */
+  const write = <T>(state: State, work: (tx: Tx, from: RequestStatus) => Promise<T>) =>
+    db.withTenant(state.userId, async (tx) => {
+      const status = await lockedStatus(tx, state.requestId);
+      if (status !== "processing") throw new Stopped();
+      return await work(tx, status);
+    });
+
+  /** Stores what the run decided and has not written yet: a new plan, inline results. */
+  const writePending = async (tx: Tx, state: State) => {
+    if (!state.planStored) {
+      await tx`update analysis_requests
+               set agent_state = ${
+        tx.json({
+          plan: state.planned,
+          planner: state.planner,
+          today: state.request!.today,
+        } as never)
+      }
+               where id = ${state.requestId} and agent_state is null`;
+    }
+    for (const task of state.unwritten) {
+      await tx`insert into agent_tasks (analysis_request_id, user_id, department, task_key,
+                 task_input, status, result, started_at, finished_at)
+               values (${state.requestId}, ${state.userId}, ${task.department}, ${task.task_key},
+                 ${tx.json(inputOf(state.planned!, task.task_key) as never)}, 'completed',
+                 ${tx.json(task.result as never)}, now(), now())
+               on conflict (analysis_request_id, task_key) do nothing`;
+    }
+  };
+
+  const inputOf = (plan: Plan, taskKey: string) => {
+    const task = plan.tasks.find((t) => t.taskKey === taskKey)!;
+    return { ...task.input, required: task.required };
+  };
+
+  const hasModel = (state: State) => deps.modelFor(state.request!.preferred_llm) !== null;
+
+  const load = node("load", async (state) => {
+    return await db.withTenant(state.userId, async (tx) => {
+      const [request] = await tx<RequestRow[]>`
+        select r.status, r.prompt, r.linked_account_id, r.agent_state, p.preferred_llm,
+               s.shop_country as country, s.shop_currency as currency, s.shop_timezone as timezone,
+               a.last_synced_at,
                to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today
         from analysis_requests r
-        left join store_sync_state s on s.linked_account_id = r.linked_account_id
         left join user_preferences p on p.user_id = r.user_id
-        where r.id = ${state.requestId}`;
-      return row!;
+        left join linked_accounts a on a.id = r.linked_account_id
+        left join store_sync_state s on s.linked_account_id = r.linked_account_id
+        where r.id = ${state.requestId}
+        for no key update of r`;
+      if (!request || !isOpen(request.status)) return { outcome: "stopped" as const };
+      if (request.status === "pending") await startProcessing(tx, state.requestId);
+      if (!request.agent_state) return { request, planStored: false, tasks: [] };
+      const tasks = await tx<TaskRow[]>`
+        select department, task_key, status, error_message, result,
+               coalesce((task_input->>'required')::boolean, true) as required
+        from agent_tasks where analysis_request_id = ${state.requestId}`;
+      return {
+        request,
+        planned: request.agent_state.plan,
+        planner: request.agent_state.planner,
+        planStored: true,
+        tasks,
+      };
     });
-    // Planned already by a run that died before its checkpoint: the same plan, not a new one (a
-    // model may plan differently twice, and its tasks may be running).
-    if (request.agent_state) {
-      return { planned: request.agent_state.plan, planner: request.agent_state.planner, stage: -1 };
-    }
+  });
+
+  const plan = node("plan", async (state) => {
+    const request = state.request!;
     const model = deps.modelFor(request.preferred_llm);
     const calendar = { dayFirst: dayFirstIn(request.country) };
     const planned = model
       ? await planWithModel(model, request.prompt, request.today, log, calendar)
       : { plan: planOffline(request.prompt, request.today, calendar), planner: OFFLINE_MODEL };
-    await inTenant(async (tx) => {
-      await tx`update analysis_requests
-               set agent_state = ${
-        tx.json({ plan: planned.plan, planner: planned.planner, today: request.today } as never)
-      }
-               where id = ${state.requestId} and status = 'processing'`;
-      await setProgress(tx, state.requestId, "planning", 10);
-    });
-    return { planned: planned.plan, planner: planned.planner, stage: -1 };
+    return { planned: planned.plan, planner: planned.planner };
   });
 
-  const dispatch = node("dispatch", async (state, inTenant) => {
-    const stage = stagesOf(state.planned!).find((s) => s > state.stage)!;
+  const advance = node(
+    "advance",
+    (state) => Promise.resolve({ next: nextStep(state.planned!, state.tasks, hasModel(state)) }),
+  );
+
+  const runInline = node("run_inline", async (state) => {
+    const stage = (state.next as { stage: number }).stage;
+    const request = state.request!;
+    const departments = deps.departmentsFor(request.preferred_llm);
+    const scope: KpiScope = {
+      userId: state.userId,
+      accountId: request.linked_account_id ?? "",
+      timezone: request.timezone ?? "UTC",
+      syncedAt: request.last_synced_at,
+    };
+    const prior = resultsOf(state.planned!, state.tasks, stage);
+    const computed: TaskRow[] = [];
+    for (const task of state.planned!.tasks.filter((t) => STAGE_OF[t.department] === stage)) {
+      const input: DepartmentInput = {
+        requestId: state.requestId,
+        prompt: request.prompt,
+        scope,
+        today: request.agent_state?.today ?? request.today,
+        currency: request.currency ?? "USD",
+        plan: state.planned!,
+        task: { key: task.taskKey, input: task.input },
+        prior,
+      };
+      computed.push({
+        department: task.department,
+        task_key: task.taskKey,
+        status: "completed",
+        required: task.required,
+        error_message: null,
+        result: await departments[task.department].invoke(input),
+      });
+    }
+    return { tasks: [...state.tasks, ...computed], unwritten: [...state.unwritten, ...computed] };
+  });
+
+  const dispatch = node("dispatch", async (state) => {
+    const stage = (state.next as { stage: number }).stage;
     const tasks = state.planned!.tasks.filter((t) => STAGE_OF[t.department] === stage);
-    await inTenant(async (tx) => {
-      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
+    await write(state, async (tx) => {
+      await writePending(tx, state);
       for (const task of tasks) {
         const [created] = await tx<{ id: string }[]>`
           insert into agent_tasks (analysis_request_id, user_id, department, task_key, task_input)
           values (${state.requestId}, ${state.userId}, ${task.department}, ${task.taskKey},
-                  ${tx.json({ ...task.input, required: task.required } as never)})
+                  ${tx.json(inputOf(state.planned!, task.taskKey) as never)})
           on conflict (analysis_request_id, task_key) do nothing
           returning id`;
         // Only a task created now gets a job: a re-run dispatch finds its jobs already sent.
@@ -226,97 +380,43 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       const [progressStage, percent] = PROGRESS_OF_STAGE[stage] ?? ["analysing", 50];
       await setProgress(tx, state.requestId, progressStage, percent);
     });
-    return { stage, stageDone: false };
+    // The run ends here; the job that finishes the stage queues the next run.
+    return { outcome: "waiting" };
   });
 
-  const wait = node("wait", async (state, inTenant) => {
-    const departments = departmentsIn((s) => s === state.stage);
-    const check = () =>
-      inTenant((tx) =>
-        tx<{ open: number; failed_required: string | null }[]>`
-        select count(*) filter (where status not in ('completed', 'failed'))::int as open,
-               (array_agg(department || ': ' || coalesce(error_message, 'failed') order by task_key)
-                  filter (where status = 'failed' and coalesce((task_input->>'required')::boolean, true)))[1]
-                 as failed_required
-        from agent_tasks
-        where analysis_request_id = ${state.requestId} and department = any(${departments})`
-      );
-    let [counts] = await check();
-    if (counts!.open > 0) {
-      // Paused here until the stage's last task queues the orchestrator again.
-      interrupt({ waitingFor: departments });
-      [counts] = await check();
-    }
-    if (counts!.failed_required) {
-      const [department, ...reason] = counts!.failed_required.split(": ");
-      return {
-        outcome: "failed",
-        failure: `The ${DEPARTMENT_LABEL[department as Department] ?? department} step failed: ${
-          reason.join(": ")
-        }`,
-      };
-    }
-    return { stageDone: counts!.open === 0 };
-  });
-
-  const aggregate = node("aggregate", async (state, inTenant) => {
-    // Everything the finished tasks computed, in stage order, and the shop's currency.
-    const { rows, currency, timezone } = await inTenant(async (tx) => {
-      await setProgress(tx, state.requestId, "writing", 90);
-      const rows = await tx<
-        { department: Department; task_key: string; result: DepartmentResult }[]
-      >`select department, task_key, result from agent_tasks
-        where analysis_request_id = ${state.requestId} and status = 'completed'
-        order by created_at, task_key`;
-      const [meta] = await tx<{ currency: string | null; timezone: string | null }[]>`
-        select s.shop_currency as currency, s.shop_timezone as timezone from analysis_requests r
-        left join store_sync_state s on s.linked_account_id = r.linked_account_id
-        where r.id = ${state.requestId}`;
-      return { rows, currency: meta?.currency ?? "USD", timezone: meta?.timezone ?? "UTC" };
-    });
-    const prior: PriorResult[] = rows.map((r) => ({
-      department: r.department,
-      taskKey: r.task_key,
-      result: r.result,
-    }));
-    const all = merged(prior);
-    const written = rows.find((r) => r.department === "qualitative")?.result.narrative ??
-      writeOffline(all, state.planned!, currency);
-    // Checked again here, whoever wrote the words: the stored outcome is the final text's.
-    const { narrative, report } = grounded(written, all);
+  const aggregate = node("aggregate", (state) => {
+    const plan = state.planned!;
+    const request = state.request!;
+    const currency = request.currency ?? "USD";
+    const finished = resultsOf(plan, state.tasks);
+    const all = merged(finished);
+    // Every plan ends with the write-up (graph/offline_planner.ts#planFor), whose words were
+    // grounded once, where they were written: they are not checked again here.
+    const narrative = finished.find((r) => r.department === "qualitative")?.result.narrative;
+    if (!narrative) throw new Error("the plan finished without a write-up");
     const result: AnalysisResult = {
       summary: narrative.summary,
       speech: narrative.speech,
-      visualizations: visualizationsOf(all, state.planned!),
-      rawData: {
-        plan: state.planned!,
-        planner: state.planner,
-        facts: all.facts,
-        tables: all.tables,
-      },
+      visualizations: visualizationsOf(all, plan),
+      rawData: { plan, planner: state.planner, facts: all.facts, tables: all.tables },
       model: narrative.model,
       currency,
-      // What the writer's check dropped, and anything the final check still found.
-      grounding: {
-        grounded: report.grounded,
-        unsupported: [...(written.grounding?.unsupported ?? []), ...report.unsupported],
-        dropped: [...(written.grounding?.dropped ?? []), ...report.dropped],
-        fellBack: written.grounding?.fellBack ?? false,
+      grounding: narrative.grounding ?? {
+        ...grounded(narrative, all).report,
+        fellBack: false,
       },
-      interpretation: interpretationOf(state.planned!, timezone),
+      interpretation: interpretationOf(plan, request.timezone ?? "UTC"),
     };
-    const candidates = rows.filter((r) => r.department === "recommendation")
+    const candidates = finished.filter((r) => r.department === "recommendation")
       .flatMap((r) => r.result.candidates);
-    return { result, candidates };
+    return Promise.resolve({ result, candidates });
   });
 
-  const proposeActions = node("propose_actions", async (state, inTenant) => {
-    const candidates = state.candidates;
-    await inTenant(async (tx) => {
-      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
-      const [request] = await tx<{ linked_account_id: string | null }[]>`
-        select linked_account_id from analysis_requests where id = ${state.requestId}`;
-      for (const candidate of candidates) {
+  const proposeActions = node("propose_actions", async (state) => {
+    await write(state, async (tx) => {
+      await writePending(tx, state);
+      await setProgress(tx, state.requestId, "writing", 90);
+      for (const candidate of state.candidates) {
         const checked = checkAction(candidate);
         if (!checked.ok) {
           log.warn("proposal dropped", { key: checked.key, reason: checked.reason });
@@ -326,7 +426,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         const [inserted] = await tx<{ id: string }[]>`
           insert into proposed_actions (analysis_request_id, user_id, linked_account_id,
             description, action_type, parameters, action_key)
-          values (${state.requestId}, ${state.userId}, ${request!.linked_account_id},
+          values (${state.requestId}, ${state.userId}, ${state.request!.linked_account_id},
             ${a.description}, ${a.actionType}, ${tx.json(a.parameters as never)}, ${a.key})
           on conflict (analysis_request_id, action_key) where action_key is not null do nothing
           returning id`;
@@ -345,64 +445,73 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         }
       }
     });
-    return {};
+    return { unwritten: [], planStored: true };
   });
 
-  const finalize = node("finalize", async (state, inTenant) => {
-    const result = state.result!;
-    await inTenant(async (tx) => {
-      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
-      await tx`update analysis_requests
-               set status = 'completed', result = ${tx.json(result as never)},
-                   progress = ${tx.json({ stage: "done", percent: 100 })}, finished_at = now()
-               where id = ${state.requestId}`;
-      await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-                 analysis_request_id, before_status, after_status)
-               values (${state.userId}, 'agent', 'analysis.completed', 'analysis_request',
-                 ${state.requestId}, ${state.requestId}, 'processing', 'completed')`;
-    });
-    return {};
+  const finalize = node("finalize", async (state) => {
+    await write(
+      state,
+      (tx, from) =>
+        endRequest(tx, { userId: state.userId, requestId: state.requestId, from }, {
+          to: "completed",
+          result: state.result,
+        }),
+    );
+    return { outcome: "completed" };
   });
 
-  const fail = node("fail", async (state, inTenant) => {
-    await inTenant(async (tx) => {
-      if ((await lockedStatus(tx, state.requestId)) !== "processing") return;
-      await tx`update analysis_requests
-               set status = 'failed', error_code = 'AGENT_PROCESSING_ERROR',
-                   error_message = ${state.failure ?? "The analysis could not be finished."},
-                   finished_at = now()
-               where id = ${state.requestId}`;
-      await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id,
-                 analysis_request_id, before_status, after_status)
-               values (${state.userId}, 'agent', 'analysis.failed', 'analysis_request',
-                 ${state.requestId}, ${state.requestId}, 'processing', 'failed')`;
-    });
-    return {};
+  const fail = node("fail", async (state) => {
+    await write(
+      state,
+      (tx, from) =>
+        endRequest(tx, { userId: state.userId, requestId: state.requestId, from }, {
+          to: "failed",
+          message: (state.next as { failure: string }).failure,
+          actor: "agent",
+        }),
+    );
+    return { outcome: "failed" };
   });
 
   const unlessStopped = (next: string) => (state: State) =>
     state.outcome === "stopped" ? END : next;
 
   return new StateGraph(AnalysisState)
+    .addNode("load", load)
     .addNode("plan", plan)
+    .addNode("advance", advance)
+    .addNode("run_inline", runInline)
     .addNode("dispatch", dispatch)
-    .addNode("wait", wait)
     .addNode("aggregate", aggregate)
     .addNode("propose_actions", proposeActions)
     .addNode("finalize", finalize)
     .addNode("fail", fail)
-    .addEdge(START, "plan")
-    .addConditionalEdges("plan", unlessStopped("dispatch"), ["dispatch", END])
-    .addConditionalEdges("dispatch", unlessStopped("wait"), ["wait", END])
-    .addConditionalEdges("wait", (state: State) => {
-      if (state.outcome === "stopped") return END;
-      if (state.outcome === "failed") return "fail";
-      if (!state.stageDone) return "wait";
-      return stagesOf(state.planned!).some((s) => s > state.stage) ? "dispatch" : "aggregate";
-    }, ["wait", "dispatch", "aggregate", "fail", END])
-    .addConditionalEdges("aggregate", unlessStopped("propose_actions"), ["propose_actions", END])
+    .addEdge(START, "load")
+    .addConditionalEdges(
+      "load",
+      (state: State) => state.outcome === "stopped" ? END : state.planned ? "advance" : "plan",
+      ["advance", "plan", END],
+    )
+    .addEdge("plan", "advance")
+    .addConditionalEdges("advance", (state: State) => {
+      switch (state.next.step) {
+        case "inline":
+          return "run_inline";
+        case "dispatch":
+          return "dispatch";
+        case "fail":
+          return "fail";
+        case "aggregate":
+          return "aggregate";
+        case "wait":
+          return END;
+      }
+    }, ["run_inline", "dispatch", "fail", "aggregate", END])
+    .addEdge("run_inline", "advance")
+    .addEdge("dispatch", END)
+    .addEdge("aggregate", "propose_actions")
     .addConditionalEdges("propose_actions", unlessStopped("finalize"), ["finalize", END])
     .addEdge("finalize", END)
     .addEdge("fail", END)
-    .compile({ checkpointer: deps.checkpointer, name: "analysis" });
+    .compile({ name: "analysis" });
 }

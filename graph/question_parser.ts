@@ -33,7 +33,7 @@ import {
   readDates,
   spanDays,
 } from "../metrics/calendar.ts";
-import type { Intent } from "./plan.ts";
+import type { Intent } from "../agents/plan.ts";
 
 export interface QuestionReading {
   intent: Intent;

@@ -8,7 +8,7 @@
  * resume, and two workers never run the same graph at once.
  */
 import type { PgBoss } from "pg-boss";
-import { type Department, DEPARTMENTS } from "./plan.ts";
+import { type Department, DEPARTMENTS } from "../agents/plan.ts";
 
 export const ANALYSIS_QUEUE = "analysis";
 export const DEPARTMENT_QUEUE_PREFIX = "dept.";

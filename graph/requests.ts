@@ -13,7 +13,7 @@ import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import { InvalidDateError, readDates } from "../metrics/calendar.ts";
-import { lockedStatus } from "./progress.ts";
+import { endRequest, lockedStatus, recordSubmitted } from "./request_status.ts";
 import { ANALYSIS_QUEUE, type AnalysisJob } from "./queues.ts";
 
 export const PROMPT_MIN = 3;
@@ -96,10 +96,7 @@ export async function submitAnalysisRequest<T = undefined>(
       } satisfies AnalysisJob,
       { singletonKey: row.id },
     );
-    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
-               after_status)
-             values (${viewer.userId}, 'user', 'analysis.submitted', 'analysis_request', ${row.id},
-               ${row.id}, 'pending')`;
+    await recordSubmitted(tx, viewer.userId, row.id);
     return ok({ id: row.id, replayed: false, read: read ? await read(tx, row.id) : undefined });
   });
 }
@@ -153,16 +150,9 @@ export async function cancelAnalysisRequest(
         { field: "id" },
       );
     }
-    await tx`update analysis_requests set status = 'cancelled', finished_at = now(),
-               error_code = 'TASK_CANCELLED', error_message = 'Cancelled at your request.'
-             where id = ${id}`;
-    // Proposals of an analysis the merchant abandoned are withdrawn, not left to approve.
-    await tx`update proposed_actions set status = 'rejected', rejected_at = now()
-             where analysis_request_id = ${id} and status = 'proposed'`;
-    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, analysis_request_id,
-               before_status, after_status)
-             values (${viewer.userId}, 'user', 'analysis.cancelled', 'analysis_request', ${id}, ${id},
-               ${status}, 'cancelled')`;
+    await endRequest(tx, { userId: viewer.userId, requestId: id, from: status }, {
+      to: "cancelled",
+    });
     return ok({ id, status: "cancelled" });
   });
 }

@@ -12,7 +12,7 @@ import type { DepartmentResult } from "../agents/department.ts";
 import { type Fact, factOf } from "../agents/facts.ts";
 import { FACT_ID } from "../agents/quantitative.ts";
 import { type Dimension, DIMENSION_NAMES, TIME_DIMENSIONS } from "../metrics/catalog.ts";
-import type { Plan } from "./plan.ts";
+import type { Plan } from "../agents/plan.ts";
 
 export type VisualizationType = "KPI" | "LINE_CHART" | "BAR_CHART" | "TABLE";
 

@@ -23,6 +23,7 @@ import type { Logger } from "../log/logger.ts";
 import { SHOP_DOMAIN, verifyOAuthQuery } from "./signatures.ts";
 import type { Enqueuer } from "../jobs/enqueue.ts";
 import { requestSync } from "../mirror/sync_queue.ts";
+import { audit } from "../db/audit.ts";
 
 export const STATE_TTL_MINUTES = 10;
 export const TOKEN_EXCHANGE_TIMEOUT_MS = 10_000;
@@ -186,9 +187,13 @@ export async function completeShopifyOAuth(
         refresh_token_expires_at = excluded.refresh_token_expires_at,
         scopes = excluded.scopes,
         status = 'active'`;
-    await tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, details)
-             values (${userId}, 'user', 'shopify.linked', 'linked_account', ${accountId},
-                     ${tx.json({ shop, scopes })})`;
+    await audit(tx, {
+      userId,
+      actor: "user",
+      action: "shopify.linked",
+      entity: { type: "linked_account", id: accountId },
+      details: { shop, scopes },
+    });
     // A re-link syncs what changed (or finishes an unfinished import); a new link imports.
     await requestSync(deps.boss, tx, {
       userId,
@@ -301,8 +306,12 @@ async function shopOwnerAccount(
   await deps.db.withTenant(userId, async (tx) => {
     await tx`insert into users (id, email) values (${userId}, ${email})`;
     await tx`insert into user_preferences (user_id) values (${userId})`;
-    await tx`insert into audit_log (user_id, actor, action, details)
-             values (${userId}, 'user', 'account.registered_with_shopify', ${tx.json({ shop })})`;
+    await audit(tx, {
+      userId,
+      actor: "user",
+      action: "account.registered_with_shopify",
+      details: { shop },
+    });
   });
   return ok(userId);
 }

@@ -22,6 +22,7 @@ import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { verifyWebhook } from "./signatures.ts";
 import { applyMirrorTopic, MIRROR_TOPICS, redactCustomer } from "../mirror/apply_webhook.ts";
+import { audit, type AuditAction } from "../db/audit.ts";
 
 export const WEBHOOK_QUEUE = "shopify.webhook";
 
@@ -145,24 +146,27 @@ async function applyTopic(
     }
     return;
   }
-  const audit = (action: string, details: Record<string, unknown>) =>
-    tx`insert into audit_log (user_id, actor, action, entity_type, entity_id, details)
-       values (${account.user_id}, 'shopify', ${action}, 'linked_account', ${account.id}, ${
-      tx.json(details as never)
-    })`;
+  const audited = (action: AuditAction, details: Record<string, unknown>) =>
+    audit(tx, {
+      userId: account.user_id,
+      actor: "shopify",
+      action,
+      entity: { type: "linked_account", id: account.id },
+      details,
+    });
   switch (topic) {
     case "app/uninstalled": {
       await tx`update linked_accounts set status = 'revoked', encrypted_access_token = null,
                encrypted_refresh_token = null, access_token_expires_at = null, refresh_token_expires_at = null
                where id = ${account.id}`;
-      await audit("shopify.app_uninstalled", {});
+      await audited("shopify.app_uninstalled", {});
       return;
     }
     case "shop/redact": {
       const cache =
         await tx`delete from cached_shopify_data where linked_account_id = ${account.id}`;
       await tx`delete from linked_accounts where id = ${account.id}`;
-      await audit("shopify.shop_redacted", { cached_rows_deleted: cache.count });
+      await audited("shopify.shop_redacted", { cached_rows_deleted: cache.count });
       return;
     }
     case "customers/redact": {
@@ -178,7 +182,7 @@ async function applyTopic(
           parsed.data.orders_to_redact ?? [],
         )
         : { customers: 0, orders: 0 };
-      await audit("shopify.customer_redacted", {
+      await audited("shopify.customer_redacted", {
         customer_id: parsed.success ? parsed.data.customer.id : null,
         orders: parsed.success ? parsed.data.orders_to_redact ?? [] : [],
         cached_rows_deleted: cache.count,
@@ -196,7 +200,7 @@ async function applyTopic(
              where linked_account_id = ${account.id} and shopify_id = ${customerId}) as customers,
           (select count(*)::int from shop_orders
              where linked_account_id = ${account.id} and customer_id = ${customerId}) as orders`;
-      await audit("shopify.customer_data_requested", {
+      await audited("shopify.customer_data_requested", {
         customer_id: customerId,
         orders: parsed.success ? parsed.data.orders_requested ?? [] : [],
         held: {

@@ -137,7 +137,7 @@ linkedStoreTest(
       );
       assert.deepEqual(res.body.data.cancelAnalysisRequest.userErrors, []);
     };
-    for (const node of ["plan", "dispatch", "propose_actions", "finalize"]) {
+    for (const node of ["load", "plan", "dispatch", "propose_actions", "finalize"]) {
       const arrived = hold.arm(node);
       const id = await ask(api.app, token, "Which products should I discount?");
       await arrived;

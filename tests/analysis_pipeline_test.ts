@@ -3,7 +3,7 @@
  * against the dev store, offline model.
  */
 import assert from "node:assert/strict";
-import { isGrounded, statedNumbers } from "../graph/grounding.ts";
+import { isGrounded, statedNumbers } from "../agents/grounding.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { ask, waitForRequest } from "./helpers/analysis.ts";
 import { linkedStoreTest, TEST_TODAY, weekBefore } from "./helpers/linked_store.ts";

@@ -78,7 +78,7 @@ linkedStoreTest(
   async ({ api, token, t, waitForJob }) => {
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     const device = await createDeviceToken(api.app, token);
-    const arrived = hold.arm("plan");
+    const arrived = hold.arm("load");
     const started = performance.now();
     const res = await siri(api.app, device.token, "/siri/ask", {
       question: "Which products should I discount?",

@@ -50,7 +50,7 @@ linkedStoreTest(
   "a subscription sees pending, processing and completed, then completes",
   async ({ api, token, t, waitForJob }) => {
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const arrived = hold.arm("plan");
+    const arrived = hold.arm("load");
     const id = await ask(api.app, token, "Why did sales drop last week?");
     await arrived;
     const client = createClient({
@@ -147,7 +147,7 @@ linkedStoreTest(
   "after the network drops, a reconnect with Last-Event-ID is sent exactly what it missed",
   async ({ api, token, t, waitForJob }) => {
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const arrived = held.arm("plan");
+    const arrived = held.arm("load");
     const id = await ask(api.app, token, "Which products should I discount?");
     await arrived;
 
@@ -220,7 +220,7 @@ linkedStoreTest(
   "the wire: retry advice, heartbeats, ids, and a closed connection freed at once",
   async ({ api, token, waitForJob }) => {
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
-    const arrived = paused.arm("plan");
+    const arrived = paused.arm("load");
     const id = await ask(api.app, token, "How were sales last week?");
     await arrived;
     const aborter = new AbortController();
@@ -280,7 +280,7 @@ linkedStoreTest(
     const second = await startApiProcess(t.url, api.services.shopify.adminBaseUrl);
     let stopped = false;
     try {
-      const arrived = fanout.arm("plan");
+      const arrived = fanout.arm("load");
       const id = await ask(api.app, token, "How were sales last week?");
       await arrived;
       const client = createClient({
@@ -303,7 +303,7 @@ linkedStoreTest(
 
       // Stopping with a stream open: the stream ends (its client would reconnect elsewhere)
       // and the process exits cleanly instead of waiting on it.
-      const held = fanout.arm("plan");
+      const held = fanout.arm("load");
       const open = await ask(api.app, token, "Which products should I discount?");
       await held;
       const lingering = createClient({

@@ -54,12 +54,6 @@ async function seedTenant(db: Database, userId: string) {
     await tx`insert into shopify_oauth_states (state_hash, user_id, shop, expires_at)
              values (sha256(gen_random_uuid()::text::bytea), ${userId}, 'a-shop.myshopify.com',
                      now() + interval '10 minutes')`;
-    await tx`insert into analysis_checkpoints (user_id, analysis_request_id, checkpoint_id,
-               checkpoint, checkpoint_type, metadata, metadata_type)
-             values (${userId}, ${request!.id}, 'c1', '\\x7b7d', 'json', '\\x7b7d', 'json')`;
-    await tx`insert into analysis_checkpoint_writes (user_id, analysis_request_id, checkpoint_id,
-               task_id, idx, channel, value, value_type)
-             values (${userId}, ${request!.id}, 'c1', 't1', 0, 'plan', '\\x7b7d', 'json')`;
     // The store mirror, written by the functions the sync uses.
     const scope = { userId, accountId: account!.id as string };
     await loadSyncState(tx, scope);

@@ -20,11 +20,11 @@ import {
   recoverAction,
   type RecoveryJob,
 } from "../actions/recovery.ts";
-import { runDepartmentJob } from "../agents/department_job.ts";
+import { runDepartmentJob } from "../graph/department_job.ts";
 import { createDepartments } from "../agents/departments.ts";
 import type { ChosenModel } from "../agents/llm.ts";
-import { runAnalysisJob } from "../graph/analysis_job.ts";
-import { DEPARTMENTS } from "../graph/plan.ts";
+import { createAnalysisRunner } from "../graph/analysis_job.ts";
+import { DEPARTMENTS } from "../agents/plan.ts";
 import { settleDeadAnalysisJob } from "../graph/dead_letter.ts";
 import {
   ANALYSIS_DEAD_LETTER_QUEUE,
@@ -160,18 +160,25 @@ async function startAnalysisWorkers(deps: WorkerDeps): Promise<string[]> {
     localConcurrency: concurrency,
     notifyPollingIntervalSeconds: ANALYSIS_POLL_SECONDS,
   };
+  // Departments and the graph are built once per process, not per job: the user's model is
+  // the only thing that varies, and it is looked up per request.
+  const built = new Map<string | null, ReturnType<typeof createDepartments>>();
+  const departmentsFor = (preferredLlm: string | null) => {
+    let departments = built.get(preferredLlm);
+    if (!departments) {
+      departments = createDepartments({ mirror: deps.mirror, log, modelFor }, preferredLlm);
+      // Model names are the users' to choose: a bounded cache, not one that grows with them.
+      if (built.size >= 64) built.clear();
+      built.set(preferredLlm, departments);
+    }
+    return departments;
+  };
+  const runAnalysis = createAnalysisRunner({ db, boss, log, modelFor, departmentsFor, onNode });
   await boss.work<AnalysisJob>(
     ANALYSIS_QUEUE,
     options,
-    loggedHandler<AnalysisJob>(
-      log,
-      (job, jobLog) =>
-        runAnalysisJob({ db, boss, log: jobLog, modelFor, onNode }, job.data, job.signal),
-      observe,
-    ),
+    loggedHandler<AnalysisJob>(log, (job) => runAnalysis(job.data, job.signal), observe),
   );
-  const departmentsFor = (preferredLlm: string | null) =>
-    createDepartments({ mirror: deps.mirror, log, modelFor }, preferredLlm);
   for (const department of DEPARTMENTS) {
     await boss.work<DepartmentJob>(
       departmentQueue(department),

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Fact } from "../agents/facts.ts";
+import type { Fact } from "./facts.ts";
 import type { Provenance } from "../metrics/scope.ts";
 import { groundText, isGrounded, statedNumbers } from "./grounding.ts";
 

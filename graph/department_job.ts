@@ -15,23 +15,23 @@ import { ShopifyApiError } from "../shopify/admin_client.ts";
 import { isStoreAccessLost, STORE_ACCESS_LOST } from "../shopify/access_lost.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
-import { kpiScope } from "../metrics/scope.ts";
-import type { Department, Plan } from "../graph/plan.ts";
-import { lockedStatus } from "../graph/progress.ts";
+import type { KpiScope } from "../metrics/scope.ts";
+import type { Department, Plan } from "../agents/plan.ts";
+import { lockedStatus } from "./request_status.ts";
 import {
   ANALYSIS_QUEUE,
   type AnalysisJob,
   DEPARTMENT_RETRY_LIMIT,
   type DepartmentJob,
   RESUME_PRIORITY,
-} from "../graph/queues.ts";
+} from "./queues.ts";
 import type {
   DepartmentInput,
   DepartmentResult,
   DepartmentRunnable,
   PriorResult,
-} from "./department.ts";
-import { departmentsIn, STAGE_OF } from "./department.ts";
+} from "../agents/department.ts";
+import { departmentsIn, READS_PRIOR_FROM_STAGE, STAGE_OF } from "../agents/department.ts";
 
 export interface DepartmentJobDeps {
   db: Database;
@@ -52,6 +52,10 @@ interface TaskRow {
   agent_state: { plan: Plan; today: string } | null;
   preferred_llm: string | null;
   currency: string | null;
+  /** Null when the store has no sync state (it was unlinked). */
+  timezone: string | null;
+  has_sync_state: boolean;
+  last_synced_at: Date | null;
 }
 
 /** Queues the orchestrator when no task of `department`'s stage is still open. */
@@ -89,12 +93,16 @@ export async function runDepartmentJob(
 ): Promise<{ outcome: string }> {
   const { db } = deps;
   const loaded = await db.withTenant(job.userId, async (tx) => {
+    // The task, its request and the store's scope in one read.
     const [task] = await tx<TaskRow[]>`
       select t.department, t.task_key, t.task_input, t.status, r.status as request_status, r.prompt,
-             r.linked_account_id, r.agent_state, p.preferred_llm, s.shop_currency as currency
+             r.linked_account_id, r.agent_state, p.preferred_llm, s.shop_currency as currency,
+             s.shop_timezone as timezone, s.linked_account_id is not null as has_sync_state,
+             a.last_synced_at
       from agent_tasks t
       join analysis_requests r on r.id = t.analysis_request_id
       left join user_preferences p on p.user_id = r.user_id
+      left join linked_accounts a on a.id = r.linked_account_id
       left join store_sync_state s on s.linked_account_id = r.linked_account_id
       where t.id = ${job.taskId} and t.analysis_request_id = ${job.requestId}
       for update of t`;
@@ -108,12 +116,18 @@ export async function runDepartmentJob(
     if (!task.linked_account_id || !task.agent_state) {
       return { skip: "request has no store or plan" } as const;
     }
-    const scope = await kpiScope(tx, job.userId, task.linked_account_id);
-    if (!scope) return { skip: "store not linked" } as const;
+    if (!task.has_sync_state) return { skip: "store not linked" } as const;
+    const scope: KpiScope = {
+      userId: job.userId,
+      accountId: task.linked_account_id,
+      timezone: task.timezone ?? "UTC",
+      syncedAt: task.last_synced_at,
+    };
     await tx`update agent_tasks set status = 'running', retry_count = ${retryCount},
                started_at = coalesce(started_at, now())
              where id = ${job.taskId}`;
-    const prior = await tx<
+    // Only the stages after the analysis read earlier results (data and figures need none).
+    const prior = STAGE_OF[task.department] < READS_PRIOR_FROM_STAGE ? [] : await tx<
       { department: Department; task_key: string; result: DepartmentResult }[]
     >`
       select department, task_key, result from agent_tasks

@@ -8,7 +8,7 @@
  * Numbers that are part of dates ("Nov 9", "2026-11-15", a year) and order
  * numbers ("#1042") are not figures and are not checked.
  */
-import type { Fact } from "../agents/facts.ts";
+import type { Fact, Table } from "./facts.ts";
 
 export interface StatedNumber {
   text: string;
@@ -117,4 +117,48 @@ export function groundText(
     } else kept.push(sentence.trim());
   }
   return { text: kept.join(" ").trim(), report };
+}
+
+/** What an answer is checked against: the facts, and the shop's names in tables and proposals. */
+export interface Grounds {
+  facts: Fact[];
+  tables: Record<string, Table>;
+  candidates: Array<{ parameters: Record<string, unknown> }>;
+}
+
+/** Strings copied from shop data, whose digits are names rather than figures. */
+export function namesIn(grounds: Grounds): string[] {
+  const names: string[] = [];
+  for (const table of Object.values(grounds.tables)) {
+    for (const row of table.rows) {
+      for (const key of ["title", "name", "code"]) {
+        if (typeof row[key] === "string") names.push(row[key] as string);
+      }
+    }
+  }
+  for (const c of grounds.candidates) {
+    if (typeof c.parameters.code === "string") names.push(c.parameters.code);
+  }
+  return names;
+}
+
+/**
+ * Grounds an answer's summary and speech against the facts: the one check
+ * every writer's words pass, once, before they are stored.
+ */
+export function grounded<N extends { summary: string; speech: string }>(
+  narrative: N,
+  grounds: Grounds,
+): { narrative: N; report: GroundingReport } {
+  const names = namesIn(grounds);
+  const summary = groundText(narrative.summary, grounds.facts, names);
+  const speech = groundText(narrative.speech, grounds.facts, names);
+  return {
+    narrative: { ...narrative, summary: summary.text, speech: speech.text || summary.text },
+    report: {
+      grounded: summary.report.grounded + speech.report.grounded,
+      unsupported: [...summary.report.unsupported, ...speech.report.unsupported],
+      dropped: [...summary.report.dropped, ...speech.report.dropped],
+    },
+  };
 }
