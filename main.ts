@@ -21,12 +21,12 @@ import { DEMO_EMAIL, DEMO_PASSWORD, ensureDemoAccount } from "./auth/demo_accoun
 import { createPasswordHasher } from "./auth/passwords.ts";
 import { createTokenCipher } from "./auth/token_cipher.ts";
 import { SHOP_DOMAIN } from "./devstore/seed.ts";
-import { linkDemoShop } from "./shopify/demo_link.ts";
+import { linkDemoShop } from "./mirror/demo_link.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
-import { ensureQueues } from "./jobs/queues.ts";
+import { ensureQueues } from "./queues.ts";
 import { installLastResort } from "./log/last_resort.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
@@ -179,7 +179,7 @@ async function main(args: string[]): Promise<number> {
     const llm = { ...config.openRouter, appUrl: config.appUrl };
     if (runsWorker) {
       // Loaded only where it runs: the agents and LangChain would cost every API process memory.
-      const { startWorker } = await import("./jobs/worker.ts");
+      const { startWorker } = await import("./worker.ts");
       const { chooseModel } = await import("./agents/llm.ts");
       await startWorker({
         boss,

@@ -4,12 +4,15 @@
  * `notify` makes pg-boss wake workers with NOTIFY instead of waiting for a poll.
  */
 import type { PgBoss } from "pg-boss";
-import { EMAIL_QUEUE } from "./email_delivery.ts";
-import { PURGE_QUEUE } from "./purge.ts";
-import { WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
-import { SYNC_QUEUE, SYNC_RETRY_LIMIT, SYNC_SCHEDULE_QUEUE } from "../mirror/sync_queue.ts";
-import { analysisQueues } from "../graph/queues.ts";
-import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_RETRY_LIMIT } from "../actions/recovery.ts";
+import { createBoss } from "./jobs/boss.ts";
+import { grantEnqueue } from "./jobs/queue_access.ts";
+import type { Logger } from "./log/logger.ts";
+import { EMAIL_QUEUE } from "./auth/email_delivery.ts";
+import { PURGE_QUEUE } from "./jobs/purge.ts";
+import { WEBHOOK_QUEUE } from "./shopify/webhooks.ts";
+import { SYNC_QUEUE, SYNC_RETRY_LIMIT, SYNC_SCHEDULE_QUEUE } from "./mirror/sync_queue.ts";
+import { analysisQueues } from "./graph/queues.ts";
+import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_RETRY_LIMIT } from "./actions/recovery.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -88,4 +91,19 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
       await boss.updateQueue(name, changeable);
     }
   }
+}
+
+/**
+ * For a database no process has started yet (test templates, benchmarks):
+ * installs pg-boss's schema and our queues, then grants enqueue rights.
+ */
+export async function installJobSchema(ownerUrl: string, log: Logger): Promise<void> {
+  const boss = createBoss({ url: ownerUrl, log, max: 1, maintenance: false });
+  await boss.start();
+  try {
+    await ensureQueues(boss);
+  } finally {
+    await boss.stop({ graceful: false, timeout: 1000 });
+  }
+  await grantEnqueue(ownerUrl);
 }

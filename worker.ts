@@ -3,29 +3,30 @@
  * drains jobs until stopped. Later departments register here.
  */
 import type { PgBoss } from "pg-boss";
-import type { EmailSender } from "../auth/mail.ts";
-import { DEFAULT_ANALYSIS_CONCURRENCY } from "../config/config.ts";
-import type { Database } from "../db/database.ts";
-import type { Logger } from "../log/logger.ts";
-import { deliverEmail, EMAIL_QUEUE, type EmailJob } from "./email_delivery.ts";
-import { type JobObserver, loggedHandler, WORK_OPTIONS } from "./handler.ts";
-import { PURGE_QUEUE, purgeExpired } from "./purge.ts";
-import { processWebhook, WEBHOOK_QUEUE } from "../shopify/webhooks.ts";
-import type { MirrorDeps } from "../mirror/deps.ts";
-import { queueStaleSyncs, runSyncJob } from "../mirror/sync_job.ts";
-import { SYNC_QUEUE, SYNC_SCHEDULE_QUEUE, type SyncJob } from "../mirror/sync_queue.ts";
+import type { EmailSender } from "./auth/mail.ts";
+import { DEFAULT_ANALYSIS_CONCURRENCY } from "./config/config.ts";
+import type { Database } from "./db/database.ts";
+import type { Logger } from "./log/logger.ts";
+import { deliverEmail, EMAIL_QUEUE, type EmailJob } from "./auth/email_delivery.ts";
+import { type JobObserver, loggedHandler, WORK_OPTIONS } from "./jobs/handler.ts";
+import { PURGE_QUEUE, purgeExpired } from "./jobs/purge.ts";
+import { WEBHOOK_QUEUE } from "./shopify/webhooks.ts";
+import { processWebhook } from "./mirror/webhook_job.ts";
+import type { MirrorDeps } from "./mirror/deps.ts";
+import { queueStaleSyncs, runSyncJob } from "./mirror/sync_job.ts";
+import { SYNC_QUEUE, SYNC_SCHEDULE_QUEUE, type SyncJob } from "./mirror/sync_queue.ts";
 import {
   ACTION_RECOVERY_POLL_SECONDS,
   ACTION_RECOVERY_QUEUE,
   recoverAction,
   type RecoveryJob,
-} from "../actions/recovery.ts";
-import { runDepartmentJob } from "../graph/department_job.ts";
-import { createDepartments } from "../agents/departments.ts";
-import type { ChosenModel } from "../agents/llm.ts";
-import { createAnalysisRunner } from "../graph/analysis_job.ts";
-import { DEPARTMENTS } from "../agents/plan.ts";
-import { settleDeadAnalysisJob } from "../graph/dead_letter.ts";
+} from "./actions/recovery.ts";
+import { runDepartmentJob } from "./graph/department_job.ts";
+import { createDepartments } from "./agents/departments.ts";
+import type { ChosenModel } from "./agents/llm.ts";
+import { createAnalysisRunner } from "./graph/analysis_job.ts";
+import { DEPARTMENTS } from "./agents/plan.ts";
+import { settleDeadAnalysisJob } from "./graph/dead_letter.ts";
 import {
   ANALYSIS_DEAD_LETTER_QUEUE,
   ANALYSIS_POLL_SECONDS,
@@ -33,7 +34,7 @@ import {
   type AnalysisJob,
   type DepartmentJob,
   departmentQueue,
-} from "../graph/queues.ts";
+} from "./graph/queues.ts";
 
 export interface WorkerDeps {
   boss: PgBoss;
@@ -54,6 +55,8 @@ export interface WorkerDeps {
     modelFor(preferredLlm: string | null): ChosenModel | null;
     /** Told as each orchestrator node starts. */
     onNode?(node: string, requestId: string): Promise<void> | void;
+    /** Told as each orchestrator node ends (see graph/orchestrator.ts#OrchestratorDeps). */
+    onNodeEnd?(node: string, requestId: string, outcome: "done" | "stopped" | "error"): void;
     /**
      * Jobs handled side by side per queue (ANALYSIS_CONCURRENCY, 4 by default). With a model,
      * jobs mostly wait on it, so more overlap helps; with the offline model they are CPU work,
@@ -154,7 +157,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
 /** The orchestrator and one queue per department; analysis jobs are short, so several run at once. */
 async function startAnalysisWorkers(deps: WorkerDeps): Promise<string[]> {
   const { boss, db, log, observe } = deps;
-  const { modelFor, onNode, concurrency = DEFAULT_ANALYSIS_CONCURRENCY } = deps.analysis;
+  const { modelFor, onNode, onNodeEnd, concurrency = DEFAULT_ANALYSIS_CONCURRENCY } = deps.analysis;
   const options = {
     ...WORK_OPTIONS,
     localConcurrency: concurrency,
@@ -173,7 +176,15 @@ async function startAnalysisWorkers(deps: WorkerDeps): Promise<string[]> {
     }
     return departments;
   };
-  const runAnalysis = createAnalysisRunner({ db, boss, log, modelFor, departmentsFor, onNode });
+  const runAnalysis = createAnalysisRunner({
+    db,
+    boss,
+    log,
+    modelFor,
+    departmentsFor,
+    onNode,
+    onNodeEnd,
+  });
   await boss.work<AnalysisJob>(
     ANALYSIS_QUEUE,
     options,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkAction } from "./actions.ts";
+import { checkAction } from "./action_types.ts";
 
 const discount = {
   key: "discount.1",

@@ -28,7 +28,7 @@
 import type { Viewer } from "../auth/access_tokens.ts";
 import { clientKey as checkClientKey } from "../auth/client_keys.ts";
 import { fail, ok, type Outcome, type UserError } from "../auth/user_errors.ts";
-import { ActionParameters, type ActionType, parseActionParameters } from "../agents/actions.ts";
+import { ActionParameters, type ActionType, parseActionParameters } from "./action_types.ts";
 import type { Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";

@@ -7,8 +7,8 @@
  * writers the second changes nothing.
  */
 import type { UserError } from "../auth/user_errors.ts";
-import type { ActionType } from "../agents/actions.ts";
-import { type ReturnPolicy, returnPolicyOf } from "../agents/returns_policy.ts";
+import type { ActionType } from "./action_types.ts";
+import { type ReturnPolicy, returnPolicyOf } from "./returns_policy.ts";
 import type { Database, Tx } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import { createAdminClient, ShopifyApiError } from "../shopify/admin_client.ts";

@@ -7,7 +7,7 @@
  * refusal).
  */
 import type { z } from "zod";
-import type { ActionParameters } from "../agents/actions.ts";
+import type { ActionParameters } from "./action_types.ts";
 import type { AdminClient } from "../shopify/admin_client.ts";
 import {
   type ActionExecutor,

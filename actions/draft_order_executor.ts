@@ -5,7 +5,7 @@
  * whose answer was lost the tag says whether it was made before trying again.
  */
 import type { z } from "zod";
-import type { ActionParameters } from "../agents/actions.ts";
+import type { ActionParameters } from "./action_types.ts";
 import { type AdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
 import {
   type ActionExecutor,

@@ -6,7 +6,7 @@
  * is resolved instead of repeated.
  */
 import type { UserErrorCode } from "../auth/user_errors.ts";
-import type { ReturnPolicy } from "../agents/returns_policy.ts";
+import type { ReturnPolicy } from "./returns_policy.ts";
 import type { AdminClient } from "../shopify/admin_client.ts";
 
 /** What running an action on Shopify came to. */

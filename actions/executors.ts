@@ -1,5 +1,5 @@
 /** The executor of each action type: every type the agent may propose can be run. */
-import type { ActionType } from "../agents/actions.ts";
+import type { ActionType } from "./action_types.ts";
 import { discountExecutor } from "./discount_executor.ts";
 import { draftOrderExecutor } from "./draft_order_executor.ts";
 import type { ActionExecutor } from "./execution.ts";

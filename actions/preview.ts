@@ -2,9 +2,10 @@
  * What an action will do, in the words the merchant approves: built from the
  * validated parameters, never from text a model wrote.
  */
-import { type ActionType, parseActionParameters } from "../agents/actions.ts";
+import { formatAmount } from "../metrics/format.ts";
+import { type ActionType, parseActionParameters } from "./action_types.ts";
 
-const percent = (fraction: number) => `${Math.round(fraction * 1000) / 10}%`;
+const percent = (fraction: number) => formatAmount(fraction, "ratio");
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 export function previewOf(actionType: ActionType, p: Record<string, unknown>): string {

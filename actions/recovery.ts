@@ -8,7 +8,7 @@
  * that; only when Shopify holds nothing does it send the action, once, with
  * the same key.
  */
-import { parseActionParameters } from "../agents/actions.ts";
+import { parseActionParameters } from "./action_types.ts";
 import type { Execution } from "./execution.ts";
 import {
   callShopify,

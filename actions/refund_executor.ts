@@ -7,8 +7,8 @@
  * run whose answer was lost is found again.
  */
 import type { z } from "zod";
-import type { ActionParameters } from "../agents/actions.ts";
-import { checkReturn, type ReturnLine, type ReturnPolicy } from "../agents/returns_policy.ts";
+import type { ActionParameters } from "./action_types.ts";
+import { checkReturn, type ReturnLine, type ReturnPolicy } from "./returns_policy.ts";
 import { shopifyId } from "../mirror/records.ts";
 import type { AdminClient } from "../shopify/admin_client.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_RETURN_POLICY } from "../agents/returns_policy.ts";
+import { DEFAULT_RETURN_POLICY } from "./returns_policy.ts";
 import { type LiveOrder, refundStillAllowed } from "./refund_executor.ts";
 
 const now = new Date("2026-11-20T12:00:00Z");

@@ -6,7 +6,7 @@
  * grant (the seed's `write_price_rules` belongs to the retired price-rule API),
  * so no equivalents are listed.
  */
-import type { ActionType } from "../agents/actions.ts";
+import type { ActionType } from "./action_types.ts";
 
 export const ACTION_SCOPES: Record<ActionType, readonly string[]> = {
   create_discount_code: ["write_discounts"],

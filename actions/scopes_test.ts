@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ACTION_TYPES } from "../agents/actions.ts";
+import { ACTION_TYPES } from "./action_types.ts";
 import { ACTION_SCOPES, missingScopes } from "./scopes.ts";
 
 Deno.test("every action type names the scopes it needs", () => {

@@ -8,10 +8,15 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
-import { contactHash } from "../mirror/upsert.ts";
+import { contactHash } from "../mirror/upsert_customers.ts";
 import { type DepartmentInput, type DepartmentResult, emptyResult } from "./department.ts";
 import { type Fact, formatFact } from "./facts.ts";
-import { checkReturn, reasonOf, type ReturnLine, returnPolicyOf } from "./returns_policy.ts";
+import {
+  checkReturn,
+  reasonOf,
+  type ReturnLine,
+  returnPolicyOf,
+} from "../actions/returns_policy.ts";
 
 export const CustomerServiceInput = z.object({
   orderNumber: z.string().regex(/^\d{1,10}$/).nullable().default(null),

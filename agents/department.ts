@@ -11,7 +11,7 @@ import type { Runnable } from "@langchain/core/runnables";
 import type { GroundingReport } from "./grounding.ts";
 import type { Department, Plan } from "./plan.ts";
 import type { KpiScope } from "../metrics/scope.ts";
-import type { CandidateAction } from "./actions.ts";
+import type { CandidateAction } from "../actions/action_types.ts";
 import type { Fact, Table } from "./facts.ts";
 
 export interface PriorResult {

@@ -1,11 +1,12 @@
 /**
  * What departments hand each other and the writer: facts (single computed
  * numbers, each with its provenance) and tables (rows for charts). An answer
- * may state a number only if it is one of the facts (see graph/grounding.ts).
+ * may state a number only if it is one of the facts (see agents/grounding.ts).
  */
+import { formatAmount, type Unit } from "../metrics/format.ts";
 import type { Provenance } from "../metrics/scope.ts";
 
-export type FactUnit = "money" | "count" | "ratio" | "days";
+export type FactUnit = Unit;
 
 /** One computed number an answer may cite. */
 export interface Fact {
@@ -25,24 +26,9 @@ export interface Table {
   columns?: Array<{ key: string; label: string; unit: FactUnit }>;
 }
 
-/** Formats a fact the way the offline writer states it (and the grounding check accepts). */
+/** A fact as the writers state it (and the grounding check accepts). */
 export function formatFact(fact: Pick<Fact, "value" | "unit">, currency = "USD"): string {
-  switch (fact.unit) {
-    case "money":
-      return new Intl.NumberFormat("en-US", {
-        style: "currency",
-        currency,
-        maximumFractionDigits: Math.abs(fact.value) >= 1000 ? 0 : 2,
-      }).format(fact.value);
-    case "ratio": {
-      const pct = fact.value * 100;
-      return `${Number.isInteger(Math.round(pct * 10) / 10) ? pct.toFixed(0) : pct.toFixed(1)}%`;
-    }
-    case "days":
-      return `${Math.round(fact.value)} days`;
-    case "count":
-      return new Intl.NumberFormat("en-US").format(fact.value);
-  }
+  return formatAmount(fact.value, fact.unit, { currency });
 }
 
 /** The fact with this id, if any. */

@@ -15,7 +15,7 @@
  * - refunds: passed through from Customer Service, already policy-checked.
  */
 import { RunnableLambda } from "@langchain/core/runnables";
-import type { CandidateAction } from "./actions.ts";
+import type { CandidateAction } from "../actions/action_types.ts";
 import type { CatalogIssueRow } from "./catalog_quality.ts";
 import { type DepartmentInput, type DepartmentResult, emptyResult, merged } from "./department.ts";
 import { type Fact, formatFact } from "./facts.ts";

@@ -49,6 +49,8 @@ export interface RequestUpdates {
   ): Promise<AsyncGenerator<RequestUpdate> | null>;
   /** Subscribers currently watching (a closed connection leaves at once). */
   readonly watching: number;
+  /** Subscriptions started since the process began (for /metrics and tests). */
+  readonly watched: number;
   /**
    * Aborted by `stop()`: streams then close without completing, so their
    * clients reconnect (to another process) and resume from their last event.
@@ -66,6 +68,7 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
   const { db, log } = deps;
   const byRequest = new Map<string, Set<Watcher>>();
   let watching = 0;
+  let watched = 0;
   let listening: { unlisten(): Promise<void> } | null = null;
   const closing = new AbortController();
 
@@ -110,6 +113,9 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
     get watching() {
       return watching;
     },
+    get watched() {
+      return watched;
+    },
     closing: closing.signal,
     async watch(userId, requestId, afterEventId, signal) {
       if (!isUuid(requestId)) return null;
@@ -119,6 +125,7 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
       byRequest.set(requestId, watchers);
       watchers.add(watcher);
       watching++;
+      watched++;
       const leave = () => {
         if (!watchers.delete(watcher)) return;
         watching--;

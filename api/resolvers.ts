@@ -8,7 +8,8 @@ import { approveAction, type Decision, rejectAction } from "../actions/approval.
 import { previewOfStored } from "../actions/preview.ts";
 import { createDeviceToken, liveDeviceTokens, revokeDeviceToken } from "../auth/device_tokens.ts";
 import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
-import { completeShopifyOAuth, startShopifyOAuth } from "../shopify/oauth.ts";
+import { startShopifyOAuth } from "../shopify/oauth.ts";
+import { completeShopifyOAuth } from "../mirror/link_store.ts";
 import { type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
 import { apiContext, requireViewer } from "./context.ts";
 import type { Viewer } from "../auth/access_tokens.ts";

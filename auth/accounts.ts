@@ -9,7 +9,7 @@
  */
 import type { Database } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
-import { EMAIL_QUEUE } from "../jobs/email_delivery.ts";
+import { EMAIL_QUEUE } from "./email_delivery.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AccessTokens, Viewer } from "./access_tokens.ts";
 import { EmailSchema, passwordProblems } from "./credentials.ts";

@@ -3,7 +3,7 @@
  * skipped, so pg-boss's at-least-once delivery never mails twice after a
  * successful send. The body, which may hold a reset link, is dropped once sent.
  */
-import type { EmailSender } from "../auth/mail.ts";
+import type { EmailSender } from "./mail.ts";
 import type { Database } from "../db/database.ts";
 
 export const EMAIL_QUEUE = "email.deliver";

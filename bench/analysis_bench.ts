@@ -2,7 +2,7 @@
  * Issue #6's figures: how fast a submitted analysis is picked up, and how many
  * analyses a minute the pipeline sustains with the offline model, with one
  * worker process and with two. Real parts throughout: embedded PostgreSQL with
- * the migrated schema, pg-boss, worker processes running jobs/worker.ts, the
+ * the migrated schema, pg-boss, worker processes running worker.ts, the
  * dev store over HTTP with the demo shop imported into the mirror.
  *
  * A request is submitted exactly as the API does it (row and job in one
@@ -76,7 +76,7 @@ export async function startAnalysisStack(options: { countStatements?: boolean } 
 }
 
 /**
- * A worker process (jobs/worker.ts through tests/helpers/worker_process.ts) on
+ * A worker process (worker.ts through tests/helpers/worker_process.ts) on
  * the stack's database and dev store, resolved once it is draining queues.
  * `onPlan` hears when each request's graph starts (a wall-clock instant, ms).
  */

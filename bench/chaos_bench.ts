@@ -1,6 +1,6 @@
 /**
  * Issue #17's figures: Postgres restarted and killed under load, with the API
- * (`main.ts api`) and a worker (jobs/worker.ts) as separate processes. A
+ * (`main.ts api`) and a worker (worker.ts) as separate processes. A
  * steady 20 requests a second (reads, and an analysis submitted every
  * second) run while the server is restarted with `pg_ctl restart -m fast`
  * three times and killed with SIGKILL twice. It records every answer's status

@@ -12,7 +12,7 @@ import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
 import { migrate } from "../db/migrate.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
-import { installJobSchema } from "../jobs/queue_access.ts";
+import { installJobSchema } from "../queues.ts";
 import { createLogger } from "../log/logger.ts";
 import type { MirrorDeps } from "../mirror/deps.ts";
 import { TEST_LOOKUP_KEY, TEST_SHOPIFY_APP } from "../tests/helpers/api.ts";

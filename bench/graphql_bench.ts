@@ -11,7 +11,7 @@ import { createPasswordHasher } from "../auth/passwords.ts";
 import { connectDatabase } from "../db/database.ts";
 import { freePort, startEmbeddedPostgres } from "../db/embedded.ts";
 import { migrate } from "../db/migrate.ts";
-import { installJobSchema } from "../jobs/queue_access.ts";
+import { installJobSchema } from "../queues.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { openLoop, type OpenLoopResult } from "./open_loop.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";

@@ -240,7 +240,7 @@ if (!only || only === "chaos") {
 ### Postgres restarts and crashes under load (issue #17)
 
 Measured ${date} on ${machine} with \`deno task bench chaos\`: the API (\`main.ts api\`) and a worker
-(\`jobs/worker.ts\`) as separate processes on embedded PostgreSQL, 20 GraphQL requests a second
+(\`worker.ts\`) as separate processes on embedded PostgreSQL, 20 GraphQL requests a second
 (\`me\`, \`listAnalysisRequests\`, and one \`submitAnalysisRequest\` a second), with the server
 restarted three times and killed twice, 8 s apart.
 
@@ -330,7 +330,7 @@ ${
   }
 
 Before this, the first start waited for the import to finish (up to \`SHUTDOWN_TIMEOUT_MS\`): the
-import now ends before its next batch when the process stops (\`stopping\` in jobs/worker.ts), and
+import now ends before its next batch when the process stops (\`stopping\` in worker.ts), and
 the job's retry resumes it.
 `;
   await writeSection("stop", body);
@@ -357,7 +357,7 @@ Measured ${date} on ${machine} with \`deno task bench questions\`. The ${f.quest
   } | **${fmt(f.endToEnd.p95)}** | ${fmt(f.endToEnd.max)} | ${f.endToEnd.runs} |
 
 The end-to-end runs ask every third eval question in turn, one at a time, on a worker process
-running \`jobs/worker.ts\` against embedded PostgreSQL and the imported demo shop.
+running \`worker.ts\` against embedded PostgreSQL and the imported demo shop.
 `;
   await writeSection("questions", body);
   console.log(body);
@@ -393,7 +393,7 @@ if (!only || only === "analysis") {
 ### Analysis pipeline (issues #6 and #11)
 
 Measured ${date} on ${machine} with \`deno task bench analysis${baseRev ? ` ${baseRev}` : ""}\`:
-embedded PostgreSQL, pg-boss, worker processes running \`jobs/worker.ts\`, the offline planner and
+embedded PostgreSQL, pg-boss, worker processes running \`worker.ts\`, the offline planner and
 writer, the demo shop imported into the mirror. Questions rotate through ${BENCH_QUESTIONS.length}
 kinds (a fall in sales, a monthly overview, best sellers, discount candidates, returning customers).
 Each is loaded and planned, its data and analysis stages run as department jobs, and the

@@ -1,7 +1,8 @@
 /**
  * `deno task ask "question"`: a terminal client of the running API. Signs in
  * (the demo account unless `--email`/`--password` are given), submits the
- * question, shows progress as it advances, then prints the answer, its
+ * question, shows progress as it advances (streamed over `/graphql/stream`),
+ * then prints the answer, its
  * figures and charts, and the actions proposed for approval.
  *
  * Options: `--url` (default `ALATAR_URL` or http://127.0.0.1:8000),
@@ -10,6 +11,7 @@
  * id>`, and `--audit` to list the latest audit entries.
  */
 import { parseArgs } from "node:util";
+import { createClient } from "graphql-sse";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../auth/demo_account.ts";
 import { decideAction, printAudit } from "./decide.ts";
 import { progressBar, renderVisualization, type Visualization } from "./render.ts";
@@ -22,7 +24,6 @@ const FIELDS = `id status progress { stage percent } errorMessage errorCode
   proposedActions { id description preview actionType parameters status }`;
 
 const TERMINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
-const POLL_MS = 250;
 
 export async function ask(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -108,19 +109,39 @@ export async function ask(args: string[]): Promise<number> {
   const encoder = new TextEncoder();
   let last = "";
   // deno-lint-ignore no-explicit-any
-  let request: any;
-  while (true) {
-    request =
-      (await call(`query($id: ID!) { analysisRequest(id: $id) { ${FIELDS} } }`, { id }, token))
-        .analysisRequest;
-    const line = `${progressBar(request.progress.percent)} ${request.progress.stage}`;
-    if (line !== last) {
-      if (interactive) Deno.stdout.writeSync(encoder.encode(`\r${line.padEnd(60)}`));
-      else console.log(line);
-      last = line;
+  let request: any = null;
+  // Live progress over the same SSE subscription the iPhone app and the dashboard use: the whole
+  // request on every change, ending after a terminal status.
+  const stream = createClient({
+    url: `${values.url}/graphql/stream`,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  try {
+    for await (
+      const event of stream.iterate<{ analysisRequestUpdates: typeof request }>({
+        query: `subscription($id: ID!) { analysisRequestUpdates(requestId: $id) { ${FIELDS} } }`,
+        variables: { id },
+      })
+    ) {
+      if (event.errors?.length) throw new Error(event.errors[0]!.message);
+      request = event.data!.analysisRequestUpdates;
+      const line = `${progressBar(request.progress.percent)} ${request.progress.stage}`;
+      if (line !== last) {
+        if (interactive) Deno.stdout.writeSync(encoder.encode(`\r${line.padEnd(60)}`));
+        else console.log(line);
+        last = line;
+      }
+      if (TERMINAL.has(request.status)) break;
     }
-    if (TERMINAL.has(request.status)) break;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  } catch (error) {
+    console.error(`\nLost the live updates of ${id}: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    stream.dispose();
+  }
+  if (!request || !TERMINAL.has(request.status)) {
+    console.error(`\nThe live updates of ${id} ended before it finished.`);
+    return 1;
   }
   if (interactive) console.log();
   if (values.json) {

@@ -3,6 +3,7 @@
  * and bar charts in plain characters. Pure functions of the API's JSON, so a
  * result looks the same in a terminal as it reads in the app.
  */
+import { formatAmount } from "../metrics/format.ts";
 
 const SPARKS = "▁▂▃▄▅▆▇█";
 
@@ -20,19 +21,12 @@ export function sparkline(values: number[]): string {
 }
 
 /**
- * One value for the terminal. Money is written in `currency`, the shop's (the
- * result says which); without one it is a plain number, never a guessed "$".
+ * One value for the terminal, exact (a table's precision). Money is written in
+ * `currency`, the shop's (the result says which); without one it is a plain number.
  */
 export function formatValue(value: unknown, unit?: string, currency?: string | null): string {
   if (typeof value !== "number") return value == null ? "" : String(value);
-  if (unit === "money" && currency) {
-    return value.toLocaleString("en-US", { style: "currency", currency });
-  }
-  if (unit === "money") {
-    return value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  }
-  if (unit === "ratio") return `${(value * 100).toFixed(1)}%`;
-  return value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return formatAmount(value, unit, { currency, exact: true });
 }
 
 export function bars(

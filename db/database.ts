@@ -180,3 +180,7 @@ export function connectDatabase(options: DatabaseOptions): Database {
     },
   };
 }
+
+/** A batch of rows as one JSON parameter, expanded in SQL by `jsonb_to_recordset`. */
+// deno-lint-ignore no-explicit-any
+export const jsonParam = (tx: Tx, value: unknown) => tx.json(value as any);

@@ -4,11 +4,20 @@
  * webhook to every subscription the app registered, signed like Shopify's.
  * Tests use these to see the mirror follow the store.
  */
-import type { DevWebhookSubscription } from "./admin_api.ts";
 import { restCustomer, restOrder, restProduct, restRefund } from "./rest_payloads.ts";
 import type { DevCustomer, DevOrder, DevProduct, DevRefund, DevShop } from "./seed.ts";
 
 /** An object an Admin API mutation changed. */
+/** An app's webhook subscription on the dev store. */
+export interface DevWebhookSubscription {
+  id: number;
+  topic: string;
+  uri: string;
+  format: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export type MutationChange =
   | { refund: DevRefund; order: DevOrder }
   | { product: DevProduct };

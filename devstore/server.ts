@@ -63,7 +63,9 @@ export function createDevStore(options: {
     opts: { webhookId?: string } = {},
   ) => {
     const body = new TextEncoder().encode(JSON.stringify(payload));
-    return fetch(url, {
+    // Read to the end here, as Shopify does with our answer: the caller gets the status and text
+    // without a network body left open.
+    const delivered = fetch(url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -77,6 +79,12 @@ export function createDevStore(options: {
       body,
       signal: AbortSignal.timeout(5000),
     });
+    return delivered.then(async (response) =>
+      new Response(await response.text(), {
+        status: response.status,
+        headers: response.headers,
+      })
+    );
   };
   const changes = storeChanges(shop, webhooks, sendWebhook);
   return {

@@ -8,14 +8,14 @@
  * safety or isolation case fails.
  */
 import { isDeepStrictEqual } from "node:util";
-import { checkAction } from "../agents/actions.ts";
+import { checkAction } from "../actions/action_types.ts";
 import { chooseModel } from "../agents/llm.ts";
 import { createFileEmailSender } from "../auth/mail.ts";
 import { startAnalysisStack } from "../bench/analysis_bench.ts";
 import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.ts";
 import { isGrounded, statedNumbers } from "../agents/grounding.ts";
 import { createBoss } from "../jobs/boss.ts";
-import { startWorker } from "../jobs/worker.ts";
+import { startWorker } from "../worker.ts";
 import { ScriptedPlanner, scriptedReplies } from "./scripted_model.ts";
 import { type ExpectedReading, type ReadingCase, readingCases } from "./questions.ts";
 import {

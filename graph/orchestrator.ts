@@ -27,7 +27,7 @@
  */
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { auditAction } from "../actions/audit.ts";
-import { type CandidateAction, checkAction } from "../agents/actions.ts";
+import { type CandidateAction, checkAction } from "../actions/action_types.ts";
 import {
   type DepartmentInput,
   type DepartmentResult,
@@ -69,6 +69,12 @@ export interface OrchestratorDeps {
   departmentsFor(preferredLlm: string | null): Record<Department, DepartmentRunnable>;
   /** Told as each node starts (tracing; the kill and cancel tests stop a worker here). */
   onNode?(node: string, requestId: string): Promise<void> | void;
+  /**
+   * Told as each node ends: `stopped` when it found the request ended elsewhere. A node can
+   * outlive its job's run (a run whose job expired is abandoned, not interrupted), so this is
+   * how a test knows such a node has finished.
+   */
+  onNodeEnd?(node: string, requestId: string, outcome: "done" | "stopped" | "error"): void;
 }
 
 /** What the merchant reads: `result` on the request row. */
@@ -227,9 +233,14 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       try {
         update = await fn(state);
       } catch (error) {
-        if (error instanceof Stopped) return { outcome: "stopped" };
+        if (error instanceof Stopped) {
+          deps.onNodeEnd?.(name, state.requestId, "stopped");
+          return { outcome: "stopped" };
+        }
+        deps.onNodeEnd?.(name, state.requestId, "error");
         throw error;
       }
+      deps.onNodeEnd?.(name, state.requestId, update.outcome === "stopped" ? "stopped" : "done");
       log.info("graph node", {
         node: name,
         request_id: state.requestId,

@@ -6,9 +6,6 @@
  */
 import postgres from "postgres";
 import { APP_ROLE } from "../db/database.ts";
-import type { Logger } from "../log/logger.ts";
-import { createBoss } from "./boss.ts";
-import { ensureQueues } from "./queues.ts";
 
 export async function grantEnqueue(ownerUrl: string): Promise<void> {
   const sql = postgres(ownerUrl, { max: 1, onnotice: () => {} });
@@ -25,19 +22,4 @@ export async function grantEnqueue(ownerUrl: string): Promise<void> {
   } finally {
     await sql.end();
   }
-}
-
-/**
- * For a database no process has started yet (test templates, benchmarks):
- * installs pg-boss's schema and our queues, then grants enqueue rights.
- */
-export async function installJobSchema(ownerUrl: string, log: Logger): Promise<void> {
-  const boss = createBoss({ url: ownerUrl, log, max: 1, maintenance: false });
-  await boss.start();
-  try {
-    await ensureQueues(boss);
-  } finally {
-    await boss.stop({ graceful: false, timeout: 1000 });
-  }
-  await grantEnqueue(ownerUrl);
 }

@@ -10,21 +10,10 @@ import {
   productFromWebhook,
   refundFromWebhook,
 } from "./from_webhook.ts";
-import {
-  type MirrorScope,
-  upsertCustomers,
-  upsertOrders,
-  upsertProducts,
-  upsertRefund,
-} from "./upsert.ts";
-
-export const MIRROR_TOPICS = [
-  "orders/create",
-  "orders/updated",
-  "refunds/create",
-  "products/update",
-  "customers/update",
-];
+import { type MirrorScope } from "./records.ts";
+import { upsertCustomers } from "./upsert_customers.ts";
+import { upsertOrders, upsertRefund } from "./upsert_orders.ts";
+import { upsertProducts } from "./upsert_products.ts";
 
 /** Applies `payload`; returns how many mirror objects it wrote (0: older than the mirror's). */
 export async function applyMirrorTopic(

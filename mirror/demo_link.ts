@@ -4,7 +4,8 @@
  * at once). The dev store keeps its tokens in memory, so a restart needs a
  * fresh link; linking again syncs what changed rather than re-importing.
  */
-import { completeShopifyOAuth, type ShopifyLinkDeps, startShopifyOAuth } from "./oauth.ts";
+import { type ShopifyLinkDeps, startShopifyOAuth } from "../shopify/oauth.ts";
+import { completeShopifyOAuth } from "./link_store.ts";
 
 export async function linkDemoShop(
   deps: ShopifyLinkDeps,

@@ -10,7 +10,7 @@ import type { Database } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import { type AdminClient, createAdminClient } from "../shopify/admin_client.ts";
 import { credentialsFor } from "../shopify/credentials.ts";
-import type { MirrorScope } from "./upsert.ts";
+import type { MirrorScope } from "./records.ts";
 
 export interface MirrorDeps {
   db: Database;

@@ -41,13 +41,11 @@ import {
   type ResourceProgress,
   saveProgress,
 } from "./sync_state.ts";
-import {
-  type MirrorScope,
-  replaceDiscountCodes,
-  upsertCustomers,
-  upsertOrders,
-  upsertProducts,
-} from "./upsert.ts";
+import { type MirrorScope } from "./records.ts";
+import { replaceDiscountCodes } from "./upsert_discounts.ts";
+import { upsertCustomers } from "./upsert_customers.ts";
+import { upsertOrders } from "./upsert_orders.ts";
+import { upsertProducts } from "./upsert_products.ts";
 
 type Json = Record<string, unknown>;
 

@@ -42,13 +42,11 @@ import {
 import type { CustomerRecord, DiscountCodeRecord, OrderRecord, ProductRecord } from "./records.ts";
 import { rebuildIfStale } from "./sales_rollup.ts";
 import { loadSyncState, markSynced } from "./sync_state.ts";
-import {
-  type MirrorScope,
-  replaceDiscountCodes,
-  upsertCustomers,
-  upsertOrders,
-  upsertProducts,
-} from "./upsert.ts";
+import { type MirrorScope } from "./records.ts";
+import { replaceDiscountCodes } from "./upsert_discounts.ts";
+import { upsertCustomers } from "./upsert_customers.ts";
+import { upsertOrders } from "./upsert_orders.ts";
+import { upsertProducts } from "./upsert_products.ts";
 
 /** Re-reads this much before each watermark, for clock skew and in-flight updates. */
 export const WATERMARK_OVERLAP_MS = 2 * 60_000;

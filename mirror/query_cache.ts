@@ -5,7 +5,7 @@
  * Stored inside the tenant's context, like every other tenant row.
  */
 import type { Database } from "../db/database.ts";
-import type { MirrorScope } from "./upsert.ts";
+import type { MirrorScope } from "./records.ts";
 
 export const DEFAULT_CACHE_TTL_MS = 60 * 60_000;
 

@@ -9,6 +9,12 @@
  * collections, for example).
  */
 
+/** Whose mirror: the tenant and the linked store every mirrored row belongs to. */
+export interface MirrorScope {
+  userId: string;
+  accountId: string;
+}
+
 export interface OrderLineRecord {
   shopifyId: string;
   productId: string | null;

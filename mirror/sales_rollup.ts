@@ -22,7 +22,7 @@
  * the days an order or refund write touches.
  */
 import type { Tx } from "../db/database.ts";
-import type { MirrorScope } from "./upsert.ts";
+import type { MirrorScope } from "./records.ts";
 
 type Fragment = ReturnType<Tx>;
 

@@ -12,7 +12,7 @@ import type { MirrorDeps } from "./deps.ts";
 import { type ImportReport, importStore } from "./import.ts";
 import { type IncrementalReport, syncChanges } from "./incremental.ts";
 import { markSyncError } from "./sync_state.ts";
-import type { MirrorScope } from "./upsert.ts";
+import type { MirrorScope } from "./records.ts";
 import { SYNC_QUEUE, SYNC_RETRY_LIMIT, type SyncJob } from "./sync_queue.ts";
 /** The scheduler refreshes mirrors older than this (analyses refresh at their own TTL). */
 export const SCHEDULED_STALE_AFTER_MS = 15 * 60_000;

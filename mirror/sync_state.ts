@@ -4,7 +4,7 @@
  * `last_synced_at`), read and written in the tenant's context.
  */
 import type { Tx } from "../db/database.ts";
-import type { MirrorScope } from "./upsert.ts";
+import type { MirrorScope } from "./records.ts";
 
 export interface ResourceProgress {
   /** The bulk result file (null when Shopify had no objects). */

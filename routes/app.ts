@@ -30,6 +30,7 @@ import { shopifyRoutes } from "./shopify.ts";
 import { siriRoutes } from "./siri.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
+import { codeForStatus, errorBody } from "./error_body.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -51,10 +52,6 @@ export interface AppDeps {
 }
 
 /** The JSON body of every error answer; never carries internals. */
-export function errorBody(code: string, message: string, requestId?: string) {
-  return { error: { code, message, requestId } };
-}
-
 export function createApp(deps: AppDeps): Hono {
   const { config, log, metrics } = deps;
   const app = new Hono();
@@ -143,7 +140,7 @@ export function createApp(deps: AppDeps): Hono {
   app.onError((error, c) => {
     const id = c.get("requestId");
     if (error instanceof HTTPException && error.status < 500) {
-      return c.json(errorBody("BAD_REQUEST", error.message, id), error.status);
+      return c.json(errorBody(codeForStatus(error.status), error.message, id), error.status);
     }
     if (isDatabaseUnavailable(error)) {
       (c.get("log") ?? log).warn("database unavailable", { error, path: c.req.path });

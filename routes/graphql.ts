@@ -145,7 +145,7 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     if (c.get("databaseUnavailable")) return databaseUnavailable(c);
     if (response.status === 500) return await normaliseNoData(response);
     return c.req.method === "GET" && response.status === 200
-      ? await revalidated(c.req.header("if-none-match"), response)
+      ? await revalidated(c.req.header("if-none-match"), response, auth.viewer?.userId ?? null)
       : response;
   });
 }
@@ -163,17 +163,24 @@ export function databaseUnavailable(c: Context): Response {
 }
 
 /**
- * A GET query's answer with a strong ETag (a hash of its bytes), or 304 and
- * no body when the client already holds those bytes: a dashboard polling an
- * unchanged list downloads nothing. `private, no-cache` keeps shared caches
- * out and makes private ones ask every time.
+ * A GET query's answer with a strong ETag, or 304 and no body when the client
+ * already holds it: a dashboard polling an unchanged list downloads nothing.
+ * The tag hashes whose answer it is (the user, or none) with its bytes, so two
+ * users never share one even when their answers are byte for byte the same.
+ * `private, no-cache` keeps shared caches out and makes private ones ask every
+ * time; `Vary: Authorization` says the answer depends on who asks.
  */
 export async function revalidated(
   ifNoneMatch: string | undefined,
   response: Response,
+  userId: string | null,
 ): Promise<Response> {
   const body = new Uint8Array(await response.arrayBuffer());
-  const etag = `"${encodeBase64urlNoPadding(sha256(body).subarray(0, 18))}"`;
+  const owner = new TextEncoder().encode(`${userId ?? "anonymous"}\n`);
+  const tagged = new Uint8Array(owner.length + body.length);
+  tagged.set(owner);
+  tagged.set(body, owner.length);
+  const etag = `"${encodeBase64urlNoPadding(sha256(tagged).subarray(0, 18))}"`;
   const headers = new Headers(response.headers);
   headers.set("ETag", etag);
   headers.set("Cache-Control", "private, no-cache");

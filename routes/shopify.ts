@@ -5,8 +5,9 @@
  * the redirect and calls `completeShopifyOAuth` instead).
  */
 import { Hono } from "hono";
-import { completeShopifyOAuth, type ShopifyLinkDeps } from "../shopify/oauth.ts";
-import { errorBody } from "./app.ts";
+import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
+import { completeShopifyOAuth } from "../mirror/link_store.ts";
+import { errorBody } from "./error_body.ts";
 
 export function shopifyRoutes(deps: ShopifyLinkDeps): Hono {
   return new Hono().get("/auth/shopify/callback", async (c) => {

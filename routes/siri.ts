@@ -17,7 +17,7 @@ import type { RequestUpdates } from "../api/request_updates.ts";
 import { authenticateDevice, type Device } from "../auth/device_tokens.ts";
 import { isUuid } from "../db/database.ts";
 import { submitAnalysisRequest } from "../graph/requests.ts";
-import { errorBody } from "./app.ts";
+import { errorBody } from "./error_body.ts";
 import "./variables.ts";
 
 /** Under Shortcuts' patience, with room for the network. */

@@ -4,7 +4,7 @@ import type { Database } from "../db/database.ts";
 import type { Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { receiveWebhook } from "../shopify/webhooks.ts";
-import { errorBody } from "./app.ts";
+import { errorBody } from "./error_body.ts";
 
 export function webhookRoutes(
   deps: { db: Database; boss: Enqueuer; apiSecret: string; log: Logger },

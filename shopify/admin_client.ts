@@ -19,7 +19,7 @@
  * ```
  */
 import type { Logger } from "../log/logger.ts";
-import { adminUrl } from "./oauth.ts";
+import { adminUrl } from "./admin_url.ts";
 
 export interface CostExtension {
   requestedQueryCost: number;

@@ -17,13 +17,10 @@ import type { TokenCipher } from "../auth/token_cipher.ts";
 import { fail, ok, type Outcome } from "../auth/user_errors.ts";
 import type { Config } from "../config/config.ts";
 import type { Database, Tx } from "../db/database.ts";
-import { EmailSchema } from "../auth/credentials.ts";
-import { createAdminClient } from "./admin_client.ts";
+import { adminUrl } from "./admin_url.ts";
 import type { Logger } from "../log/logger.ts";
 import { SHOP_DOMAIN, verifyOAuthQuery } from "./signatures.ts";
 import type { Enqueuer } from "../jobs/enqueue.ts";
-import { requestSync } from "../mirror/sync_queue.ts";
-import { audit } from "../db/audit.ts";
 
 export const STATE_TTL_MINUTES = 10;
 export const TOKEN_EXCHANGE_TIMEOUT_MS = 10_000;
@@ -48,11 +45,6 @@ export interface LinkedStore {
   scopes: string[];
   /** Set by "Log in with Shopify": the account to sign in. */
   signIn?: string;
-}
-
-/** Shopify's address for `shop`, from the configured template. */
-export function adminUrl(template: string, shop: string, path: string): string {
-  return template.replace("{shop}", shop) + path;
 }
 
 const hashState = (state: string) => sha256(new TextEncoder().encode(state));
@@ -100,18 +92,30 @@ const TokenResponse = z.object({
   refresh_token_expires_in: z.number().int().positive().optional(),
 });
 
-const RESTART = "Start linking the store again.";
+export const RESTART = "Start linking the store again.";
+
+/** A callback Shopify signed, its state consumed, its code exchanged for tokens. */
+export interface AuthorizedShop {
+  shop: string;
+  tokens: ShopifyTokens;
+  scopes: string[];
+  /** Who started the flow; null for "Log in with Shopify". */
+  startedBy: string | null;
+}
+
+export type ShopifyTokens = z.infer<typeof TokenResponse>;
 
 /**
- * Completes linking from the callback's whole query string. `viewer` is the
- * signed-in caller of the GraphQL mutation, or null for the browser redirect,
- * where the state alone says whose flow it is.
+ * Checks the callback's whole query string (signature, timestamp, a live state
+ * for this shop) and exchanges its code. `viewer` is the signed-in caller of
+ * the GraphQL mutation, or null for the browser redirect, where the state alone
+ * says whose flow it is.
  */
-export async function completeShopifyOAuth(
+export async function authorizeCallback(
   deps: ShopifyLinkDeps,
   query: string,
   viewer: Viewer | null,
-): Promise<Outcome<LinkedStore>> {
+): Promise<Outcome<AuthorizedShop>> {
   const params = new URLSearchParams(query.replace(/^\?/, ""));
   const verdict = verifyOAuthQuery(params, deps.shopify.apiSecret, { now: Date.now() });
   if (!verdict.ok) {
@@ -151,58 +155,7 @@ export async function completeShopifyOAuth(
   const tokens = exchanged.value;
   const scopes = tokens.scope.split(",").map((s) => s.trim()).filter(Boolean);
 
-  let userId = state.user_id;
-  if (!userId) {
-    const owner = await shopOwnerAccount(deps, shop, tokens.access_token);
-    if (!owner.ok) return owner;
-    userId = owner.value;
-  }
-  const signIn = state.user_id ? undefined : userId;
-
-  return await deps.db.withTenant(userId, async (tx) => {
-    const [existing] = await tx<{ id: string }[]>`
-      select id from linked_accounts
-      where user_id = ${userId} and provider = 'shopify' and account_identifier = ${shop}`;
-    const accountId = existing?.id ?? crypto.randomUUID();
-    const binding = { userId, accountId };
-    const access = await deps.cipher.encrypt(tokens.access_token, binding);
-    const refresh = tokens.refresh_token
-      ? await deps.cipher.encrypt(tokens.refresh_token, binding)
-      : null;
-    const accessExpiry = tokens.expires_in ?? null;
-    const refreshExpiry = tokens.refresh_token_expires_in ?? null;
-    await tx`
-      insert into linked_accounts (
-        id, user_id, provider, account_identifier, encrypted_access_token, encrypted_refresh_token,
-        access_token_expires_at, refresh_token_expires_at, scopes, status, sync_status)
-      values (
-        ${accountId}, ${userId}, 'shopify', ${shop}, ${access}, ${refresh},
-        case when ${accessExpiry}::int is null then null else now() + make_interval(secs => ${accessExpiry}::int) end,
-        case when ${refreshExpiry}::int is null then null else now() + make_interval(secs => ${refreshExpiry}::int) end,
-        ${scopes}, 'active', 'syncing')
-      on conflict (user_id, provider, account_identifier) do update set
-        encrypted_access_token = excluded.encrypted_access_token,
-        encrypted_refresh_token = excluded.encrypted_refresh_token,
-        access_token_expires_at = excluded.access_token_expires_at,
-        refresh_token_expires_at = excluded.refresh_token_expires_at,
-        scopes = excluded.scopes,
-        status = 'active'`;
-    await audit(tx, {
-      userId,
-      actor: "user",
-      action: "shopify.linked",
-      entity: { type: "linked_account", id: accountId },
-      details: { shop, scopes },
-    });
-    // A re-link syncs what changed (or finishes an unfinished import); a new link imports.
-    await requestSync(deps.boss, tx, {
-      userId,
-      accountId,
-      mode: existing ? "changes" : "import",
-    });
-    deps.log.info("Shopify store linked", { user_id: userId, shop, scopes });
-    return ok({ id: accountId, shop, scopes, signIn });
-  });
+  return ok({ shop, tokens, scopes, startedBy: state.user_id });
 }
 
 /**
@@ -253,65 +206,4 @@ async function exchangeCode(
       : `HTTP ${answer.status} ${answer.body?.error ?? ""}`.trim());
   deps.log.warn("Shopify token exchange failed", { shop, detail });
   return fail("EXTERNAL_SERVICE_ERROR", `Shopify did not complete the authorization. ${RESTART}`);
-}
-
-/**
- * "Log in with Shopify": the account a shop signs in to. A returning owner is
- * found by the shop their account was created through. A new shop gets a new,
- * password-less account under the shop's e-mail, unless that address already
- * belongs to another account: Shopify does not prove who owns a shop's
- * e-mail, so it must never open someone else's account.
- */
-async function shopOwnerAccount(
-  deps: ShopifyLinkDeps,
-  shop: string,
-  accessToken: string,
-): Promise<Outcome<string>> {
-  const [existing] = await deps.db.withSystem(
-    "find the account a shop signs in to",
-    (tx) =>
-      tx<{ user_id: string }[]>`
-      select la.user_id from linked_accounts la join users u on u.id = la.user_id
-      where la.provider = 'shopify' and la.account_identifier = ${shop} and u.password_hash is null
-      limit 1`,
-  );
-  if (existing) return ok(existing.user_id);
-
-  let email: string;
-  try {
-    const client = createAdminClient({
-      shop,
-      accessToken: () => accessToken,
-      adminBaseUrl: deps.shopify.adminBaseUrl,
-      apiVersion: deps.shopify.apiVersion,
-      log: deps.log,
-      maxAttempts: 3,
-    });
-    const { data } = await client.request<{ shop: { email: string } }>(`{ shop { email } }`);
-    email = EmailSchema.parse(data.shop.email);
-  } catch {
-    return fail("EXTERNAL_SERVICE_ERROR", `Shopify did not tell us the shop's owner. ${RESTART}`);
-  }
-  const [taken] = await deps.db.withSystem(
-    "check an e-mail before creating a Shopify account",
-    (tx) => tx`select 1 from users where email = ${email}`,
-  );
-  if (taken) {
-    return fail(
-      "PERMISSION_DENIED",
-      "An Alatar account already uses this shop's e-mail address. Sign in with its password, then link the store.",
-    );
-  }
-  const userId = crypto.randomUUID();
-  await deps.db.withTenant(userId, async (tx) => {
-    await tx`insert into users (id, email) values (${userId}, ${email})`;
-    await tx`insert into user_preferences (user_id) values (${userId})`;
-    await audit(tx, {
-      userId,
-      actor: "user",
-      action: "account.registered_with_shopify",
-      details: { shop },
-    });
-  });
-  return ok(userId);
 }

@@ -6,16 +6,7 @@
  * not registered here: Shopify takes those from the app's configuration.
  */
 import { type AdminClient, ShopifyApiError } from "./admin_client.ts";
-
-/** GraphQL topic → the `X-Shopify-Topic` it arrives as. */
-export const MIRROR_WEBHOOK_TOPICS: Record<string, string> = {
-  ORDERS_CREATE: "orders/create",
-  ORDERS_UPDATED: "orders/updated",
-  REFUNDS_CREATE: "refunds/create",
-  PRODUCTS_UPDATE: "products/update",
-  CUSTOMERS_UPDATE: "customers/update",
-  APP_UNINSTALLED: "app/uninstalled",
-};
+import { SUBSCRIBED_TOPICS } from "./webhook_topics.ts";
 
 const LIST = `query($after: String) { webhookSubscriptions(first: 100, after: $after) {
   nodes { topic uri } pageInfo { hasNextPage endCursor } } }`;
@@ -43,7 +34,7 @@ export async function registerMirrorWebhooks(
     if (subscription.uri === callbackUrl) existing.add(subscription.topic);
   }
   const created: string[] = [];
-  for (const topic of Object.keys(MIRROR_WEBHOOK_TOPICS)) {
+  for (const topic of SUBSCRIBED_TOPICS) {
     if (existing.has(topic)) continue;
     const { data } = await client.request<{
       webhookSubscriptionCreate: {

@@ -1,7 +1,7 @@
 /** Accounts through /graphql with the real app, argon2id, pg-boss and Postgres. */
 import assert from "node:assert/strict";
 import { createFileEmailSender } from "../auth/mail.ts";
-import { deliverEmail } from "../jobs/email_delivery.ts";
+import { deliverEmail } from "../auth/email_delivery.ts";
 import { apiTest, gql, LOGIN, REGISTER, signUp } from "./helpers/api.ts";
 
 const ME = `{ me { id email preferences { preferredLlm notificationsEnabled } } }`;

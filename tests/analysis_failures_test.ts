@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Sql } from "../db/database.ts";
 import { ANALYSIS_TIMED_OUT, TASK_TIMED_OUT } from "../graph/dead_letter.ts";
-import { ANALYSIS_DEAD_LETTER_QUEUE, ANALYSIS_QUEUE } from "../graph/queues.ts";
+import { ANALYSIS_DEAD_LETTER_QUEUE } from "../graph/queues.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { STORE_ACCESS_LOST } from "../shopify/access_lost.ts";
 import { ask, nodeGate, waitForRequest } from "./helpers/analysis.ts";
@@ -107,11 +107,9 @@ linkedStoreTest(
       from analysis_request_events where analysis_request_id = ${id}`;
     const settled = await waitForJob(ANALYSIS_DEAD_LETTER_QUEUE);
     assert.deepEqual(settled.result, { outcome: "request failed" });
-    // The stalled node goes on, sees the request failed, and stops. Its continuation is local
-    // and immediate, so a second is ample for anything it wrongly wrote to show.
-    stall.open();
-    await waitForJob(ANALYSIS_QUEUE);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The expired run was abandoned with the stalled node still in it. Let go, the node sees the
+    // request failed and stops, writing nothing (it ends only after its transaction has).
+    assert.equal(await stall.open(), "stopped");
     const [tasks] = await t.owner`select count(*)::int as n from agent_tasks
       where analysis_request_id = ${id}`;
     assert.equal(tasks!.n, 0, "no department dispatched after the request failed");
@@ -119,7 +117,11 @@ linkedStoreTest(
       where analysis_request_id = ${id} and id > ${events!.last_event}`;
     assert.equal(after!.n, 0);
   },
-  { worker: true, superviseSeconds: 1, analysis: { onNode: (node) => stall.onNode(node) } },
+  {
+    worker: true,
+    superviseSeconds: 1,
+    analysis: { onNode: (node) => stall.onNode(node), onNodeEnd: stall.onNodeEnd },
+  },
 );
 
 const hold = nodeGate();

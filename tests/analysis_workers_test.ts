@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createFileEmailSender } from "../auth/mail.ts";
 import { createBoss } from "../jobs/boss.ts";
 import type { JobRun } from "../jobs/handler.ts";
-import { startWorker } from "../jobs/worker.ts";
+import { startWorker } from "../worker.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { ask, waitForRequest } from "./helpers/analysis.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
@@ -44,15 +44,21 @@ linkedStoreTest(
       const [once] = await t.owner`select count(*)::int as n from analysis_request_events
         where analysis_request_id = any(${ids}) and status = 'completed'`;
       assert.equal(once!.n, ids.length);
-      const [tasks] = await t.owner`select count(*)::int as n,
-          count(distinct (analysis_request_id, task_key))::int as keys,
-          count(*) filter (where status <> 'completed')::int as open
-        from agent_tasks where analysis_request_id = any(${ids})`;
-      assert.deepEqual({ ...tasks }, { n: tasks!.keys, keys: tasks!.keys, open: 0 });
-      const [actions] = await t.owner`select count(*)::int as n,
-          count(distinct (analysis_request_id, action_key))::int as keys
-        from proposed_actions where analysis_request_id = any(${ids})`;
-      assert.equal(actions!.n, actions!.keys);
+      // Every planned task ran once and finished: as many task rows as the stored plans name.
+      const [tasks] = await t.owner`select
+          (select count(*)::int from agent_tasks where analysis_request_id = any(${ids})) as rows,
+          (select sum(jsonb_array_length(agent_state->'plan'->'tasks'))::int
+             from analysis_requests where id = any(${ids})) as planned,
+          (select count(*)::int from agent_tasks
+             where analysis_request_id = any(${ids}) and status <> 'completed') as open`;
+      assert.deepEqual({ ...tasks }, { rows: tasks!.planned, planned: tasks!.planned, open: 0 });
+      // Each proposal was stored and audited once, whichever worker ran its request.
+      const [actions] = await t.owner`select
+          (select count(*)::int from proposed_actions where analysis_request_id = any(${ids})) as n,
+          (select count(*)::int from audit_log where action = 'action.proposed'
+             and analysis_request_id = any(${ids})) as audited`;
+      assert.ok(actions!.n > 0, "the discount questions proposed actions");
+      assert.equal(actions!.audited, actions!.n);
       const pipeline = (r: JobRun) => r.queue === "analysis" || r.queue.startsWith("dept.");
       const first = runs.filter(pipeline).length, other = secondRuns.filter(pipeline).length;
       assert.ok(first > 0 && other > 0, `jobs per worker: ${first} and ${other}`);

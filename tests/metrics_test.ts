@@ -10,7 +10,8 @@ import { inventoryKpis } from "../metrics/inventory.ts";
 import { costGaps, salesKpis } from "../metrics/sales.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
 import { rebuildIfStale } from "../mirror/sales_rollup.ts";
-import { upsertOrders, upsertProducts } from "../mirror/upsert.ts";
+import { upsertOrders } from "../mirror/upsert_orders.ts";
+import { upsertProducts } from "../mirror/upsert_products.ts";
 import { fixtureProduct, fixtureShop, ORDERS, P1, P2, P3 } from "./helpers/fixture_shop.ts";
 import { dbTest } from "./helpers/test_db.ts";
 

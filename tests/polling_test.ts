@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { ask, waitForRequest } from "./helpers/analysis.ts";
+import { signUp } from "./helpers/api.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
 
 const LIST = `query($since: DateTime) {
@@ -66,9 +67,19 @@ linkedStoreTest(
       .json();
     assert.deepEqual(ids(later), []);
 
-    // Another user's identical query never matches this user's ETag.
-    const other = await poll(api.app, "not-a-token", undefined, etag);
-    assert.equal(other.status, 200);
+    // Two other users with byte-identical answers (nothing asked yet) get different tags, and
+    // neither's tag revalidates the other's answer.
+    const [a, b] = [await signUp(api.app), await signUp(api.app)];
+    const [pollA, pollB] = [await poll(api.app, a.accessToken), await poll(api.app, b.accessToken)];
+    assert.equal(await pollA.clone().text(), await pollB.clone().text());
+    assert.notEqual(pollA.headers.get("etag"), pollB.headers.get("etag"));
+    assert.match(pollA.headers.get("vary") ?? "", /Authorization/i);
+    const crossed = await poll(api.app, b.accessToken, undefined, pollA.headers.get("etag")!);
+    assert.equal(crossed.status, 200);
+    assert.equal(
+      (await poll(api.app, a.accessToken, undefined, pollA.headers.get("etag")!)).status,
+      304,
+    );
     // Mutations (POST) are never cached.
     const post = await api.app.request("/graphql", {
       method: "POST",

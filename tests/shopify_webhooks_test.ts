@@ -4,7 +4,7 @@ import { freePort } from "../db/embedded.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { createDevStore, type DevStore } from "../devstore/server.ts";
 import { signWebhook } from "../shopify/signatures.ts";
-import { processWebhook } from "../shopify/webhooks.ts";
+import { processWebhook } from "../mirror/webhook_job.ts";
 import { createTestApi, TEST_LOOKUP_KEY, TEST_SHOPIFY_APP, type TestApi } from "./helpers/api.ts";
 import { createUser, dbTest, type TestDatabase } from "./helpers/test_db.ts";
 

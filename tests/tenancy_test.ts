@@ -13,12 +13,10 @@ import {
 } from "../db/database.ts";
 import { createUser, dbTest } from "./helpers/test_db.ts";
 import { loadSyncState } from "../mirror/sync_state.ts";
-import {
-  replaceDiscountCodes,
-  upsertCustomers,
-  upsertOrders,
-  upsertProducts,
-} from "../mirror/upsert.ts";
+import { replaceDiscountCodes } from "../mirror/upsert_discounts.ts";
+import { upsertCustomers } from "../mirror/upsert_customers.ts";
+import { upsertOrders } from "../mirror/upsert_orders.ts";
+import { upsertProducts } from "../mirror/upsert_products.ts";
 
 /** One row in every tenant table for `userId`; returns the ids it made. */
 async function seedTenant(db: Database, userId: string) {

@@ -5,7 +5,7 @@ import { createBoss } from "../jobs/boss.ts";
 import type { JobRun } from "../jobs/handler.ts";
 import { PURGE_QUEUE } from "../jobs/purge.ts";
 import { createFileEmailSender } from "../auth/mail.ts";
-import { startWorker } from "../jobs/worker.ts";
+import { startWorker } from "../worker.ts";
 import { createTokenCipher } from "../auth/token_cipher.ts";
 import { TEST_ENCRYPTION_KEY, TEST_LOOKUP_KEY } from "./helpers/api.ts";
 import { createUser, dbTest } from "./helpers/test_db.ts";

@@ -55,15 +55,22 @@ export function nodeGate() {
   let stopAt: string | null = null;
   let reached: (() => void) | null = null;
   let release: (() => void) | null = null;
+  let ended: ((outcome: string) => void) | null = null;
+  /** The node released by `open`, until it ends. */
+  let heldNode: string | null = null;
   return {
     /** Resolves when the orchestrator reaches `node`. */
     arm(node: string): Promise<void> {
       stopAt = node;
       return new Promise((resolve) => (reached = resolve));
     },
-    open() {
+    /** Lets the held node go on; resolves with how it ended ("done", "stopped", "error"). */
+    open(): Promise<string> {
+      const held = stopAt;
       stopAt = null;
+      const end = new Promise<string>((resolve) => (ended = resolve));
       release?.();
+      return held ? end : Promise.resolve("not held");
     },
     async onNode(node: string) {
       if (node !== stopAt) return;
@@ -71,6 +78,13 @@ export function nodeGate() {
         release = resolve;
         reached?.();
       });
+      heldNode = node;
+    },
+    onNodeEnd(node: string, _requestId: string, outcome: string) {
+      if (node === heldNode) {
+        heldNode = null;
+        ended?.(outcome);
+      }
     },
   };
 }

@@ -6,7 +6,8 @@ import type { Tx } from "../../db/database.ts";
 import { type KpiScope, kpiScope } from "../../metrics/scope.ts";
 import type { OrderRecord } from "../../mirror/records.ts";
 import { loadSyncState, markSynced } from "../../mirror/sync_state.ts";
-import { upsertOrders, upsertProducts } from "../../mirror/upsert.ts";
+import { upsertOrders } from "../../mirror/upsert_orders.ts";
+import { upsertProducts } from "../../mirror/upsert_products.ts";
 import { createUser, type TestDatabase } from "./test_db.ts";
 
 export const P1 = "101"; // Trail Runner, in the Footwear collection, 10 on hand

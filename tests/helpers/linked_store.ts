@@ -13,7 +13,7 @@ import { createDevStore, type DevStore, devStoreBaseUrl } from "../../devstore/s
 import { createBoss } from "../../jobs/boss.ts";
 import type { RateLimits } from "../../auth/rate_limit.ts";
 import type { JobRun } from "../../jobs/handler.ts";
-import { startWorker, type WorkerDeps } from "../../jobs/worker.ts";
+import { startWorker, type WorkerDeps } from "../../worker.ts";
 import type { MirrorDeps } from "../../mirror/deps.ts";
 import { createTestApi, gql, mirrorDepsOf, signUp, TEST_SHOPIFY_APP, type TestApi } from "./api.ts";
 import { dbTest, type TestDatabase } from "./test_db.ts";
@@ -59,11 +59,24 @@ export interface LinkedStore {
   accountId: string;
   /** The user's access JWT. */
   token: string;
+  /** The user's sign-in (for a client that logs in itself, like `deno task ask`). */
+  credentials: { email: string; password: string };
   deps: MirrorDeps;
   /** Job runs seen by the worker (empty without one). */
   runs: JobRun[];
-  /** Resolves when a run of `queue` matching `match` has finished. */
+  /**
+   * Resolves with a run of `queue` matching `match` that has finished at any time, before this
+   * call included: for "the import has completed", whenever it did.
+   */
   waitForJob(queue: string, match?: (run: JobRun) => boolean, timeoutMs?: number): Promise<JobRun>;
+  /**
+   * The `count`-th run of `queue` matching `match` that finishes after this call (never one that
+   * finished before it). Call it before causing the run, await it after.
+   */
+  nextJob(
+    queue: string,
+    options?: { match?: (run: JobRun) => boolean; count?: number; timeoutMs?: number },
+  ): Promise<JobRun>;
 }
 
 export function linkedStoreTest(
@@ -154,17 +167,19 @@ export function linkedStoreTest(
       const body = await linked.json();
       assert.equal(body.status, "linked", JSON.stringify(body));
 
-      const waitForJob = (
+      const findRun = (
         queue: string,
-        match: (run: JobRun) => boolean = () => true,
-        timeoutMs = 30_000,
+        match: (run: JobRun) => boolean,
+        from: number,
+        count: number,
+        timeoutMs: number,
       ) =>
         new Promise<JobRun>((resolve, reject) => {
           const check = () => {
-            const found = runs.find((r) => r.queue === queue && match(r));
-            if (found) {
+            const found = runs.slice(from).filter((r) => r.queue === queue && match(r));
+            if (found.length >= count) {
               clearTimeout(timer);
-              resolve(found);
+              resolve(found[count - 1]!);
             }
           };
           const timer = setTimeout(
@@ -174,6 +189,22 @@ export function linkedStoreTest(
           waiters.push(check);
           check();
         });
+      const waitForJob = (
+        queue: string,
+        match: (run: JobRun) => boolean = () => true,
+        timeoutMs = 30_000,
+      ) => findRun(queue, match, 0, 1, timeoutMs);
+      const nextJob = (
+        queue: string,
+        options: { match?: (run: JobRun) => boolean; count?: number; timeoutMs?: number } = {},
+      ) =>
+        findRun(
+          queue,
+          options.match ?? (() => true),
+          runs.length,
+          options.count ?? 1,
+          options.timeoutMs ?? 30_000,
+        );
       await fn({
         t,
         api,
@@ -181,9 +212,11 @@ export function linkedStoreTest(
         userId: account.userId,
         accountId: body.linkedAccountId,
         token: account.accessToken,
+        credentials: { email: account.email, password: account.password },
         deps,
         runs,
         waitForJob,
+        nextJob,
       });
     } finally {
       await worker?.stop({ graceful: false, timeout: 2000 });

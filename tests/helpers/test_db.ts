@@ -7,7 +7,7 @@
 import postgres from "postgres";
 import { connectDatabase, type Database, type Sql } from "../../db/database.ts";
 import { loadMigrations, migrate } from "../../db/migrate.ts";
-import { installJobSchema } from "../../jobs/queue_access.ts";
+import { installJobSchema } from "../../queues.ts";
 import { createLogger, type Logger } from "../../log/logger.ts";
 
 export interface TestDatabase {
@@ -82,15 +82,21 @@ export async function createTestDatabase(): Promise<TestDatabase & { close(): Pr
 }
 
 /**
- * `Deno.test` with a fresh database. Pools keep sockets open across awaits,
- * which Deno's op and resource sanitizers would report, so they are off here;
- * `close()` in `finally` is what frees everything.
+ * `Deno.test` with a fresh database. `close()` in `finally` frees its pools, so
+ * Deno's op and resource sanitizers stay on: a test that leaves a timer, a
+ * socket or a response body behind fails. `sanitize: false` is for a test that
+ * cannot keep them, and says why where it is used.
  */
-export function dbTest(name: string, fn: (t: TestDatabase) => Promise<void>): void {
+export function dbTest(
+  name: string,
+  fn: (t: TestDatabase) => Promise<void>,
+  options: { sanitize?: boolean } = {},
+): void {
+  const sanitize = options.sanitize ?? true;
   Deno.test({
     name,
-    sanitizeOps: false,
-    sanitizeResources: false,
+    sanitizeOps: sanitize,
+    sanitizeResources: sanitize,
     async fn() {
       const t = await createTestDatabase();
       try {

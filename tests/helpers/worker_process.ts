@@ -1,6 +1,6 @@
 /**
  * A worker in its own process, for tests that kill one (SIGKILL) mid-job.
- * It is the real worker (jobs/worker.ts) with the test's keys, given through
+ * It is the real worker (worker.ts) with the test's keys, given through
  * the environment; with `PAUSE_AT` set it prints `PAUSED <node>` and hangs
  * when the orchestrator reaches that node, so the parent knows when to kill.
  * The analysis benchmark runs its workers with this too.
@@ -11,7 +11,7 @@ import { createFileEmailSender } from "../../auth/mail.ts";
 import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { connectDatabase } from "../../db/database.ts";
 import { createBoss } from "../../jobs/boss.ts";
-import { startWorker } from "../../jobs/worker.ts";
+import { startWorker } from "../../worker.ts";
 import { createLogger } from "../../log/logger.ts";
 import { TEST_LOOKUP_KEY, TEST_SHOPIFY_APP } from "./api.ts";
 

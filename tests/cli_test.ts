@@ -1,0 +1,45 @@
+/**
+ * `deno task ask` against a running API: it signs in, submits, follows the
+ * request over the `/graphql/stream` subscription to its end, and prints the
+ * answer. Run as the merchant runs it, in its own process.
+ */
+import assert from "node:assert/strict";
+import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
+import { linkedStoreTest } from "./helpers/linked_store.ts";
+
+linkedStoreTest(
+  "deno task ask streams a question's progress and prints its answer",
+  async ({ api, credentials, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const streamsBefore = api.updates.watched;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../cli/ask.ts", import.meta.url).pathname,
+        "--url",
+        api.services.appUrl,
+        "--email",
+        credentials.email,
+        "--password",
+        credentials.password,
+        "--json",
+        "How many orders did I get last week?",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    // Progress lines, then the finished request as JSON.
+    const lines = out.split("\n");
+    assert.match(lines[0]!, /^\[[#-]+\]\s+\d+% \w+/);
+    const request = JSON.parse(out.slice(out.indexOf("{")));
+    assert.equal(request.status, "COMPLETED");
+    assert.match(request.result.summary, /\d/);
+    assert.match(request.result.interpretation.text, /orders/i);
+    // It followed the request over the subscription, not by polling.
+    assert.equal(api.updates.watched, streamsBefore + 1);
+  },
+  { worker: true },
+);
