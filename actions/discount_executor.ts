@@ -14,6 +14,7 @@ import {
   type Execution,
   refused,
   type ShopifyUserError,
+  userErrorsOf,
 } from "./execution.ts";
 
 type Params = z.infer<typeof ActionParameters.create_discount_code>;
@@ -56,7 +57,7 @@ export const discountExecutor: ActionExecutor<Params> = {
       discountCodeBasicCreate: {
         codeDiscountNode: { id: string } | null;
         userErrors: ShopifyUserError[];
-      };
+      } | null;
     }>(CREATE, {
       input: {
         title: titleFor(p, context.idempotencyKey),
@@ -73,7 +74,8 @@ export const discountExecutor: ActionExecutor<Params> = {
         },
       },
     });
-    const { codeDiscountNode, userErrors } = data.discountCodeBasicCreate;
+    const codeDiscountNode = data.discountCodeBasicCreate?.codeDiscountNode ?? null;
+    const userErrors = userErrorsOf(data.discountCodeBasicCreate);
     if (codeDiscountNode) {
       return { ok: true, result: { discountId: codeDiscountNode.id, code: p.code } };
     }

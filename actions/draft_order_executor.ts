@@ -12,6 +12,7 @@ import {
   type Execution,
   refused,
   type ShopifyUserError,
+  userErrorsOf,
 } from "./execution.ts";
 
 type Params = z.infer<typeof ActionParameters.create_draft_order>;
@@ -67,10 +68,10 @@ export const draftOrderExecutor: ActionExecutor<Params> = {
           draftOrderCreate: {
             draftOrder: { id: string; name: string } | null;
             userErrors: ShopifyUserError[];
-          };
+          } | null;
         }>(CREATE, { input });
-        const { draftOrder, userErrors } = data.draftOrderCreate;
-        if (!draftOrder) return refused("the draft order", userErrors);
+        const draftOrder = data.draftOrderCreate?.draftOrder;
+        if (!draftOrder) return refused("the draft order", userErrorsOf(data.draftOrderCreate));
         return { ok: true, result: { draftOrderId: draftOrder.id, name: draftOrder.name } };
       } catch (error) {
         // Only an unheard answer is ambiguous; anything else Shopify said is final.

@@ -44,6 +44,16 @@ export interface ShopifyUserError {
 }
 
 /** A 200 that carries userErrors is a refusal, not a success. */
+/**
+ * The errors of a mutation's payload, or, for a payload Shopify answered null (its schema allows
+ * that for every mutation), one saying so: the action is refused with a clear reason, not a crash.
+ */
+export function userErrorsOf(
+  payload: { userErrors: ShopifyUserError[] } | null,
+): ShopifyUserError[] {
+  return payload?.userErrors ?? [{ field: null, message: "it answered without a result" }];
+}
+
 export function refused(what: string, userErrors: ShopifyUserError[]): Execution {
   return {
     ok: false,

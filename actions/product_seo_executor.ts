@@ -12,6 +12,7 @@ import {
   type Execution,
   refused,
   type ShopifyUserError,
+  userErrorsOf,
 } from "./execution.ts";
 
 type Params = z.infer<typeof ActionParameters.update_product_seo>;
@@ -45,15 +46,15 @@ export const productSeoExecutor: ActionExecutor<Params> = {
       productUpdate: {
         product: { id: string; seo: { title: string | null; description: string | null } } | null;
         userErrors: ShopifyUserError[];
-      };
+      } | null;
     }>(UPDATE, {
       product: {
         id: productGid(p.productId),
         seo: { title: p.seoTitle, description: p.seoDescription },
       },
     });
-    const { product, userErrors } = data.productUpdate;
-    if (!product) return refused("the product update", userErrors);
+    const product = data.productUpdate?.product;
+    if (!product) return refused("the product update", userErrorsOf(data.productUpdate));
     return { ok: true, result: { productId: product.id, seo: product.seo } };
   },
 };

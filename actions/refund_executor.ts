@@ -16,6 +16,7 @@ import {
   type Execution,
   refused,
   type ShopifyUserError,
+  userErrorsOf,
 } from "./execution.ts";
 
 type Params = z.infer<typeof ActionParameters.refund_order>;
@@ -192,7 +193,7 @@ export const refundExecutor: ActionExecutor<Params> = {
       refundCreate: {
         refund: { id: string; totalRefundedSet: { shopMoney: { amount: string } } } | null;
         userErrors: ShopifyUserError[];
-      };
+      } | null;
     }>(REFUND, {
       key: context.idempotencyKey,
       input: {
@@ -213,8 +214,8 @@ export const refundExecutor: ActionExecutor<Params> = {
         }],
       },
     });
-    const { refund, userErrors } = data.refundCreate;
-    if (!refund) return refused("the refund", userErrors);
+    const refund = data.refundCreate?.refund;
+    if (!refund) return refused("the refund", userErrorsOf(data.refundCreate));
     return {
       ok: true,
       result: {

@@ -185,11 +185,13 @@ export function actionResolvers(shop: DevShop, lookups: ActionLookups) {
         id: (d: DevDraftOrder) => gid("DraftOrder", d.id),
         customer: (d: DevDraftOrder) =>
           d.customerId ? lookups.customers.get(d.customerId) ?? null : null,
-        lineItems: (d: DevDraftOrder) =>
-          d.lines.map((l) => ({
-            ...l,
-            variant: lookups.variants.get(l.variantId) ?? null,
-          })),
+        note2: (d: DevDraftOrder) => d.note,
+        lineItems: (d: DevDraftOrder, args: { first?: number; after?: string }, ctx: Context) =>
+          connection(
+            d.lines.map((l) => ({ ...l, variant: lookups.variants.get(l.variantId) ?? null })),
+            args,
+            ctx.bulk,
+          ),
       },
     },
     Query: {

@@ -56,40 +56,75 @@ export function requireScope(ctx: Context, scope: string, field: string): void {
  */
 export function connection<T>(
   items: T[],
-  args: { first?: number | null; after?: string | null },
+  args: {
+    first?: number | null;
+    after?: string | null;
+    last?: number | null;
+    before?: string | null;
+  },
   bulk = false,
 ) {
-  const first = bulk && (args.first === undefined || args.first === null)
-    ? items.length
-    : args.first;
-  if (first === undefined || first === null) {
+  // A bulk query has no page sizes: the whole list.
+  const first = bulk && args.first == null && args.last == null ? items.length : args.first;
+  const last = args.last;
+  if (first == null && last == null) {
     throw new GraphQLError("you must provide one of first or last", {
       extensions: { code: "BAD_REQUEST" },
     });
   }
-  if (first < 0 || (first > 250 && !bulk)) {
-    throw new GraphQLError("The value of first must be between 0 and 250.", {
+  if (first != null && last != null) {
+    throw new GraphQLError("providing both first and last is not supported", {
       extensions: { code: "BAD_REQUEST" },
     });
   }
-  let start = 0;
-  if (args.after) {
-    const position = Number(atob(args.after).replace("pos:", ""));
+  const size = (first ?? last)!;
+  if (size < 0 || (size > 250 && !bulk)) {
+    throw new GraphQLError(
+      `The value of ${first != null ? "first" : "last"} must be between 0 and 250.`,
+      {
+        extensions: { code: "BAD_REQUEST" },
+      },
+    );
+  }
+  const positionOf = (cursor: string) => {
+    const position = Number(atob(cursor).replace("pos:", ""));
     if (!Number.isInteger(position)) {
       throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_REQUEST" } });
     }
-    start = position + 1;
-  }
-  const page = items.slice(start, start + first);
+    return position;
+  };
+  // The window between the cursors, then `first` from its start or `last` from its end.
+  const from = args.after ? positionOf(args.after) + 1 : 0;
+  const to = args.before ? Math.min(positionOf(args.before), items.length) : items.length;
+  const start = first != null ? from : Math.max(from, to - size);
+  const end = first != null ? Math.min(to, from + size) : to;
+  const page = items.slice(start, Math.max(start, end));
   const edges = page.map((node, i) => ({ cursor: btoa(`pos:${start + i}`), node }));
   return {
     edges,
     nodes: page,
     pageInfo: {
-      hasNextPage: start + first < items.length,
+      hasNextPage: end < items.length,
       hasPreviousPage: start > 0,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+/**
+ * A list in the order a `sortKey` names (Shopify's default is by id), reversed
+ * with `reverse`, as Shopify sorts a connection before paging it.
+ */
+export function sortedBy<T>(
+  items: T[],
+  keys: Record<string, (item: T) => string | number>,
+  args: { sortKey?: string | null; reverse?: boolean | null },
+): T[] {
+  const key = keys[args.sortKey ?? "ID"] ?? keys.ID!;
+  const list = [...items].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return args.reverse ? list.reverse() : list;
 }

@@ -6,6 +6,7 @@
  * The operation finishes asynchronously, so clients must poll, as on Shopify.
  */
 import { execute, type GraphQLSchema, parse } from "graphql";
+import { shopifyValidationErrors } from "./shopify_schema.ts";
 
 export interface BulkOperation {
   id: string;
@@ -53,6 +54,8 @@ export function startBulkOperation(options: {
   } catch (error) {
     return { error: `Invalid bulk query: ${(error as Error).message}` };
   }
+  const refused = shopifyValidationErrors(options.query, document);
+  if (refused.length) return { error: `Invalid bulk query: ${refused[0]!.message}` };
   const number = Math.floor(Math.random() * 1e9);
   const operation: BulkOperation = {
     id: `gid://shopify/BulkOperation/${number}`,

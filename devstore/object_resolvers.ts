@@ -107,6 +107,8 @@ export function objectResolvers(shop: DevShop, lookups: StoreLookups) {
       id: (o: DevOrder) => gid("Order", o.id),
       currencyCode: (o: DevOrder) => o.currency,
       presentmentCurrencyCode: (o: DevOrder) => o.presentmentCurrency,
+      // The seed keeps REST's lowercase reason ("customer"); GraphQL's enum is upper case.
+      cancelReason: (o: DevOrder) => o.cancelReason?.toUpperCase() ?? null,
       customer: (o: DevOrder) => (o.customerId ? customers.get(o.customerId) ?? null : null),
       subtotalPriceSet: (o: DevOrder) => money(subtotal(o), o),
       totalDiscountsSet: (o: DevOrder) => money(discounts(o), o),

@@ -79,7 +79,9 @@ function selectionCost(
       isListType(isNonNullType(definition.type) ? definition.type.ofType : definition.type)
     ) {
       const items = Array.isArray(value) ? value : undefined;
-      const count = items ? items.length : argument(walk, field, "first") ?? 1;
+      const count = items
+        ? items.length
+        : argument(walk, field, "first") ?? argument(walk, field, "last") ?? 1;
       const each = items
         ? items.reduce(
           (s: number, item) => s + 1 + selectionCost(walk, selections, type, item),
@@ -94,7 +96,7 @@ function selectionCost(
   return total;
 }
 
-/** `first` × the cost of one item (edges.node or nodes), from the query or the result. */
+/** `first` (or `last`) × the cost of one item (edges.node or nodes), from the query or the result. */
 function connectionCost(
   walk: Walk,
   field: FieldNode,
@@ -102,7 +104,7 @@ function connectionCost(
   value: unknown,
 ): number {
   if (!isObjectType(type)) return 0;
-  const first = argument(walk, field, "first") ?? 0;
+  const first = argument(walk, field, "first") ?? argument(walk, field, "last") ?? 0;
   let total = 0;
   for (const part of fieldsOf(walk, field.selectionSet!)) {
     const definition = type.getFields()[part.name.value];

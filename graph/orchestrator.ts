@@ -18,8 +18,8 @@
  * own; `dispatch` writes its task row and job in one transaction and the run
  * ends. The job that finishes a stage queues the `analysis` job again. A
  * department that is pure code over earlier results (recommendation rules,
- * the offline writer) runs inside the run (`run_inline`), and its row is
- * written with the run's next write.
+ * the offline writer), and data retrieval when nothing is stale, run inside
+ * the run (`run_inline`), and their rows are written with the run's next write.
  *
  * Every write is keyed (task keys, action keys) and made under the request's
  * lock after checking it is still open, so a node re-run by a retry writes
@@ -37,6 +37,7 @@ import {
   STAGE_OF,
 } from "../agents/department.ts";
 import { grounded } from "../agents/grounding.ts";
+import { retrievedWithoutCallingOut, SHOP_PROFILE_KEY } from "../agents/data_retrieval.ts";
 import { type ChosenModel, OFFLINE_MODEL } from "../agents/llm.ts";
 import type { Department, Plan } from "../agents/plan.ts";
 import type { Database, Tx } from "../db/database.ts";
@@ -44,6 +45,7 @@ import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
 import { dayFirstIn } from "../metrics/calendar.ts";
 import type { KpiScope } from "../metrics/scope.ts";
+import type { ShopInfo } from "../shopify/queries.ts";
 import { type Interpretation, interpretationOf } from "./interpretation.ts";
 import { planWithModel } from "./llm_planner.ts";
 import { planOffline } from "./offline_planner.ts";
@@ -106,6 +108,10 @@ export interface RequestRow {
   currency: string | null;
   timezone: string | null;
   last_synced_at: Date | null;
+  /** The store's first import has finished. */
+  imported: boolean;
+  /** The shop's cached profile, if it has not expired (data retrieval inline needs it). */
+  profile: ShopInfo | null;
   /** The shop's date now, for a request not yet planned. */
   today: string;
 }
@@ -170,10 +176,23 @@ const DEPARTMENT_LABEL: Record<Department, string> = {
 /**
  * Whether a department runs inside the orchestrator's run: the recommendation
  * rules always (pure code over earlier results), the writer when it is the
- * offline one. Everything else reaches Shopify, the mirror's sync or a model.
+ * offline one, data retrieval when the mirror is fresh and the profile cached.
+ * Everything else reaches Shopify, the mirror's sync or a model.
  */
-export function runsInline(department: Department, hasModel: boolean): boolean {
-  return department === "recommendation" || (department === "qualitative" && !hasModel);
+export function runsInline(
+  department: Department,
+  request: { hasModel: boolean; nothingStale: boolean },
+): boolean {
+  switch (department) {
+    case "recommendation":
+      return true;
+    case "qualitative":
+      return !request.hasModel;
+    case "data_retrieval":
+      return request.nothingStale;
+    default:
+      return false;
+  }
 }
 
 const stagesOf = (plan: Plan) =>
@@ -182,14 +201,17 @@ const stagesOf = (plan: Plan) =>
 const terminal = (task: TaskRow) => task.status === "completed" || task.status === "failed";
 
 /** What comes next, from the plan and the tasks alone. */
-export function nextStep(plan: Plan, tasks: TaskRow[], hasModel: boolean): Next {
+export function nextStep(
+  plan: Plan,
+  tasks: TaskRow[],
+  inline: (department: Department) => boolean,
+): Next {
   const byKey = new Map(tasks.map((t) => [t.task_key, t]));
   for (const stage of stagesOf(plan)) {
     const planned = plan.tasks.filter((t) => STAGE_OF[t.department] === stage);
     const rows = planned.map((t) => byKey.get(t.taskKey));
     if (rows.every((row) => row === undefined)) {
-      const inline = planned.every((t) => runsInline(t.department, hasModel));
-      return { step: inline ? "inline" : "dispatch", stage };
+      return { step: planned.every((t) => inline(t.department)) ? "inline" : "dispatch", stage };
     }
     if (!rows.every((row) => row !== undefined && terminal(row))) return { step: "wait" };
     const failed = rows.find((row) => row!.status === "failed" && row!.required);
@@ -285,14 +307,29 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     return { ...task.input, required: task.required };
   };
 
-  const hasModel = (state: State) => deps.modelFor(state.request!.preferred_llm) !== null;
+  const storeOf = (request: RequestRow) => ({
+    imported: request.imported,
+    syncedAt: request.last_synced_at,
+    profile: request.profile,
+  });
+  const inlineIn = (state: State) => {
+    const request = state.request!;
+    const context = {
+      hasModel: deps.modelFor(request.preferred_llm) !== null,
+      nothingStale: retrievedWithoutCallingOut(storeOf(request)) !== null,
+    };
+    return (department: Department) => runsInline(department, context);
+  };
 
   const load = node("load", async (state) => {
     return await db.withTenant(state.userId, async (tx) => {
       const [request] = await tx<RequestRow[]>`
         select r.status, r.prompt, r.linked_account_id, r.agent_state, p.preferred_llm,
                s.shop_country as country, s.shop_currency as currency, s.shop_timezone as timezone,
-               a.last_synced_at,
+               a.last_synced_at, s.import_finished_at is not null as imported,
+               (select c.data_value from cached_shopify_data c
+                where c.linked_account_id = r.linked_account_id and c.data_key = ${SHOP_PROFILE_KEY}
+                  and c.expires_at > now()) as profile,
                to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today
         from analysis_requests r
         left join user_preferences p on p.user_id = r.user_id
@@ -329,7 +366,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
 
   const advance = node(
     "advance",
-    (state) => Promise.resolve({ next: nextStep(state.planned!, state.tasks, hasModel(state)) }),
+    (state) => Promise.resolve({ next: nextStep(state.planned!, state.tasks, inlineIn(state)) }),
   );
 
   const runInline = node("run_inline", async (state) => {
@@ -361,7 +398,10 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         status: "completed",
         required: task.required,
         error_message: null,
-        result: await departments[task.department].invoke(input),
+        // Data retrieval is inline only when nothing is stale: its result is what load read.
+        result: task.department === "data_retrieval"
+          ? retrievedWithoutCallingOut(storeOf(request))!
+          : await departments[task.department].invoke(input),
       });
     }
     return { tasks: [...state.tasks, ...computed], unwritten: [...state.unwritten, ...computed] };

@@ -18,11 +18,25 @@ import {
   shopifyId,
 } from "./records.ts";
 
+/**
+ * Cents of a decimal string, and back: sums of Shopify's amounts without float drift.
+ */
+const cents = (amount: string) => Math.round(Number(amount) * 100);
+const amountOf = (cents: number) => (cents / 100).toFixed(2);
+
 export function orderRecord(
   order: Order,
   lines: OrderLine[] = order.lineItems?.nodes ?? [],
 ): OrderRecord {
   const id = shopifyId(order.id);
+  // Shopify's schema lets the subtotal, discounts and tax sets be null. Rather than stop the
+  // sync on such an order, the first two are summed from its lines (as Shopify computes them)
+  // and a missing tax counts as none.
+  const lineDiscounts = lines.reduce((s, l) => s + cents(l.totalDiscountSet.shopMoney.amount), 0);
+  const lineSubtotal = lines.reduce(
+    (s, l) => s + cents(l.originalUnitPriceSet.shopMoney.amount) * l.quantity,
+    0,
+  ) - lineDiscounts;
   return {
     shopifyId: id,
     name: order.name,
@@ -35,10 +49,10 @@ export function orderRecord(
     presentmentCurrency: order.presentmentCurrencyCode,
     customerId: order.customer ? shopifyId(order.customer.id) : null,
     discountCodes: order.discountCodes,
-    subtotal: order.subtotalPriceSet.shopMoney.amount,
-    totalDiscounts: order.totalDiscountsSet.shopMoney.amount,
+    subtotal: order.subtotalPriceSet?.shopMoney.amount ?? amountOf(lineSubtotal),
+    totalDiscounts: order.totalDiscountsSet?.shopMoney.amount ?? amountOf(lineDiscounts),
     totalShipping: order.totalShippingPriceSet.shopMoney.amount,
-    totalTax: order.totalTaxSet.shopMoney.amount,
+    totalTax: order.totalTaxSet?.shopMoney.amount ?? "0.00",
     totalPrice: order.totalPriceSet.shopMoney.amount,
     totalRefunded: order.totalRefundedSet.shopMoney.amount,
     presentmentTotalPrice: order.totalPriceSet.presentmentMoney.amount,
@@ -56,7 +70,9 @@ export function orderRecord(
     refunds: (order.refunds ?? []).map((refund: OrderRefund) => ({
       shopifyId: shopifyId(refund.id),
       orderId: id,
-      createdAt: refund.createdAt,
+      // A refund without a time (nullable in Shopify's schema) is dated when the order last
+      // changed, the latest it can have happened.
+      createdAt: refund.createdAt ?? order.updatedAt,
       totalRefunded: refund.totalRefundedSet.shopMoney.amount,
       note: refund.note ?? null,
       lines: (refund.refundLineItems?.nodes ?? []).map((line) => ({

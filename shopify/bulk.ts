@@ -63,9 +63,11 @@ export async function runBulkQuery(
       bulkOperationRunQuery: {
         bulkOperation: { id: string } | null;
         userErrors: Array<{ message: string }>;
-      };
+      } | null;
     }>(RUN, { query });
-    started = data.bulkOperationRunQuery;
+    // A null payload (Shopify's schema allows it) is a refusal without a reason.
+    started = data.bulkOperationRunQuery ??
+      { bulkOperation: null, userErrors: [{ message: "Shopify answered without a result" }] };
     // One bulk query at a time per shop: one left running (by a crashed import, say) is waited out.
     const busy = started.userErrors.some((e) => /already in progress/i.test(e.message));
     if (!busy || Date.now() > deadline) break;

@@ -45,7 +45,8 @@ export interface OrderLine {
 
 export interface OrderRefund {
   id: string;
-  createdAt: string;
+  /** Nullable in Shopify's schema. */
+  createdAt: string | null;
   note: string | null;
   totalRefundedSet: MoneyBag;
   refundLineItems: {
@@ -65,10 +66,11 @@ export interface Order {
   presentmentCurrencyCode: string;
   discountCodes: string[];
   customer: { id: string } | null;
-  subtotalPriceSet: MoneyBag;
-  totalDiscountsSet: MoneyBag;
+  /** Shopify's schema allows these three to be null; the mirror then derives them. */
+  subtotalPriceSet: MoneyBag | null;
+  totalDiscountsSet: MoneyBag | null;
   totalShippingPriceSet: MoneyBag;
-  totalTaxSet: MoneyBag;
+  totalTaxSet: MoneyBag | null;
   totalPriceSet: MoneyBag;
   totalRefundedSet: MoneyBag;
   /** `hasNextPage` when the order has more lines than one page holds. */

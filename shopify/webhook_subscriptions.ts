@@ -40,9 +40,10 @@ export async function registerMirrorWebhooks(
       webhookSubscriptionCreate: {
         webhookSubscription: { id: string } | null;
         userErrors: Array<{ message: string }>;
-      };
+      } | null;
     }>(CREATE, { topic, input: { uri: callbackUrl, format: "JSON" } });
-    const result = data.webhookSubscriptionCreate;
+    const result = data.webhookSubscriptionCreate ??
+      { webhookSubscription: null, userErrors: [{ message: "it answered without a result" }] };
     if (!result.webhookSubscription) {
       throw new ShopifyApiError(
         "graphql",
