@@ -396,9 +396,10 @@ Measured ${date} on ${machine} with \`deno task bench analysis${baseRev ? ` ${ba
 embedded PostgreSQL, pg-boss, worker processes running \`worker.ts\`, the offline planner and
 writer, the demo shop imported into the mirror. Questions rotate through ${BENCH_QUESTIONS.length}
 kinds (a fall in sales, a monthly overview, best sellers, discount candidates, returning customers).
-Each is loaded and planned, its data and analysis stages run as department jobs, and the
-recommendation rules and the offline writer run inside the orchestrator's last run, which proposes
-and finalizes.
+Each is loaded and planned; data retrieval runs inside the orchestrator's run when the mirror is
+fresh (as here, after the first question cached the shop's profile), the analysis stage runs as
+department jobs, and the recommendation rules and the offline writer run inside the orchestrator's
+last run, which proposes and finalizes.
 
 **Pickup** (the request's commit, by the submitting process, to the orchestrator's first graph node
 in the worker; ${f.pickup.runs} requests one at a time on an idle worker): p50 **${
