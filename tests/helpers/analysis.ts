@@ -1,5 +1,6 @@
 /** Submitting questions and waiting for their answers, as a client would. */
 import type { Hono } from "hono";
+import { REQUEST_EVENTS_CHANNEL } from "../../api/request_updates.ts";
 import { gql } from "./api.ts";
 import type { TestDatabase } from "./test_db.ts";
 
@@ -28,7 +29,12 @@ export async function readRequest(app: Hono, token: string, id: string): Promise
   return res.body.data.analysisRequest;
 }
 
-/** Waits until the request's status is one of `statuses`, then reads it through the API. */
+/**
+ * Waits until the request's status is one of `statuses`, then reads it through
+ * the API. It waits on the events the database announces for every change of
+ * a request (NOTIFY on `analysis_request_events`, sent at commit), listening
+ * before its first read so no change can fall between them.
+ */
 export async function waitForRequest(
   t: TestDatabase,
   app: Hono,
@@ -38,15 +44,29 @@ export async function waitForRequest(
   timeoutMs = 60_000,
   // deno-lint-ignore no-explicit-any
 ): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  while (true) {
-    const [row] = await t.owner<{ status: string }[]>`
-      select status from analysis_requests where id = ${id}`;
-    if (row && statuses.includes(row.status)) return await readRequest(app, token, id);
-    if (Date.now() > until) {
-      throw new Error(`request ${id} still ${row?.status} after ${timeoutMs} ms`);
+  let changed: () => void = () => {};
+  const listening = await t.owner.listen(REQUEST_EVENTS_CHANNEL, (payload) => {
+    if (JSON.parse(payload).requestId === id) changed();
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (true) {
+      const next = new Promise<void>((resolve) => (changed = resolve));
+      const [row] = await t.owner<{ status: string }[]>`
+        select status from analysis_requests where id = ${id}`;
+      if (row && statuses.includes(row.status)) return await readRequest(app, token, id);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<"expired">((resolve) => {
+        timer = setTimeout(() => resolve("expired"), Math.max(0, deadline - Date.now()));
+      });
+      const outcome = await Promise.race([next, expired]);
+      clearTimeout(timer);
+      if (outcome === "expired") {
+        throw new Error(`request ${id} still ${row?.status} after ${timeoutMs} ms`);
+      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    await listening.unlisten();
   }
 }
 
