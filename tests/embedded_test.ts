@@ -11,11 +11,8 @@ import {
 } from "../db/embedded.ts";
 import { createLogger } from "../log/logger.ts";
 
-const opts = { sanitizeOps: false, sanitizeResources: false };
-
 Deno.test({
   name: "a busy port gives a message that names the port and the ways out",
-  ...opts,
   async fn() {
     const dir = await Deno.makeTempDir();
     const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -41,7 +38,6 @@ Deno.test({
 
 Deno.test({
   name: "a server left running by a killed process is stopped and the data kept",
-  ...opts,
   async fn() {
     const dir = await Deno.makeTempDir();
     const lines: string[] = [];
@@ -76,7 +72,6 @@ Deno.test({
 Deno.test({
   name: "as root, a data directory the postgres user cannot reach gives a clear message",
   ignore: Deno.uid() !== 0,
-  ...opts,
   async fn() {
     const hidden = await Deno.makeTempDir(); // mode 0700: private to root
     try {
@@ -99,7 +94,6 @@ Deno.test({
 Deno.test({
   name:
     "each data directory keeps a port of its own; a one-shot command finds the running server's",
-  ...opts,
   async fn() {
     const dir = await Deno.makeTempDir();
     const log = createLogger({ level: "error" });

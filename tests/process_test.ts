@@ -105,8 +105,6 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
 Deno.test({
   name:
     "deno task devstore serves the demo shop's OAuth for the configured app, and refuses without keys",
-  sanitizeOps: false,
-  sanitizeResources: false,
   async fn() {
     const port = freePort();
     const script = new URL("../devstore/main.ts", import.meta.url).pathname;

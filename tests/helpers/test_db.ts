@@ -83,20 +83,12 @@ export async function createTestDatabase(): Promise<TestDatabase & { close(): Pr
 
 /**
  * `Deno.test` with a fresh database. `close()` in `finally` frees its pools, so
- * Deno's op and resource sanitizers stay on: a test that leaves a timer, a
- * socket or a response body behind fails. `sanitize: false` is for a test that
- * cannot keep them, and says why where it is used.
+ * Deno's op and resource sanitizers stay on (their default): a test that leaves
+ * a timer, a socket or a response body behind fails.
  */
-export function dbTest(
-  name: string,
-  fn: (t: TestDatabase) => Promise<void>,
-  options: { sanitize?: boolean } = {},
-): void {
-  const sanitize = options.sanitize ?? true;
+export function dbTest(name: string, fn: (t: TestDatabase) => Promise<void>): void {
   Deno.test({
     name,
-    sanitizeOps: sanitize,
-    sanitizeResources: sanitize,
     async fn() {
       const t = await createTestDatabase();
       try {
