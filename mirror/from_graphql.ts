@@ -30,13 +30,13 @@ export function orderRecord(
 ): OrderRecord {
   const id = shopifyId(order.id);
   // Shopify's schema lets the subtotal, discounts and tax sets be null. Rather than stop the
-  // sync on such an order, the first two are summed from its lines (as Shopify computes them)
-  // and a missing tax counts as none.
-  const lineDiscounts = lines.reduce((s, l) => s + cents(l.totalDiscountSet.shopMoney.amount), 0);
-  const lineSubtotal = lines.reduce(
-    (s, l) => s + cents(l.originalUnitPriceSet.shopMoney.amount) * l.quantity,
-    0,
-  ) - lineDiscounts;
+  // sync on such an order, the first two are summed from its lines (as Shopify computes them),
+  // only then, and a missing tax counts as none.
+  const lineDiscounts = () =>
+    lines.reduce((s, l) => s + cents(l.totalDiscountSet.shopMoney.amount), 0);
+  const lineSubtotal = () =>
+    lines.reduce((s, l) => s + cents(l.originalUnitPriceSet.shopMoney.amount) * l.quantity, 0) -
+    lineDiscounts();
   return {
     shopifyId: id,
     name: order.name,
@@ -49,8 +49,8 @@ export function orderRecord(
     presentmentCurrency: order.presentmentCurrencyCode,
     customerId: order.customer ? shopifyId(order.customer.id) : null,
     discountCodes: order.discountCodes,
-    subtotal: order.subtotalPriceSet?.shopMoney.amount ?? amountOf(lineSubtotal),
-    totalDiscounts: order.totalDiscountsSet?.shopMoney.amount ?? amountOf(lineDiscounts),
+    subtotal: order.subtotalPriceSet?.shopMoney.amount ?? amountOf(lineSubtotal()),
+    totalDiscounts: order.totalDiscountsSet?.shopMoney.amount ?? amountOf(lineDiscounts()),
     totalShipping: order.totalShippingPriceSet.shopMoney.amount,
     totalTax: order.totalTaxSet?.shopMoney.amount ?? "0.00",
     totalPrice: order.totalPriceSet.shopMoney.amount,
