@@ -92,7 +92,8 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
     WORK_OPTIONS,
     loggedHandler<{ webhookId: string }>(
       log,
-      (job) => processWebhook({ db, log, lookupKey: deps.mirror.lookupKey }, job.data.webhookId),
+      (job) =>
+        processWebhook({ db, log, lookupKey: deps.mirror.lookupKey, boss }, job.data.webhookId),
       observe,
     ),
   );

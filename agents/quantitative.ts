@@ -61,6 +61,14 @@ const HEADLINE: Array<[SalesMeasure, string, FactUnit]> = [
   ["refundRate", "Refund rate", "ratio"],
 ];
 
+/** The words for what was odd about an order (mirror/data_flags.ts). */
+const DATA_FLAG_WORDS: Record<string, string> = {
+  null_money_set: "a missing money amount",
+  unknown_currency: "an unknown currency",
+  refund_exceeds_line: "a refund larger than its line",
+  sales_truncated: "more sales records than were read",
+};
+
 export function quantitativeDepartment(db: Database) {
   return RunnableLambda.from(
     async (
@@ -319,6 +327,25 @@ function specFacts(
       `Costs are recorded as orders arrive since ${
         describeRange({ from: gaps.costsRecordedFrom, to: gaps.costsRecordedFrom })
       }; earlier orders use the costs of that day.`,
+    );
+  }
+  const flagged = out.provenance?.flagged;
+  if (flagged) {
+    const reasons = flagged.reasons.map((r) => DATA_FLAG_WORDS[r] ?? r.replaceAll("_", " "));
+    const fact: Fact = {
+      id: "sales.flaggedOrders",
+      label: "Orders Shopify sent with unusual data",
+      value: flagged.orders,
+      unit: "count",
+      provenance: out.provenance,
+    };
+    facts.push(fact);
+    findings.push(
+      `${formatFact(fact)} ${flagged.orders === 1 ? "order" : "orders"} in these figures came ` +
+        `from Shopify with unusual data (${reasons.join("; ")}); ` +
+        `${flagged.orders === 1 ? "it is" : "they are"} counted as Shopify sent ${
+          flagged.orders === 1 ? "it" : "them"
+        }.`,
     );
   }
   const starts = out.dataStartsOn;

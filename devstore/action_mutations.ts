@@ -80,14 +80,17 @@ export interface ActionLookups {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** What one order line still can be refunded: quantity and net unit price. */
+/** How many units of one order line can still be refunded: less those refunded, removed or exchanged. */
 export function refundableQuantity(order: DevOrder, lineItemId: number): number {
   const line = order.lineItems.find((l) => l.id === lineItemId);
   if (!line) return 0;
   const refunded = order.refunds.flatMap((r) => r.lines)
     .filter((l) => l.lineItemId === lineItemId)
     .reduce((s, l) => s + l.quantity, 0);
-  return line.quantity - refunded;
+  const takenBack = order.changes.flatMap((c) => c.sales)
+    .filter((s) => s.lineItemId === lineItemId && s.action === "RETURN")
+    .reduce((sum, s) => sum + s.quantity, 0);
+  return line.quantity - refunded - takenBack;
 }
 
 /** The order's one payment: Shopify lists it as a SALE transaction on the order. */
@@ -129,7 +132,14 @@ export function actionResolvers(shop: DevShop, lookups: ActionLookups) {
         continue;
       }
       const unitNet = (line.unitPrice * line.quantity - line.discount) / line.quantity;
-      lines.push({ lineItemId: line.id, quantity: item.quantity, amount: unitNet * item.quantity });
+      // The refund carries what its transactions paid back in its lines (below); it gives no
+      // tax back unless paid, so the dev store records none.
+      lines.push({
+        lineItemId: line.id,
+        quantity: item.quantity,
+        amount: unitNet * item.quantity,
+        tax: 0,
+      });
     }
     let paid = 0;
     for (const [i, t] of (input.transactions ?? []).entries()) {

@@ -8,6 +8,7 @@
 import { refundableQuantity, saleTransactionId } from "./action_mutations.ts";
 import { connection, type Context, decimal, gid, money } from "./admin_helpers.ts";
 import type { DevWebhookSubscription } from "./changes.ts";
+import { type DevAgreement, type DevSale, salesAgreements } from "./sales_agreements.ts";
 import type {
   DevCustomer,
   DevDiscount,
@@ -46,7 +47,10 @@ export function storeLookups(shop: DevShop) {
     o.lineItems.reduce((s, l) => s + l.unitPrice * l.quantity - l.discount, 0);
   const discounts = (o: DevOrder) => o.lineItems.reduce((s, l) => s + l.discount, 0);
   const refunded = (o: DevOrder) =>
-    o.refunds.reduce((s, r) => s + r.shipping + r.lines.reduce((t, l) => t + l.amount, 0), 0);
+    o.refunds.reduce(
+      (s, r) => s + r.shipping + r.lines.reduce((t, l) => t + l.amount + l.tax, 0),
+      0,
+    );
 
   return {
     products,
@@ -128,6 +132,48 @@ export function objectResolvers(shop: DevShop, lookups: StoreLookups) {
       }],
       refunds: (o: DevOrder, args: { first?: number }) =>
         o.refunds.slice(0, args.first ?? o.refunds.length).map((refund) => ({ refund, order: o })),
+      edited: (o: DevOrder) => o.changes.some((c) => c.kind === "edit"),
+      returnStatus: (o: DevOrder) =>
+        o.changes.some((c) => c.kind === "exchange") ? "RETURNED" : "NO_RETURN",
+      agreements: (o: DevOrder, args: { first?: number; after?: string }, ctx: Context) =>
+        connection(
+          salesAgreements(o).map((agreement) => ({ agreement, order: o })),
+          args,
+          ctx.bulk,
+        ),
+    },
+    SalesAgreement: {
+      __resolveType: ({ agreement }: { agreement: DevAgreement }) => agreement.__typename,
+    },
+    ...Object.fromEntries(
+      ["OrderAgreement", "OrderEditAgreement", "RefundAgreement", "ReturnAgreement"].map((
+        name,
+      ) => [name, {
+        id: ({ agreement }: { agreement: DevAgreement }) => gid("SalesAgreement", agreement.id),
+        happenedAt: ({ agreement }: { agreement: DevAgreement }) => agreement.happenedAt,
+        sales: (
+          { agreement, order }: { agreement: DevAgreement; order: DevOrder },
+          args: { first?: number; after?: string },
+          ctx: Context,
+        ) => connection(agreement.sales.map((sale) => ({ sale, order })), args, ctx.bulk),
+      }]),
+    ),
+    Sale: { __resolveType: () => "ProductSale" },
+    ProductSale: {
+      id: ({ sale }: { sale: DevSale }) => gid("Sale", sale.id),
+      actionType: ({ sale }: { sale: DevSale }) => sale.actionType,
+      lineType: () => "PRODUCT",
+      quantity: ({ sale }: { sale: DevSale }) => sale.quantity,
+      totalAmount: ({ sale, order }: { sale: DevSale; order: DevOrder }) =>
+        money(sale.amount + sale.tax, order),
+      totalDiscountAmountBeforeTaxes: ({ sale, order }: { sale: DevSale; order: DevOrder }) =>
+        money(sale.discount, order),
+      totalTaxAmount: ({ sale, order }: { sale: DevSale; order: DevOrder }) =>
+        money(sale.tax, order),
+      lineItem: ({ sale, order }: { sale: DevSale; order: DevOrder }) => ({
+        line: sale.line,
+        order,
+      }),
     },
     LineItem: {
       id: ({ line }: { line: DevLineItem }) => gid("LineItem", line.id),
@@ -153,7 +199,7 @@ export function objectResolvers(shop: DevShop, lookups: StoreLookups) {
       note: ({ refund }: { refund: DevOrder["refunds"][number] }) => refund.note,
       totalRefundedSet: (
         { refund, order }: { refund: DevOrder["refunds"][number]; order: DevOrder },
-      ) => money(refund.shipping + refund.lines.reduce((s, l) => s + l.amount, 0), order),
+      ) => money(refund.shipping + refund.lines.reduce((s, l) => s + l.amount + l.tax, 0), order),
       refundLineItems: (
         { refund, order }: { refund: DevOrder["refunds"][number]; order: DevOrder },
         args: { first?: number; after?: string },
@@ -164,7 +210,25 @@ export function objectResolvers(shop: DevShop, lookups: StoreLookups) {
             lineItem: { line: order.lineItems.find((line) => line.id === l.lineItemId)!, order },
             quantity: l.quantity,
             subtotalSet: money(l.amount, order),
+            totalTaxSet: money(l.tax, order),
           })),
+          args,
+          ctx.bulk,
+        ),
+      // Shipping given back: one line for the order's one shipping line (not taxed here).
+      refundShippingLines: (
+        { refund, order }: { refund: DevOrder["refunds"][number]; order: DevOrder },
+        args: { first?: number; after?: string },
+        ctx: Context,
+      ) =>
+        connection(
+          refund.shipping
+            ? [{
+              id: gid("RefundShippingLine", refund.id * 10 + 9),
+              subtotalAmountSet: money(refund.shipping, order),
+              taxAmountSet: money(0, order),
+            }]
+            : [],
           args,
           ctx.bulk,
         ),

@@ -20,7 +20,7 @@ function moneySet(amount: number, order: DevOrder) {
 }
 
 export function restRefund(order: DevOrder, refund: DevRefund) {
-  const total = refund.shipping + refund.lines.reduce((s, l) => s + l.amount, 0);
+  const total = refund.shipping + refund.lines.reduce((s, l) => s + l.amount + l.tax, 0);
   return {
     id: refund.id,
     admin_graphql_api_id: `gid://shopify/Refund/${refund.id}`,
@@ -36,8 +36,16 @@ export function restRefund(order: DevOrder, refund: DevRefund) {
       restock_type: "return",
       subtotal: decimal(l.amount),
       subtotal_set: moneySet(l.amount, order),
-      total_tax: "0.00",
+      total_tax: decimal(l.tax),
+      total_tax_set: moneySet(l.tax, order),
     })),
+    refund_shipping_lines: refund.shipping
+      ? [{
+        id: refund.id * 10 + 9,
+        subtotal_amount_set: moneySet(refund.shipping, order),
+        tax_amount_set: moneySet(0, order),
+      }]
+      : [],
     order_adjustments: refund.shipping
       ? [{
         id: refund.id * 10 + 9,

@@ -94,9 +94,32 @@ export interface DevRefund {
   id: number;
   createdAt: string;
   note: string | null;
-  lines: Array<{ lineItemId: number; quantity: number; amount: number }>;
-  /** Shipping refunded with it. */
+  /** Each line's subtotal given back (after discounts) and the tax given back with it. */
+  lines: Array<{ lineItemId: number; quantity: number; amount: number; tax: number }>;
+  /** Shipping refunded with it (shipping is not taxed in the dev store). */
   shipping: number;
+}
+
+/**
+ * A change to an order's lines after it was placed, as Shopify's sales agreements record it:
+ * an order edit (OrderEditAgreement) or an exchange (a ReturnAgreement that also sells). Each
+ * sale adds units to a line (`ORDER`) or takes them back (`RETURN`); amounts are positive, the
+ * value after discounts and before taxes, its discount, its tax. A line an edit or exchange
+ * added is in the order's `lineItems` too, and a line's `quantity` keeps units taken back, as
+ * Shopify's `LineItem.quantity` does.
+ */
+export interface DevLineChange {
+  id: number;
+  kind: "edit" | "exchange";
+  happenedAt: string;
+  sales: Array<{
+    lineItemId: number;
+    action: "ORDER" | "RETURN";
+    quantity: number;
+    amount: number;
+    discount: number;
+    tax: number;
+  }>;
 }
 
 export interface DevOrder {
@@ -118,8 +141,10 @@ export interface DevOrder {
   discountCodes: string[];
   lineItems: DevLineItem[];
   shipping: number;
+  /** Taxes charged on every unit ever sold on it: at placement and by edits and exchanges. */
   tax: number;
   refunds: DevRefund[];
+  changes: DevLineChange[];
   note: string | null;
 }
 
@@ -185,6 +210,10 @@ function prng(seed: number) {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** The dev store's one sales tax rate (on goods; shipping is not taxed). */
+export const TAX_RATE = 0.0725;
+const taxOn = (amount: number) => round2(amount * TAX_RATE);
 
 const CATEGORIES = [
   {
@@ -296,6 +325,96 @@ export interface GenerateOptions {
    * the end of `today` when that day is over.
    */
   now?: Date;
+}
+
+/**
+ * Edits and exchanges, for about 2.8 % of the orders that were neither cancelled nor refunded:
+ * 1.2 % get a line added by an edit 2 to 71 hours after they were placed, 0.8 % a unit removed
+ * by an edit, and 0.8 % exchange one unit for another variant of the same product 5 to 19 days
+ * later. Chosen from the order's id, so the seed's stream of choices (and with it the rest of
+ * the shop) is as before; ids are outside the counter's range for the same reason.
+ */
+function changeLines(order: DevOrder, products: DevProduct[], cutoff: number) {
+  const pick = (order.id % 100_003) * 7_907 % 1000;
+  if (pick >= 28) return;
+  const createdMs = Date.parse(order.createdAt);
+  const valueOf = (line: DevLineItem, quantity: number) => ({
+    amount: round2((line.unitPrice * line.quantity - line.discount) * quantity / line.quantity),
+    discount: round2(line.discount * quantity / line.quantity),
+  });
+  const change = (kind: DevLineChange["kind"], atMs: number, sales: DevLineChange["sales"]) => {
+    order.changes.push({
+      id: order.id * 10 + 5,
+      kind,
+      happenedAt: new Date(atMs).toISOString(),
+      sales,
+    });
+    order.updatedAt = new Date(atMs).toISOString();
+    // What it sold is taxed too; the order's taxes are those of every unit it ever sold.
+    order.tax = round2(
+      order.tax + sales.filter((s) => s.action === "ORDER").reduce((t, s) => t + s.tax, 0),
+    );
+  };
+  const newLine = (variant: DevVariant, product: DevProduct, id: number): DevLineItem => ({
+    id,
+    productId: product.id,
+    variantId: variant.id,
+    title: product.title,
+    sku: variant.sku,
+    quantity: 1,
+    unitPrice: variant.price,
+    discount: 0,
+  });
+  if (pick < 12) {
+    const atMs = createdMs + (2 + order.id % 70) * 3_600_000;
+    if (atMs > cutoff) return;
+    const product = products[order.id % products.length]!;
+    const line = newLine(product.variants[0]!, product, order.id * 10 + 3);
+    order.lineItems.push(line);
+    change("edit", atMs, [{
+      lineItemId: line.id,
+      action: "ORDER",
+      quantity: 1,
+      amount: line.unitPrice,
+      discount: 0,
+      tax: taxOn(line.unitPrice),
+    }]);
+  } else if (pick < 20) {
+    const atMs = createdMs + (2 + order.id % 70) * 3_600_000;
+    const line = order.lineItems.find((l) => l.quantity >= 2) ??
+      (order.lineItems.length >= 2 ? order.lineItems.at(-1)! : undefined);
+    if (!line || atMs > cutoff) return;
+    const quantity = line.quantity >= 2 ? 1 : line.quantity;
+    const { amount, discount } = valueOf(line, quantity);
+    change("edit", atMs, [{
+      lineItemId: line.id,
+      action: "RETURN",
+      quantity,
+      amount,
+      discount,
+      tax: taxOn(amount),
+    }]);
+  } else {
+    const atMs = createdMs + (5 + order.id % 15) * 86_400_000;
+    const line = order.lineItems[0]!;
+    const product = products.find((p) => p.id === line.productId);
+    if (!product || atMs > cutoff) return;
+    const variant = product.variants.find((v) => v.id !== line.variantId) ?? product.variants[0]!;
+    const replacement = newLine(variant, product, order.id * 10 + 4);
+    order.lineItems.push(replacement);
+    const back = valueOf(line, 1);
+    change("exchange", atMs, [
+      { lineItemId: line.id, action: "RETURN", quantity: 1, ...back, tax: taxOn(back.amount) },
+      {
+        lineItemId: replacement.id,
+        action: "ORDER",
+        quantity: 1,
+        amount: replacement.unitPrice,
+        discount: 0,
+        tax: taxOn(replacement.unitPrice),
+      },
+    ]);
+  }
 }
 
 export function generateShop(options: GenerateOptions = {}): DevShop {
@@ -504,8 +623,9 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
         discountCodes: discount ? [discount.code] : [],
         lineItems: lines,
         shipping,
-        tax: round2(subtotal * 0.0725),
+        tax: taxOn(subtotal),
         refunds: [],
+        changes: [],
         note: null,
       };
       if (cancelled && orderId % 2 === 0) {
@@ -520,6 +640,7 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
             lineItemId: l.id,
             quantity: l.quantity,
             amount: round2(l.unitPrice * l.quantity - l.discount),
+            tax: taxOn(l.unitPrice * l.quantity - l.discount),
           })),
           shipping,
         });
@@ -532,17 +653,14 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
         const refundMs = createdMs + rng.int(2, 45) * 86_400_000;
         const line = rng.pick(lines);
         const quantity = rng.int(1, line.quantity);
+        const amount = round2(
+          (line.unitPrice * line.quantity - line.discount) * quantity / line.quantity,
+        );
         const refund = {
           id: id(),
           createdAt: iso(refundMs),
           note: rng.pick(["Too small", "Changed mind", "Arrived damaged", null]),
-          lines: [{
-            lineItemId: line.id,
-            quantity,
-            amount: round2(
-              (line.unitPrice * line.quantity - line.discount) * quantity / line.quantity,
-            ),
-          }],
+          lines: [{ lineItemId: line.id, quantity, amount, tax: taxOn(amount) }],
           shipping: 0,
         };
         // A refund that would come after the cut-off has not happened yet.
@@ -551,6 +669,7 @@ export function generateShop(options: GenerateOptions = {}): DevShop {
           order.updatedAt = iso(refundMs);
         }
       }
+      if (!cancelled && order.refunds.length === 0) changeLines(order, products, cutoff);
       if (createdMs <= cutoff) orders.push(order);
     }
   }

@@ -68,6 +68,21 @@ Deno.test("the edge cases analysis must handle are all present", () => {
     if (o.customerId) buyers.set(o.customerId, (buyers.get(o.customerId) ?? 0) + 1);
   }
   assert.ok([...buyers.values()].filter((n) => n > 1).length > 500, "too few repeat buyers");
+  // Edits that add a line and that remove units, and exchanges, each dated after the order and
+  // in a later shop day for some.
+  const sales = shop.orders.flatMap((o) => o.changes.map((c) => ({ o, c })));
+  const of = (kind: string, action: string) =>
+    sales.filter(({ c }) => c.kind === kind && c.sales.some((s) => s.action === action));
+  assert.ok(of("edit", "ORDER").length > 50, `${of("edit", "ORDER").length} edits adding lines`);
+  assert.ok(of("edit", "RETURN").length > 20, `${of("edit", "RETURN").length} edits removing`);
+  assert.ok(of("exchange", "RETURN").length > 50, `${of("exchange", "RETURN").length} exchanges`);
+  assert.ok(sales.every(({ o, c }) => c.happenedAt > o.createdAt));
+  // A line an edit added is one of the order's lines, as in Shopify.
+  assert.ok(
+    of("edit", "ORDER").every(({ o, c }) =>
+      c.sales.every((s) => o.lineItems.some((l) => l.id === s.lineItemId))
+    ),
+  );
 });
 
 Deno.test("the catalog has slow movers and known flaws", () => {

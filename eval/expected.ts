@@ -2,9 +2,12 @@
  * The evaluation's answers, computed straight from the dev store's data (the
  * objects Shopify would hold), not through the mirror or the pipeline, by the
  * rules of docs/metrics.md (Shopify's sales reports): orders dated on the shop's
- * day, test orders and gift cards left out, returns on the refund's day, and a
- * cancelled order a sale on its day and a return, of whatever its refunds had
- * not given back, on the day it was cancelled.
+ * day, test orders and gift cards left out, returns on the refund's day, the
+ * shipping and taxes a refund gave back on its day, an edit or exchange on its
+ * own day (units added a sale, and the order counted again on a later day;
+ * units taken back a return), and a cancelled order a sale on its day and a
+ * return, of whatever its refunds, edits and exchanges had not given back, on
+ * the day it was cancelled.
  */
 import type { DevShop } from "../devstore/seed.ts";
 
@@ -32,59 +35,98 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
     shop.products.flatMap((p) => p.variants.map((v) => [v.id, v.unitCost] as const)),
   );
   const costOf = (variantId: number, quantity: number) => (unitCost.get(variantId) ?? 0) * quantity;
-  const orders = new Set<number>();
+  // An order counts once on each shop day it sold something (an edit on a later day shows in
+  // Shopify's reports as an order of that day).
+  const orders = new Set<string>();
   const byProduct = new Map<number, number>();
   const addTo = (productId: number, amount: number) =>
     byProduct.set(productId, (byProduct.get(productId) ?? 0) + amount);
+  const sumBy = <T>(items: T[], key: (t: T) => number, value: (t: T) => number) => {
+    const sums = new Map<number, number>();
+    for (const item of items) sums.set(key(item), (sums.get(key(item)) ?? 0) + value(item));
+    return sums;
+  };
   for (const order of shop.orders) {
     if (order.test) continue;
     if (sourceName && order.sourceName !== sourceName) continue;
-    const day = (instant: string) => within(shopDay(instant, shop.timezone), range);
-    const refunded = new Map<number, number>();
-    const refundedUnits = new Map<number, number>();
-    for (const refund of order.refunds) {
-      for (const line of refund.lines) {
-        refunded.set(line.lineItemId, (refunded.get(line.lineItemId) ?? 0) + line.amount);
-        refundedUnits.set(
-          line.lineItemId,
-          (refundedUnits.get(line.lineItemId) ?? 0) + line.quantity,
-        );
-      }
-    }
-    if (day(order.createdAt)) {
+    const inRange = (instant: string) => within(shopDay(instant, shop.timezone), range);
+    const lineOf = (id: number) => order.lineItems.find((l) => l.id === id)!;
+    const refundLines = order.refunds.flatMap((r) => r.lines);
+    const refunded = sumBy(refundLines, (l) => l.lineItemId, (l) => l.amount);
+    const refundedUnits = sumBy(refundLines, (l) => l.lineItemId, (l) => l.quantity);
+    const changeSales = order.changes.flatMap((c) => c.sales);
+    const added = changeSales.filter((s) => s.action === "ORDER");
+    const takenBack = changeSales.filter((s) => s.action === "RETURN");
+    const addedUnits = sumBy(added, (s) => s.lineItemId, (s) => s.quantity);
+    const addedDiscount = sumBy(added, (s) => s.lineItemId, (s) => s.discount);
+    const backAmount = sumBy(takenBack, (s) => s.lineItemId, (s) => s.amount);
+    const backUnits = sumBy(takenBack, (s) => s.lineItemId, (s) => s.quantity);
+    if (inRange(order.createdAt)) {
+      // Placed: the order's shipping, its taxes but those of what edits added later, and each
+      // line's units but those added later.
       shipping += order.shipping;
-      taxes += order.tax;
+      taxes += order.tax - added.reduce((t, s) => t + s.tax, 0);
       for (const line of order.lineItems) {
+        const placed = line.quantity - (addedUnits.get(line.id) ?? 0);
+        if (line.isGiftCard || placed <= 0) continue;
+        const discount = line.discount - (addedDiscount.get(line.id) ?? 0);
+        gross += line.unitPrice * placed;
+        discounts += discount;
+        units += placed;
+        cost += costOf(line.variantId, placed);
+        orders.add(`${order.id} ${shopDay(order.createdAt, shop.timezone)}`);
+        addTo(line.productId, line.unitPrice * placed - discount);
+      }
+    }
+    for (const change of order.changes) {
+      if (!inRange(change.happenedAt)) continue;
+      for (const sale of change.sales) {
+        const line = lineOf(sale.lineItemId);
         if (line.isGiftCard) continue;
-        gross += line.unitPrice * line.quantity;
-        discounts += line.discount;
-        units += line.quantity;
-        cost += costOf(line.variantId, line.quantity);
-        orders.add(order.id);
-        addTo(line.productId, line.unitPrice * line.quantity - line.discount);
+        if (sale.action === "ORDER") {
+          gross += sale.amount + sale.discount;
+          discounts += sale.discount;
+          units += sale.quantity;
+          taxes += sale.tax;
+          cost += costOf(line.variantId, sale.quantity);
+          orders.add(`${order.id} ${shopDay(change.happenedAt, shop.timezone)}`);
+          addTo(line.productId, sale.amount);
+        } else {
+          returns += sale.amount;
+          taxes -= sale.tax;
+          cost -= costOf(line.variantId, sale.quantity);
+          addTo(line.productId, -sale.amount);
+        }
       }
     }
     for (const refund of order.refunds) {
-      if (!day(refund.createdAt)) continue;
+      if (!inRange(refund.createdAt)) continue;
       shipping -= refund.shipping;
       for (const line of refund.lines) {
-        const sold = order.lineItems.find((l) => l.id === line.lineItemId);
-        if (!sold || sold.isGiftCard) continue;
+        const sold = lineOf(line.lineItemId);
+        taxes -= line.tax;
+        if (sold.isGiftCard) continue;
         returns += line.amount;
         cost -= costOf(sold.variantId, line.quantity);
         addTo(sold.productId, -line.amount);
       }
     }
-    if (order.cancelledAt && day(order.cancelledAt)) {
-      // The cancellation gives back what was left: each line after discounts less its refunds,
-      // the shipping not yet refunded, and the tax.
+    if (order.cancelledAt && inRange(order.cancelledAt)) {
+      // The cancellation gives back what was left: each line after discounts less what its
+      // refunds, edits and exchanges took back, the shipping not yet refunded, and the taxes
+      // not yet given back.
       shipping -= order.shipping - order.refunds.reduce((s, r) => s + r.shipping, 0);
-      taxes -= order.tax;
+      taxes -= order.tax - refundLines.reduce((t, l) => t + l.tax, 0) -
+        takenBack.reduce((t, s) => t + s.tax, 0);
       for (const line of order.lineItems) {
         if (line.isGiftCard) continue;
-        const left = line.unitPrice * line.quantity - line.discount - (refunded.get(line.id) ?? 0);
+        const left = line.unitPrice * line.quantity - line.discount -
+          (refunded.get(line.id) ?? 0) - (backAmount.get(line.id) ?? 0);
         returns += left;
-        cost -= costOf(line.variantId, line.quantity - (refundedUnits.get(line.id) ?? 0));
+        cost -= costOf(
+          line.variantId,
+          line.quantity - (refundedUnits.get(line.id) ?? 0) - (backUnits.get(line.id) ?? 0),
+        );
         addTo(line.productId, -left);
       }
     }
@@ -110,8 +152,8 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
 
 /**
  * Customers by what they spent on orders placed in `range`: lines less
- * discounts, less what was refunded of those lines (whenever), gift cards left
- * out; guest orders have no customer. Ties by id.
+ * discounts, less what refunds, edits and exchanges took back of those lines
+ * (whenever), gift cards left out; guest orders have no customer. Ties by id.
  */
 export function expectedTopCustomers(shop: DevShop, range: Range, limit: number) {
   const spend = new Map<number, number>();
@@ -125,6 +167,12 @@ export function expectedTopCustomers(shop: DevShop, range: Range, limit: number)
     }
     for (const refund of order.refunds) {
       for (const line of refund.lines) if (!giftCard.has(line.lineItemId)) net -= line.amount;
+    }
+    // Units an edit removed or an exchange took back.
+    for (const change of order.changes) {
+      for (const sale of change.sales) {
+        if (sale.action === "RETURN" && !giftCard.has(sale.lineItemId)) net -= sale.amount;
+      }
     }
     spend.set(order.customerId, (spend.get(order.customerId) ?? 0) + net);
   }

@@ -33,6 +33,8 @@ interface BaseSums {
   costedNet: number;
   /** Lines sold without a cost. */
   uncostedLines: number;
+  /** Orders behind the figures that Shopify sent with odd data (mirror/data_flags.ts). */
+  flaggedOrders: number;
 }
 
 /** Every sales measure, from the base sums. */
@@ -101,6 +103,7 @@ const BASE_COLUMNS = [
   ["cost", "float8"],
   ["costed_net", "float8"],
   ["uncosted_lines", "int"],
+  ["flagged_orders", "int"],
 ] as const;
 
 /** `sum(<from>.column) as column` for every base column; `cast` types them for the client. */
@@ -187,6 +190,14 @@ export async function salesKpis(
   }
   if (query.limit) rows = rows.slice(0, query.limit);
   const total = sums(totalRow!);
+  // Orders counted as Shopify sent them although something about them was odd: say what.
+  const flagged = total.flaggedOrders > 0
+    ? await tx<{ reason: string }[]>`
+      select distinct unnest(data_flags) as reason from shop_orders
+      where linked_account_id = ${account} and data_flags <> '{}'
+        and created_at >= ${span.starts_at} and created_at < ${span.ends_at}
+      order by 1`
+    : [];
   return {
     rows,
     total: measures(total),
@@ -201,6 +212,9 @@ export async function salesKpis(
       },
       filters,
       rows: { orders: total.orders, orderLines: total.lines, refunds: total.refunds },
+      ...(total.flaggedOrders > 0
+        ? { flagged: { orders: total.flaggedOrders, reasons: flagged.map((f) => f.reason) } }
+        : {}),
       syncedAt: scope.syncedAt?.toISOString() ?? null,
     },
   };
@@ -222,6 +236,7 @@ function sums(row: Record<string, number | string | null>): BaseSums {
     cost: n(row.cost),
     costedNet: n(row.costed_net),
     uncostedLines: n(row.uncosted_lines),
+    flaggedOrders: n(row.flagged_orders),
   };
 }
 

@@ -67,6 +67,11 @@ export interface Provenance {
   range: DateRange & { timezone: string; startsAt: string; endsAt: string };
   filters: Filters;
   rows: { orders: number; orderLines: number; refunds: number };
+  /**
+   * Orders behind the figure that Shopify sent with odd data (a null money set, an unknown
+   * currency, a refund larger than its line…), counted as sent; absent when there are none.
+   */
+  flagged?: { orders: number; reasons: string[] };
   syncedAt: string | null;
 }
 

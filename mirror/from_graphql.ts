@@ -2,27 +2,70 @@
  * Admin GraphQL objects (a page of the API, or a bulk operation's JSONL put
  * back together) as mirror records. Money is taken in the shop's currency.
  */
-import type {
-  Customer,
-  DiscountCodeNode,
-  Order,
-  OrderLine,
-  OrderRefund,
-  Product,
+import {
+  type Customer,
+  type DiscountCodeNode,
+  needsAgreements,
+  type Order,
+  type OrderLine,
+  type OrderRefund,
+  type Product,
+  type SalesAgreement,
 } from "../shopify/queries.ts";
 import {
   type CustomerRecord,
   type DiscountCodeRecord,
+  type LineChangeRecord,
   type OrderRecord,
   type ProductRecord,
+  type RefundRecord,
   shopifyId,
 } from "./records.ts";
+import { dataFlags } from "./data_flags.ts";
 
 /**
  * Cents of a decimal string, and back: sums of Shopify's amounts without float drift.
  */
 const cents = (amount: string) => Math.round(Number(amount) * 100);
 const amountOf = (cents: number) => (cents / 100).toFixed(2);
+/** The magnitude of a signed amount: Shopify signs what a return takes back negative. */
+const magnitude = (amount: string) => amountOf(Math.abs(cents(amount)));
+
+/**
+ * The product sales of an order's edits and exchanges. The placement and refunds are left out
+ * (the order and its refunds carry them); a return counts here only when it is an exchange (it
+ * sold something too), since a refunded return's units come with its refund.
+ */
+export function lineChangeRecords(agreements: SalesAgreement[]): LineChangeRecord[] {
+  const records: LineChangeRecord[] = [];
+  for (const agreement of agreements) {
+    const products = agreement.sales.nodes.filter((s) => s.lineType === "PRODUCT" && s.lineItem);
+    const kind = agreement.__typename === "OrderEditAgreement"
+      ? "edit"
+      : agreement.__typename === "ReturnAgreement" &&
+          products.some((s) => s.actionType === "ORDER")
+      ? "exchange"
+      : null;
+    if (!kind) continue;
+    for (const sale of products) {
+      if (sale.actionType !== "ORDER" && sale.actionType !== "RETURN") continue;
+      const total = cents(sale.totalAmount.shopMoney.amount);
+      const tax = cents(sale.totalTaxAmount.shopMoney.amount);
+      records.push({
+        agreementId: shopifyId(agreement.id),
+        lineItemId: shopifyId(sale.lineItem!.id),
+        kind,
+        happenedAt: agreement.happenedAt,
+        action: sale.actionType,
+        quantity: Math.abs(sale.quantity ?? 0),
+        amount: amountOf(Math.abs(total - tax)),
+        discount: magnitude(sale.totalDiscountAmountBeforeTaxes.shopMoney.amount),
+        tax: amountOf(Math.abs(tax)),
+      });
+    }
+  }
+  return records;
+}
 
 export function orderRecord(
   order: Order,
@@ -37,6 +80,53 @@ export function orderRecord(
   const lineSubtotal = () =>
     lines.reduce((s, l) => s + cents(l.originalUnitPriceSet.shopMoney.amount) * l.quantity, 0) -
     lineDiscounts();
+  const records = {
+    lines: lines.map((line) => ({
+      shopifyId: shopifyId(line.id),
+      productId: line.product ? shopifyId(line.product.id) : null,
+      variantId: line.variant ? shopifyId(line.variant.id) : null,
+      title: line.title,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitPrice: line.originalUnitPriceSet.shopMoney.amount,
+      totalDiscount: line.totalDiscountSet.shopMoney.amount,
+      isGiftCard: line.isGiftCard ?? false,
+    })),
+    refunds: (order.refunds ?? []).map((refund: OrderRefund): RefundRecord => {
+      const shippingLines = refund.refundShippingLines?.nodes;
+      return {
+        shopifyId: shopifyId(refund.id),
+        orderId: id,
+        // A refund without a time (nullable in Shopify's schema) is dated when the order last
+        // changed, the latest it can have happened.
+        createdAt: refund.createdAt ?? order.updatedAt,
+        totalRefunded: refund.totalRefundedSet.shopMoney.amount,
+        note: refund.note ?? null,
+        lines: (refund.refundLineItems?.nodes ?? []).map((line) => ({
+          lineItemId: shopifyId(line.lineItem.id),
+          quantity: line.quantity,
+          subtotal: line.subtotalSet.shopMoney.amount,
+          tax: line.totalTaxSet?.shopMoney.amount ?? "0.00",
+        })),
+        shipping: shippingLines
+          ? amountOf(
+            shippingLines.reduce((s, l) => s + cents(l.subtotalAmountSet.shopMoney.amount), 0),
+          )
+          : null,
+        shippingTax: amountOf(
+          (shippingLines ?? []).reduce((s, l) => s + cents(l.taxAmountSet.shopMoney.amount), 0),
+        ),
+      };
+    }),
+  };
+  const agreements = order.agreements?.nodes;
+  // No agreements asked for an order that was never edited nor returned: it has no changes.
+  const changes = agreements
+    ? lineChangeRecords(agreements)
+    : needsAgreements(order)
+    ? undefined
+    : [];
+  const nullMoney = !order.subtotalPriceSet || !order.totalDiscountsSet || !order.totalTaxSet;
   return {
     shopifyId: id,
     name: order.name,
@@ -56,31 +146,17 @@ export function orderRecord(
     totalPrice: order.totalPriceSet.shopMoney.amount,
     totalRefunded: order.totalRefundedSet.shopMoney.amount,
     presentmentTotalPrice: order.totalPriceSet.presentmentMoney.amount,
-    lines: lines.map((line) => ({
-      shopifyId: shopifyId(line.id),
-      productId: line.product ? shopifyId(line.product.id) : null,
-      variantId: line.variant ? shopifyId(line.variant.id) : null,
-      title: line.title,
-      sku: line.sku,
-      quantity: line.quantity,
-      unitPrice: line.originalUnitPriceSet.shopMoney.amount,
-      totalDiscount: line.totalDiscountSet.shopMoney.amount,
-      isGiftCard: line.isGiftCard ?? false,
-    })),
-    refunds: (order.refunds ?? []).map((refund: OrderRefund) => ({
-      shopifyId: shopifyId(refund.id),
-      orderId: id,
-      // A refund without a time (nullable in Shopify's schema) is dated when the order last
-      // changed, the latest it can have happened.
-      createdAt: refund.createdAt ?? order.updatedAt,
-      totalRefunded: refund.totalRefundedSet.shopMoney.amount,
-      note: refund.note ?? null,
-      lines: (refund.refundLineItems?.nodes ?? []).map((line) => ({
-        lineItemId: shopifyId(line.lineItem.id),
-        quantity: line.quantity,
-        subtotal: line.subtotalSet.shopMoney.amount,
-      })),
-    })),
+    ...records,
+    ...(changes ? { changes } : {}),
+    flags: dataFlags(
+      {
+        currency: order.currencyCode,
+        nullMoney,
+        truncated: agreements?.some((a) => a.sales.pageInfo.hasNextPage),
+      },
+      records.lines,
+      records.refunds,
+    ),
   };
 }
 
@@ -169,6 +245,8 @@ export async function* assembleBulk(
     if (Array.isArray(parent.refunds)) {
       for (const refund of parent.refunds as JsonObject[]) {
         refund.refundLineItems = edgesToNodes(refund.refundLineItems) ?? { nodes: [] };
+        // Asked for but none came: a refund that gave back no shipping.
+        refund.refundShippingLines = edgesToNodes(refund.refundShippingLines) ?? { nodes: [] };
       }
     }
     return parent;
@@ -203,6 +281,7 @@ export function bulkChildKey(child: JsonObject): string {
   if (id.includes("/ProductVariant/")) return "variants";
   if (id.includes("/Collection/")) return "collections";
   if (id.includes("Image/")) return "images";
+  if (id.includes("/RefundShippingLine/")) return "refundShippingLines";
   if ("lineItem" in child) return "refundLineItems";
   return "other";
 }

@@ -6,6 +6,7 @@
  * so the upsert keeps the mirror's values.
  */
 import { z } from "zod";
+import { dataFlags } from "./data_flags.ts";
 import type { CustomerRecord, OrderRecord, ProductRecord, RefundRecord } from "./records.ts";
 
 const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
@@ -28,8 +29,18 @@ const RestRefund = z.object({
     quantity: z.number().int(),
     subtotal_set: moneySet.optional(),
     subtotal: decimal.optional(),
+    total_tax_set: moneySet.optional(),
+    total_tax: decimal.optional(),
   })).default([]),
-  order_adjustments: z.array(z.object({ kind: z.string(), amount: decimal })).default([]),
+  refund_shipping_lines: z.array(z.object({
+    subtotal_amount_set: moneySet,
+    tax_amount_set: moneySet.optional(),
+  })).optional(),
+  order_adjustments: z.array(z.object({
+    kind: z.string(),
+    amount: decimal,
+    tax_amount: decimal.optional(),
+  })).default([]),
   transactions: z.array(z.object({
     kind: z.string(),
     status: z.string(),
@@ -105,6 +116,18 @@ function refundRecord(refund: z.infer<typeof RestRefund>): RefundRecord {
   const total = refund.transactions
     .filter((t) => t.kind === "refund" && t.status === "success")
     .reduce((sum, t) => sum + Number(t.amount), 0);
+  // Shipping given back: its refund shipping lines, or (older payloads) shipping adjustments,
+  // which REST signs negative.
+  const adjustments = refund.order_adjustments.filter((a) => a.kind === "shipping_refund");
+  const shipping = refund.refund_shipping_lines
+    ? refund.refund_shipping_lines.map((l) => ({
+      amount: Number(l.subtotal_amount_set.shop_money.amount),
+      tax: Number(l.tax_amount_set?.shop_money.amount ?? 0),
+    }))
+    : adjustments.map((a) => ({
+      amount: Math.abs(Number(a.amount)),
+      tax: Math.abs(Number(a.tax_amount ?? 0)),
+    }));
   return {
     shopifyId: refund.id,
     orderId: refund.order_id,
@@ -115,13 +138,28 @@ function refundRecord(refund: z.infer<typeof RestRefund>): RefundRecord {
       lineItemId: l.line_item_id,
       quantity: l.quantity,
       subtotal: l.subtotal_set?.shop_money.amount ?? l.subtotal ?? "0",
+      tax: l.total_tax_set?.shop_money.amount ?? l.total_tax ?? "0",
     })),
+    shipping: shipping.reduce((s, l) => s + l.amount, 0).toFixed(2),
+    shippingTax: shipping.reduce((s, l) => s + l.tax, 0).toFixed(2),
   };
 }
 
 export function orderFromWebhook(payload: unknown): OrderRecord {
   const o = RestOrder.parse(payload);
   const refunds = o.refunds.map(refundRecord);
+  const lines = o.line_items.map((l) => ({
+    shopifyId: l.id,
+    productId: l.product_id ?? null,
+    variantId: l.variant_id ?? null,
+    title: l.title,
+    sku: l.sku ?? null,
+    quantity: l.quantity,
+    unitPrice: l.price_set.shop_money.amount,
+    totalDiscount: l.total_discount_set.shop_money.amount,
+    isGiftCard: l.gift_card,
+  }));
+  // REST carries no sales agreements: `changes` stays undefined and the mirror keeps its own.
   return {
     shopifyId: o.id,
     name: o.name,
@@ -141,18 +179,9 @@ export function orderFromWebhook(payload: unknown): OrderRecord {
     totalPrice: o.total_price_set.shop_money.amount,
     totalRefunded: refunds.reduce((sum, r) => sum + Number(r.totalRefunded), 0).toFixed(2),
     presentmentTotalPrice: o.total_price_set.presentment_money.amount,
-    lines: o.line_items.map((l) => ({
-      shopifyId: l.id,
-      productId: l.product_id ?? null,
-      variantId: l.variant_id ?? null,
-      title: l.title,
-      sku: l.sku ?? null,
-      quantity: l.quantity,
-      unitPrice: l.price_set.shop_money.amount,
-      totalDiscount: l.total_discount_set.shop_money.amount,
-      isGiftCard: l.gift_card,
-    })),
+    lines,
     refunds,
+    flags: dataFlags({ currency: o.currency, nullMoney: false }, lines, refunds),
   };
 }
 

@@ -10,7 +10,7 @@
  * expired one starts that resource over.
  */
 import type { Tx } from "../db/database.ts";
-import { ShopifyApiError } from "../shopify/admin_client.ts";
+import { type AdminClient, ShopifyApiError } from "../shopify/admin_client.ts";
 import { runBulkQuery, streamJsonl } from "../shopify/bulk.ts";
 import {
   allDiscountCodes,
@@ -21,6 +21,7 @@ import {
   fetchShop,
   type Order,
   type Product,
+  withAgreements,
 } from "../shopify/queries.ts";
 import { registerMirrorWebhooks } from "../shopify/webhook_subscriptions.ts";
 import { accountClient, type MirrorDeps } from "./deps.ts";
@@ -53,6 +54,8 @@ interface Resource {
   name: "products" | "customers" | "orders";
   query: string;
   batchSize: number;
+  /** What a batch needs from Shopify beyond the bulk file, asked before its transaction. */
+  prepare?(client: AdminClient, objects: Json[]): Promise<void>;
   write(tx: Tx, scope: MirrorScope, objects: Json[], deps: MirrorDeps): Promise<number>;
 }
 
@@ -80,6 +83,8 @@ const RESOURCES: Resource[] = [
     name: "orders",
     query: BULK_ORDERS_QUERY,
     batchSize: 500,
+    // Edited and returned orders' sales agreements: a bulk operation cannot nest that deep.
+    prepare: (client, objects) => withAgreements(client, objects as unknown as Order[]),
     write: (tx, scope, objects) =>
       upsertOrders(tx, scope, objects.map((o) => orderRecord(o as unknown as Order)), {
         rollup: false,
@@ -177,7 +182,14 @@ export async function importStore(
         );
       }
       try {
-        report.written[resource.name] = await writeResource(deps, scope, resource, progress, hooks);
+        report.written[resource.name] = await writeResource(
+          deps,
+          scope,
+          resource,
+          progress,
+          hooks,
+          client,
+        );
         break;
       } catch (error) {
         // An expired result file: run the bulk query again (once) and start this resource over.
@@ -221,6 +233,7 @@ async function writeResource(
   resource: Resource,
   progress: ResourceProgress,
   hooks: ImportHooks,
+  client: AdminClient,
 ): Promise<number> {
   let written = 0;
   let analyzedAt = resource.batchSize / 2;
@@ -232,6 +245,7 @@ async function writeResource(
       const objects = batch;
       batch = [];
       const committed = seen;
+      await resource.prepare?.(client, objects);
       await deps.db.withTenant(scope.userId, async (tx) => {
         await resource.write(tx, scope, objects, deps);
         await saveProgress(tx, scope, resource.name, { ...progress, committed });
@@ -267,7 +281,7 @@ async function analyzeMirror(deps: MirrorDeps, scope: MirrorScope): Promise<void
   await deps.db.withTenant(
     scope.userId,
     (tx) =>
-      tx`analyze shop_orders, shop_order_lines, shop_refunds, shop_refund_lines, shop_products,
-         shop_variants, shop_product_collections, shop_customers, shop_sales_daily`,
+      tx`analyze shop_orders, shop_order_lines, shop_refunds, shop_refund_lines, shop_line_changes,
+         shop_products, shop_variants, shop_product_collections, shop_customers, shop_sales_daily`,
   );
 }

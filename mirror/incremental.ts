@@ -29,6 +29,7 @@ import {
   type Order,
   ordersBetween,
   type Product,
+  withAgreements,
 } from "../shopify/queries.ts";
 import { accountClient, type MirrorDeps } from "./deps.ts";
 import {
@@ -119,10 +120,10 @@ export async function syncChanges(
       bulkOrdersQuery,
     )
   ) {
+    const order = "paged" in item ? item.paged : item.bulk as unknown as Order;
+    await withAgreements(client, [order]);
     pending.push(
-      "paged" in item
-        ? orderRecord(item.paged, await allLinesOf(client, item.paged))
-        : orderRecord(item.bulk as unknown as Order),
+      "paged" in item ? orderRecord(order, await allLinesOf(client, order)) : orderRecord(order),
     );
     if (pending.length >= BATCH) await flushOrders();
   }

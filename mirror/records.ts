@@ -33,8 +33,39 @@ export interface RefundRecord {
   createdAt: string;
   totalRefunded: string;
   note: string | null;
-  lines: Array<{ lineItemId: string; quantity: number; subtotal: string }>;
+  /** Each refunded line: its subtotal after discounts and the tax given back with it. */
+  lines: Array<{ lineItemId: string; quantity: number; subtotal: string; tax: string }>;
+  /** Shipping refunded (before tax) and its tax; null when the source does not say. */
+  shipping: string | null;
+  shippingTax: string;
 }
+
+/**
+ * One product sale of an order edit or an exchange (Shopify's sales agreements): units of a
+ * line added (`ORDER`) or taken back (`RETURN`) on `happenedAt`. Amounts are positive: the
+ * value after discounts and before taxes, the discount, the tax.
+ */
+export interface LineChangeRecord {
+  agreementId: string;
+  lineItemId: string;
+  kind: "edit" | "exchange";
+  happenedAt: string;
+  action: "ORDER" | "RETURN";
+  quantity: number;
+  amount: string;
+  discount: string;
+  tax: string;
+}
+
+/**
+ * What was odd about an order as Shopify sent it. The order is mirrored as sent all the same
+ * (the sync never stops on it), and a figure it counts in says so in its provenance.
+ */
+export type DataFlag =
+  | "null_money_set"
+  | "unknown_currency"
+  | "refund_exceeds_line"
+  | "sales_truncated";
 
 export interface OrderRecord {
   shopifyId: string;
@@ -57,6 +88,9 @@ export interface OrderRecord {
   presentmentTotalPrice: string;
   lines: OrderLineRecord[];
   refunds: RefundRecord[];
+  /** Edits and exchanges; undefined when the source does not carry them (the mirror's stay). */
+  changes?: LineChangeRecord[];
+  flags: DataFlag[];
 }
 
 export interface VariantRecord {

@@ -9,8 +9,10 @@
  *   nets to zero;
  * - test orders are not sales; gift cards sold are not sales;
  * - money is in the shop's currency, whatever the customer paid in;
- * - shipping and taxes are charged on the order's day; shipping a refund gave
- *   back (its total beyond its lines' subtotals) comes off on the refund's day.
+ * - shipping and taxes are charged on the order's day; the shipping and taxes
+ *   a refund gave back come off on the refund's day;
+ * - an order edit or exchange (Shopify's sales agreements) is dated on its own
+ *   day: units it added are a sale then, units it removed a return.
  *
  * Cost facts (profit): the cost of goods sold at the unit cost recorded on
  * each line, less that of goods returned or cancelled, and the net sales of
@@ -30,8 +32,10 @@ type Fragment = ReturnType<Tx>;
  * The version of the facts' definition below. Raise it when a rule changes what a day holds:
  * every mirror built with an older one is rebuilt whole at its next sync (`rebuildIfStale`).
  * 2: cancellations as returns, and the cost facts (issue #10).
+ * 3: refunded taxes and shipping in their own columns; edits and exchanges on their own day;
+ *    flagged orders (issue #10).
  */
-export const ROLLUP_VERSION = 2;
+export const ROLLUP_VERSION = 3;
 const DAY_MS = 86_400_000;
 
 /**
@@ -75,93 +79,159 @@ export async function refreshSalesDaily(
   const account = scope.accountId;
   // Cancelled orders count: placed, they were sales; their cancellation is a return (below).
   const counted = tx`o.linked_account_id = ${account} and not o.test`;
+  // Per line, what edits and exchanges added (their units are sold on their own day, not the
+  // order's) and took back; per order, the taxes they charged and gave back.
+  const changed = tx`select line_item_id,
+      sum(quantity) filter (where action = 'ORDER') as added,
+      sum(discount) filter (where action = 'ORDER') as added_discount,
+      sum(quantity) filter (where action = 'RETURN') as removed,
+      sum(amount) filter (where action = 'RETURN') as removed_amount
+    from shop_line_changes where linked_account_id = ${account} group by line_item_id`;
+  // What refunds gave back, per refund: shipping (null: not recorded, then the refund's total
+  // beyond its lines' subtotals and taxes) and taxes.
+  const refunded = tx`select r.shopify_id, r.order_id,
+      coalesce(r.shipping, greatest(r.total_refunded - coalesce(sum(rl.subtotal), 0)
+        - coalesce(sum(rl.tax), 0) - r.shipping_tax, 0)) as shipping,
+      coalesce(sum(rl.tax), 0) + r.shipping_tax as tax
+    from shop_refunds r left join shop_refund_lines rl
+      on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
+    where r.linked_account_id = ${account}
+    group by r.shopify_id, r.order_id, r.shipping, r.total_refunded, r.shipping_tax`;
+  // Order lines with a cost only when Shopify's is usable: a negative cost (bad input) is kept as
+  // sent in shop_order_lines but counts as none, so profit names the product instead.
+  const lines = tx`(select linked_account_id, shopify_id, order_id, product_id, variant_id,
+      quantity, unit_price, total_discount, is_gift_card,
+      case when unit_cost >= 0 then unit_cost end as unit_cost from shop_order_lines)`;
   await tx`
+    with changed as (${changed}), refunded as (${refunded})
     insert into shop_sales_daily (user_id, linked_account_id, day, source_name, product_id,
       variant_id, gross, discount, returned, shipping, tax, units, units_returned, orders, lines,
-      refunds, cost, costed_net, uncosted_lines)
+      refunds, cost, costed_net, uncosted_lines, flagged_orders)
     select ${scope.userId}, ${account}, day, source_name, coalesce(product_id, 0),
       coalesce(variant_id, 0), sum(gross), sum(discount), sum(returned), sum(shipping), sum(tax),
       sum(units), sum(units_returned),
       count(distinct order_id) filter (where kind = 'sale'),
       count(*) filter (where kind = 'sale'),
-      count(distinct refund_id), sum(cost), sum(costed_net), sum(uncosted)::int
+      count(distinct refund_id), sum(cost), sum(costed_net), sum(uncosted)::int,
+      count(distinct order_id) filter (where kind = 'sale' and flagged)
     from (
       select (at at time zone ${tz})::date as day, f.* from (
-        -- Sales: one row per line, on the order's day.
+        -- Sales: one row per line, on the order's day: the units it was placed with (those an
+        -- edit or exchange added are sold on that day, below).
         select o.created_at as at, 'sale' as kind, coalesce(o.source_name, '') as source_name,
                o.shopify_id as order_id, null::bigint as refund_id, l.product_id, l.variant_id,
-               l.unit_price * l.quantity as gross, l.total_discount as discount,
-               0::numeric as returned, l.quantity as units, 0 as units_returned,
-               0::numeric as shipping, 0::numeric as tax,
+               l.unit_price * (l.quantity - coalesce(c.added, 0)) as gross,
+               l.total_discount - coalesce(c.added_discount, 0) as discount,
+               0::numeric as returned, l.quantity - coalesce(c.added, 0) as units,
+               0 as units_returned, 0::numeric as shipping, 0::numeric as tax,
                -- Cost facts: goods sold at the cost recorded on the line; profit is computed
                -- only over lines that have one.
-               coalesce(l.unit_cost * l.quantity, 0) as cost,
+               coalesce(l.unit_cost * (l.quantity - coalesce(c.added, 0)), 0) as cost,
                case when l.unit_cost is null then 0
-                    else l.unit_price * l.quantity - l.total_discount end as costed_net,
-               (l.unit_cost is null)::int as uncosted
-        from shop_orders o join shop_order_lines l
+                    else l.unit_price * (l.quantity - coalesce(c.added, 0)) - l.total_discount
+                      + coalesce(c.added_discount, 0) end as costed_net,
+               (l.unit_cost is null)::int as uncosted, o.data_flags <> '{}' as flagged
+        from shop_orders o join ${lines} l
           on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
-        where ${counted} and not l.is_gift_card and ${inDays(tx`o.created_at`)}
+        left join changed c on c.line_item_id = l.shopify_id
+        where ${counted} and not l.is_gift_card and l.quantity > coalesce(c.added, 0)
+          and ${inDays(tx`o.created_at`)}
+        union all
+        -- Edits and exchanges: units added are a sale on their day (Shopify shows an edit on a
+        -- later day as an order of that day); units removed or exchanged are a return.
+        select ch.happened_at, case ch.action when 'ORDER' then 'sale' else 'return' end,
+               coalesce(o.source_name, ''), o.shopify_id, null, l.product_id, l.variant_id,
+               case ch.action when 'ORDER' then ch.amount + ch.discount else 0 end,
+               case ch.action when 'ORDER' then ch.discount else 0 end,
+               case ch.action when 'RETURN' then ch.amount else 0 end,
+               case ch.action when 'ORDER' then ch.quantity else 0 end,
+               case ch.action when 'RETURN' then ch.quantity else 0 end, 0, 0,
+               coalesce(l.unit_cost * ch.quantity, 0) * (case ch.action when 'ORDER' then 1 else -1 end),
+               case when l.unit_cost is null then 0
+                    else ch.amount * (case ch.action when 'ORDER' then 1 else -1 end) end,
+               (ch.action = 'ORDER' and l.unit_cost is null)::int, o.data_flags <> '{}'
+        from shop_orders o
+        join shop_line_changes ch on ch.linked_account_id = o.linked_account_id and ch.order_id = o.shopify_id
+        join ${lines} l on l.linked_account_id = ch.linked_account_id and l.shopify_id = ch.line_item_id
+        where ${counted} and not l.is_gift_card and ${inDays(tx`ch.happened_at`)}
+        union all
+        -- Their taxes, charged and given back on their day (taxes belong to the order).
+        select ch.happened_at, 'change', coalesce(o.source_name, ''), o.shopify_id, null, null,
+               null, 0, 0, 0, 0, 0, 0,
+               sum(ch.tax * (case ch.action when 'ORDER' then 1 else -1 end)), 0, 0, 0, false
+        from shop_orders o
+        join shop_line_changes ch on ch.linked_account_id = o.linked_account_id and ch.order_id = o.shopify_id
+        where ${counted} and ${inDays(tx`ch.happened_at`)}
+        group by ch.happened_at, o.source_name, o.shopify_id
         union all
         -- Returns: one row per refunded line, on the refund's day.
         select r.created_at, 'return', coalesce(o.source_name, ''), o.shopify_id, r.shopify_id,
                l.product_id, l.variant_id, 0, 0, rl.subtotal, 0, rl.quantity, 0, 0,
                -coalesce(l.unit_cost * rl.quantity, 0),
-               case when l.unit_cost is null then 0 else -rl.subtotal end, 0
+               case when l.unit_cost is null then 0 else -rl.subtotal end, 0, false
         from shop_orders o
         join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
         join shop_refund_lines rl on rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id
-        join shop_order_lines l on l.linked_account_id = rl.linked_account_id and l.shopify_id = rl.line_item_id
+        join ${lines} l on l.linked_account_id = rl.linked_account_id and l.shopify_id = rl.line_item_id
         where ${counted} and not l.is_gift_card and ${inDays(tx`r.created_at`)}
         union all
         -- Cancellations: on the day of the cancellation, each line's value after discounts and
-        -- its quantity, less what its refunds (whenever made) already gave back.
+        -- its quantity, less what its refunds (whenever made), edits and exchanges already took
+        -- back.
         select o.cancelled_at, 'cancellation', coalesce(o.source_name, ''), o.shopify_id, null,
                l.product_id, l.variant_id, 0, 0,
                greatest(l.unit_price * l.quantity - l.total_discount
-                 - coalesce(refunded.subtotal, 0), 0),
-               0, greatest(l.quantity - coalesce(refunded.quantity, 0), 0), 0, 0,
-               -coalesce(l.unit_cost * greatest(l.quantity - coalesce(refunded.quantity, 0), 0), 0),
+                 - coalesce(back.subtotal, 0) - coalesce(c.removed_amount, 0), 0),
+               0, greatest(l.quantity - coalesce(back.quantity, 0) - coalesce(c.removed, 0), 0),
+               0, 0,
+               -coalesce(l.unit_cost * greatest(l.quantity - coalesce(back.quantity, 0)
+                 - coalesce(c.removed, 0), 0), 0),
                case when l.unit_cost is null then 0
                     else -greatest(l.unit_price * l.quantity - l.total_discount
-                      - coalesce(refunded.subtotal, 0), 0) end,
-               0
+                      - coalesce(back.subtotal, 0) - coalesce(c.removed_amount, 0), 0) end,
+               0, false
         from shop_orders o
-        join shop_order_lines l on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
+        join ${lines} l on l.linked_account_id = o.linked_account_id and l.order_id = o.shopify_id
+        left join changed c on c.line_item_id = l.shopify_id
         left join lateral (
           select sum(rl.subtotal) as subtotal, sum(rl.quantity) as quantity
           from shop_refund_lines rl
           where rl.linked_account_id = l.linked_account_id and rl.line_item_id = l.shopify_id
-        ) refunded on true
+        ) back on true
         where ${counted} and o.cancelled_at is not null and not l.is_gift_card
           and ${inDays(tx`o.cancelled_at`)}
         union all
-        -- A cancellation gives back the order's taxes, and its shipping less any already refunded.
+        -- A cancellation gives back the order's shipping and taxes that refunds, edits and
+        -- exchanges had not already given back.
         select o.cancelled_at, 'cancellation', coalesce(o.source_name, ''), o.shopify_id, null,
                null, null, 0, 0, 0, 0, 0,
-               -greatest(o.total_shipping - coalesce((
-                 select sum(greatest(r.total_refunded - coalesce((select sum(rl.subtotal)
-                   from shop_refund_lines rl where rl.linked_account_id = r.linked_account_id
-                     and rl.refund_id = r.shopify_id), 0), 0))
-                 from shop_refunds r
-                 where r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id), 0), 0),
-               -o.total_tax, 0, 0, 0
+               -greatest(o.total_shipping - coalesce((select sum(rf.shipping) from refunded rf
+                 where rf.order_id = o.shopify_id), 0), 0),
+               -(o.total_tax - coalesce((select sum(rf.tax) from refunded rf
+                   where rf.order_id = o.shopify_id), 0)
+                 - coalesce((select sum(ch.tax) from shop_line_changes ch
+                   where ch.linked_account_id = o.linked_account_id and ch.order_id = o.shopify_id
+                     and ch.action = 'RETURN'), 0)),
+               0, 0, 0, false
         from shop_orders o
         where ${counted} and o.cancelled_at is not null and ${inDays(tx`o.cancelled_at`)}
         union all
-        -- Shipping and taxes, on the order's day.
+        -- Shipping and taxes, on the order's day (less the taxes of what edits and exchanges
+        -- added later: those are charged on their own day).
         select o.created_at, 'order', coalesce(o.source_name, ''), o.shopify_id, null, null, null,
-               0, 0, 0, 0, 0, o.total_shipping, o.total_tax, 0, 0, 0
+               0, 0, 0, 0, 0, o.total_shipping,
+               o.total_tax - coalesce((select sum(ch.tax) from shop_line_changes ch
+                 where ch.linked_account_id = o.linked_account_id and ch.order_id = o.shopify_id
+                   and ch.action = 'ORDER'), 0),
+               0, 0, 0, false
         from shop_orders o where ${counted} and ${inDays(tx`o.created_at`)}
         union all
-        -- Shipping given back: what a refund paid beyond its lines' subtotals.
-        select r.created_at, 'shipping_refund', coalesce(o.source_name, ''), o.shopify_id,
-               r.shopify_id, null, null, 0, 0, 0, 0, 0,
-               -greatest(r.total_refunded - coalesce((select sum(rl.subtotal) from shop_refund_lines rl
-                 where rl.linked_account_id = r.linked_account_id and rl.refund_id = r.shopify_id), 0), 0),
-               0, 0, 0, 0
+        -- Shipping and taxes a refund gave back, on the refund's day.
+        select r.created_at, 'refund', coalesce(o.source_name, ''), o.shopify_id, r.shopify_id,
+               null, null, 0, 0, 0, 0, 0, -rf.shipping, -rf.tax, 0, 0, 0, false
         from shop_orders o
         join shop_refunds r on r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
+        join refunded rf on rf.shopify_id = r.shopify_id
         where ${counted} and ${inDays(tx`r.created_at`)}
       ) f
     ) facts

@@ -9,7 +9,7 @@
  * Everything runs inside the caller's tenant transaction.
  */
 import { jsonParam as json, type Tx } from "../db/database.ts";
-import type { MirrorScope, OrderRecord, RefundRecord } from "./records.ts";
+import type { LineChangeRecord, MirrorScope, OrderRecord, RefundRecord } from "./records.ts";
 import { refreshSalesDaily } from "./sales_rollup.ts";
 
 /** Upserts orders with their lines and refunds; returns how many orders were written. */
@@ -40,19 +40,20 @@ export async function upsertOrders(
     total_price: o.totalPrice,
     total_refunded: o.totalRefunded,
     presentment_total_price: o.presentmentTotalPrice,
+    data_flags: o.flags,
   }));
   const written = await tx<{ shopify_id: string; inserted: boolean }[]>`
     insert into shop_orders (user_id, linked_account_id, shopify_id, name, created_at,
       shopify_updated_at, cancelled_at, test, source_name, currency, presentment_currency,
       customer_id, discount_codes, subtotal, total_discounts, total_shipping, total_tax,
-      total_price, total_refunded, presentment_total_price)
+      total_price, total_refunded, presentment_total_price, data_flags)
     select ${scope.userId}, ${scope.accountId}, r.*
     from jsonb_to_recordset(${json(tx, rows)}) as r(shopify_id bigint, name text,
       created_at timestamptz, shopify_updated_at timestamptz, cancelled_at timestamptz,
       test boolean, source_name text, currency text, presentment_currency text,
       customer_id bigint, discount_codes text[], subtotal numeric, total_discounts numeric,
       total_shipping numeric, total_tax numeric, total_price numeric, total_refunded numeric,
-      presentment_total_price numeric)
+      presentment_total_price numeric, data_flags text[])
     on conflict (linked_account_id, shopify_id) do update set
       name = excluded.name, created_at = excluded.created_at,
       shopify_updated_at = excluded.shopify_updated_at, cancelled_at = excluded.cancelled_at,
@@ -62,7 +63,8 @@ export async function upsertOrders(
       total_discounts = excluded.total_discounts, total_shipping = excluded.total_shipping,
       total_tax = excluded.total_tax, total_price = excluded.total_price,
       total_refunded = excluded.total_refunded,
-      presentment_total_price = excluded.presentment_total_price, synced_at = now()
+      presentment_total_price = excluded.presentment_total_price,
+      data_flags = excluded.data_flags, synced_at = now()
     where shop_orders.shopify_updated_at <= excluded.shopify_updated_at
     returning shopify_id, (xmax = 0) as inserted`;
   if (written.length === 0) return 0;
@@ -115,6 +117,7 @@ export async function upsertOrders(
         on v.linked_account_id = ${scope.accountId} and v.shopify_id = r.variant_id`;
   }
   await insertRefunds(tx, scope, winners.flatMap((o) => o.refunds));
+  const changed = await replaceLineChanges(tx, scope, winners);
   await updateOrderNetSales(tx, scope, winners.map((o) => o.shopifyId));
   if (options.rollup ?? true) {
     // The days whose sales these orders change: their own, their cancellations', and those of
@@ -125,6 +128,7 @@ export async function upsertOrders(
         ...winners.flatMap((o) => o.cancelledAt ? [o.cancelledAt] : []),
         ...winners.flatMap((o) => o.refunds.map((r) => r.createdAt)),
         ...replaced.map((r) => r.at),
+        ...changed,
       ],
     });
   }
@@ -133,8 +137,8 @@ export async function upsertOrders(
 
 /**
  * The one definition of an order's net sales inputs (the customer KPIs and order splits sum
- * them): `line_sales`, its lines after discounts, and `line_returns`, what refunds took back of
- * those lines, gift cards left out of both. Computed from the mirrored lines and refunds after
+ * them): `line_sales`, its lines after discounts, and `line_returns`, what refunds, edits and
+ * exchanges took back of those lines, gift cards left out of both. Computed from the mirrored lines and refunds after
  * they are written, for orders just upserted or whose refund arrived alone (its webhook).
  */
 async function updateOrderNetSales(tx: Tx, scope: MirrorScope, orderIds: string[]) {
@@ -152,16 +156,67 @@ async function updateOrderNetSales(tx: Tx, scope: MirrorScope, orderIds: string[
           and l.shopify_id = rl.line_item_id
         where r.linked_account_id = o.linked_account_id and r.order_id = o.shopify_id
           and not l.is_gift_card), 0)
+        -- Units an edit removed or an exchange took back.
+        + coalesce((select sum(c.amount) from shop_line_changes c
+          where c.linked_account_id = o.linked_account_id and c.order_id = o.shopify_id
+            and c.action = 'RETURN'), 0)
     where o.linked_account_id = ${scope.accountId}
       and o.shopify_id in (select jsonb_array_elements_text(${json(tx, orderIds)})::bigint)
 `;
+}
+
+/**
+ * Replaces the edits and exchanges of the orders whose record carries them (a REST webhook does
+ * not: the mirror's stay). Returns the instants of the old and new changes, whose days change.
+ */
+async function replaceLineChanges(
+  tx: Tx,
+  scope: MirrorScope,
+  orders: OrderRecord[],
+): Promise<string[]> {
+  const carrying = orders.filter((o) => o.changes !== undefined);
+  if (carrying.length === 0) return [];
+  const removed = await tx<{ at: string }[]>`
+    delete from shop_line_changes where linked_account_id = ${scope.accountId}
+      and order_id in (select jsonb_array_elements_text(${
+    json(tx, carrying.map((o) => o.shopifyId))
+  })::bigint)
+    returning happened_at::text as at`;
+  const rows = carrying.flatMap((o) =>
+    (o.changes as LineChangeRecord[]).map((c) => ({
+      agreement_id: c.agreementId,
+      order_id: o.shopifyId,
+      line_item_id: c.lineItemId,
+      kind: c.kind,
+      happened_at: c.happenedAt,
+      action: c.action,
+      quantity: c.quantity,
+      amount: c.amount,
+      discount: c.discount,
+      tax: c.tax,
+    }))
+  );
+  if (rows.length) {
+    // One sale per line, agreement and action: Shopify may split one into several records.
+    await tx`
+      insert into shop_line_changes (user_id, linked_account_id, agreement_id, order_id,
+        line_item_id, kind, happened_at, action, quantity, amount, discount, tax)
+      select ${scope.userId}, ${scope.accountId}, r.agreement_id, r.order_id, r.line_item_id,
+        min(r.kind), min(r.happened_at), r.action, sum(r.quantity), sum(r.amount),
+        sum(r.discount), sum(r.tax)
+      from jsonb_to_recordset(${json(tx, rows)}) as r(agreement_id bigint, order_id bigint,
+        line_item_id bigint, kind text, happened_at timestamptz, action text, quantity integer,
+        amount numeric, discount numeric, tax numeric)
+      group by r.agreement_id, r.order_id, r.line_item_id, r.action`;
+  }
+  return [...removed.map((r) => r.at), ...rows.map((r) => r.happened_at)];
 }
 
 async function insertRefunds(tx: Tx, scope: MirrorScope, refunds: RefundRecord[]) {
   if (refunds.length === 0) return;
   await tx`
     insert into shop_refunds (user_id, linked_account_id, shopify_id, order_id, created_at,
-      total_refunded, note)
+      total_refunded, note, shipping, shipping_tax)
     select ${scope.userId}, ${scope.accountId}, r.*
     from jsonb_to_recordset(${
     json(
@@ -172,9 +227,12 @@ async function insertRefunds(tx: Tx, scope: MirrorScope, refunds: RefundRecord[]
         created_at: r.createdAt,
         total_refunded: r.totalRefunded,
         note: r.note,
+        shipping: r.shipping,
+        shipping_tax: r.shippingTax,
       })),
     )
-  }) as r(shopify_id bigint, order_id bigint, created_at timestamptz, total_refunded numeric, note text)
+  }) as r(shopify_id bigint, order_id bigint, created_at timestamptz, total_refunded numeric,
+        note text, shipping numeric, shipping_tax numeric)
     on conflict (linked_account_id, shopify_id) do nothing`;
   const lines = refunds.flatMap((r) =>
     r.lines.map((l) => ({
@@ -182,15 +240,18 @@ async function insertRefunds(tx: Tx, scope: MirrorScope, refunds: RefundRecord[]
       line_item_id: l.lineItemId,
       quantity: l.quantity,
       subtotal: l.subtotal,
+      tax: l.tax,
     }))
   );
   if (lines.length === 0) return;
   await tx`
-    insert into shop_refund_lines (user_id, linked_account_id, refund_id, line_item_id, quantity, subtotal)
-    select ${scope.userId}, ${scope.accountId}, r.refund_id, r.line_item_id, sum(r.quantity), sum(r.subtotal)
+    insert into shop_refund_lines (user_id, linked_account_id, refund_id, line_item_id, quantity,
+      subtotal, tax)
+    select ${scope.userId}, ${scope.accountId}, r.refund_id, r.line_item_id, sum(r.quantity),
+      sum(r.subtotal), sum(r.tax)
     from jsonb_to_recordset(${
     json(tx, lines)
-  }) as r(refund_id bigint, line_item_id bigint, quantity integer, subtotal numeric)
+  }) as r(refund_id bigint, line_item_id bigint, quantity integer, subtotal numeric, tax numeric)
     group by r.refund_id, r.line_item_id
     on conflict (linked_account_id, refund_id, line_item_id) do nothing`;
 }

@@ -6,16 +6,20 @@
  * - `customers/redact`: what is held about the customer is deleted;
  * - `customers/data_request`: what is held about the customer is recorded;
  * - the mirror topics (shopify/webhook_topics.ts): the store mirror is updated
- *   (active accounts only; newest version wins).
+ *   (active accounts only; newest version wins);
+ * - the sync topics (`orders/edited`): a sync of the store's changes is queued
+ *   (one per account at a time), which fetches what the body lacks.
  * Each but the mirror updates is written to the audit log. The payload is
  * dropped once processed.
  */
 import { z } from "zod";
 import { audit, type AuditAction } from "../db/audit.ts";
 import type { Database } from "../db/database.ts";
+import type { Enqueuer } from "../jobs/enqueue.ts";
 import type { Logger } from "../log/logger.ts";
-import { MIRROR_TOPICS } from "../shopify/webhook_topics.ts";
+import { MIRROR_TOPICS, SYNC_TOPICS } from "../shopify/webhook_topics.ts";
 import { applyMirrorTopic, redactCustomer } from "./apply_webhook.ts";
+import { requestSync } from "./sync_queue.ts";
 
 const CustomerPayload = z.object({
   customer: z.object({ id: z.number(), email: z.string().nullable().optional() }),
@@ -23,9 +27,17 @@ const CustomerPayload = z.object({
   orders_requested: z.array(z.number()).optional(),
 });
 
+export interface WebhookDeps {
+  db: Database;
+  log: Logger;
+  lookupKey: Uint8Array;
+  /** Queues the syncs that the sync topics ask for. */
+  boss: Enqueuer;
+}
+
 /** The `shopify.webhook` job. Idempotent: a processed delivery is skipped. */
 export async function processWebhook(
-  deps: { db: Database; log: Logger; lookupKey: Uint8Array },
+  deps: WebhookDeps,
   webhookId: string,
 ): Promise<{ topic: string; accounts: number } | null> {
   const [delivery] = await deps.db.withoutTenant((tx) =>
@@ -44,7 +56,7 @@ export async function processWebhook(
   for (const account of accounts) {
     await deps.db.withTenant(
       account.user_id,
-      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload, deps.lookupKey, deps.log),
+      (tx) => applyTopic(tx, delivery.topic, account, delivery.payload, deps),
     );
   }
   await deps.db.withoutTenant((tx) =>
@@ -65,10 +77,15 @@ async function applyTopic(
   topic: string,
   account: { id: string; user_id: string; status: string },
   payload: unknown,
-  lookupKey: Uint8Array,
-  log: Logger,
+  { lookupKey, log, boss }: WebhookDeps,
 ) {
   const scope = { userId: account.user_id, accountId: account.id };
+  if (SYNC_TOPICS.includes(topic)) {
+    if (account.status === "active") {
+      await requestSync(boss, tx, { ...scope, mode: "changes" });
+    }
+    return;
+  }
   if (MIRROR_TOPICS.includes(topic)) {
     // An uninstalled (revoked) store is no longer synced.
     if (account.status !== "active") return;

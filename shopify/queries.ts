@@ -50,8 +50,31 @@ export interface OrderRefund {
   note: string | null;
   totalRefundedSet: MoneyBag;
   refundLineItems: {
-    nodes: Array<{ lineItem: { id: string }; quantity: number; subtotalSet: MoneyBag }>;
+    nodes: Array<
+      { lineItem: { id: string }; quantity: number; subtotalSet: MoneyBag; totalTaxSet: MoneyBag }
+    >;
   };
+  /** Absent from bulk results that predate it; then the refund's shipping is not known. */
+  refundShippingLines?: { nodes: Array<{ subtotalAmountSet: MoneyBag; taxAmountSet: MoneyBag }> };
+}
+
+/** One product sale of a sales agreement: units added (`ORDER`) or taken back (`RETURN`). */
+export interface AgreementSale {
+  actionType: string;
+  lineType: string;
+  quantity: number | null;
+  totalAmount: MoneyBag;
+  totalDiscountAmountBeforeTaxes: MoneyBag;
+  totalTaxAmount: MoneyBag;
+  lineItem?: { id: string };
+}
+
+/** A sales agreement (Order.agreements): the placement, an edit, a refund or a return. */
+export interface SalesAgreement {
+  __typename: string;
+  id: string;
+  happenedAt: string;
+  sales: { nodes: AgreementSale[]; pageInfo: { hasNextPage: boolean } };
 }
 
 export interface Order {
@@ -76,6 +99,11 @@ export interface Order {
   /** `hasNextPage` when the order has more lines than one page holds. */
   lineItems: { nodes: OrderLine[]; pageInfo: { hasNextPage: boolean } };
   refunds: OrderRefund[];
+  /** Edited after it was placed, or with a return (perhaps an exchange): see `agreements`. */
+  edited?: boolean;
+  returnStatus?: string;
+  /** Fetched only for orders that `needsAgreements` (`withAgreements`). */
+  agreements?: { nodes: SalesAgreement[] };
 }
 
 export interface Variant {
@@ -122,7 +150,8 @@ export const SHOP_QUERY =
   `{ shop { name email myshopifyDomain currencyCode ianaTimezone billingAddress { countryCodeV2 } } }`;
 
 // Shopify refuses a query requesting more than 1,000 points. Per order: 1 + 6 money bags × 3
-// + customer 1 + lineItems (2 + 10 × 9) + refunds (3 × 31), so a page of 3 orders requests 621
+// + customer 1 + lineItems (2 + 10 × 9) + refunds (3 × (4 + lines 2 + 5 × 11 + shipping
+// 2 + 2 × 7)), so a page of 3 orders requests 888
 // points (the demo shop's actual cost, for the lines that exist, is about 100). An order with more than 10 lines
 // says so in lineItems.pageInfo; the store mirror (issue #5) imports through bulk operations,
 // which have no page sizes.
@@ -130,6 +159,7 @@ export const ORDERS_QUERY = `query($after: String, $query: String) {
   orders(first: 3, after: $after, query: $query) {
     nodes {
       id name createdAt updatedAt cancelledAt test sourceName currencyCode presentmentCurrencyCode discountCodes
+      edited returnStatus
       customer { id }
       subtotalPriceSet { ${MONEY} } totalDiscountsSet { ${MONEY} } totalShippingPriceSet { ${MONEY} }
       totalTaxSet { ${MONEY} } totalPriceSet { ${MONEY} } totalRefundedSet { ${MONEY} }
@@ -140,7 +170,8 @@ export const ORDERS_QUERY = `query($after: String, $query: String) {
       }
       refunds(first: 3) {
         id createdAt note totalRefundedSet { ${MONEY} }
-        refundLineItems(first: 5) { nodes { lineItem { id } quantity subtotalSet { ${MONEY} } } }
+        refundLineItems(first: 5) { nodes { lineItem { id } quantity subtotalSet { ${MONEY} } totalTaxSet { ${MONEY} } } }
+        refundShippingLines(first: 2) { nodes { subtotalAmountSet { ${MONEY} } taxAmountSet { ${MONEY} } } }
       }
     }
     pageInfo { hasNextPage endCursor }
@@ -227,12 +258,14 @@ export async function countOf(
 
 export const BULK_ORDERS_QUERY = `{ orders { edges { node {
   id name createdAt updatedAt cancelledAt test sourceName currencyCode presentmentCurrencyCode discountCodes
+  edited returnStatus
   customer { id }
   subtotalPriceSet { ${MONEY} } totalDiscountsSet { ${MONEY} } totalShippingPriceSet { ${MONEY} }
   totalTaxSet { ${MONEY} } totalPriceSet { ${MONEY} } totalRefundedSet { ${MONEY} }
   lineItems { edges { node { ${LINE_FIELDS} } } }
   refunds { id createdAt note totalRefundedSet { ${MONEY} }
-    refundLineItems { edges { node { lineItem { id } quantity subtotalSet { ${MONEY} } } } } }
+    refundLineItems { edges { node { lineItem { id } quantity subtotalSet { ${MONEY} } totalTaxSet { ${MONEY} } } } }
+    refundShippingLines { edges { node { id subtotalAmountSet { ${MONEY} } taxAmountSet { ${MONEY} } } } } }
 } } } }`;
 
 export const BULK_PRODUCTS_QUERY = `{ products { edges { node {
@@ -276,6 +309,51 @@ export async function allLinesOf(client: AdminClient, order: Order): Promise<Ord
     after = page.pageInfo.endCursor;
   }
   return lines;
+}
+
+/**
+ * The sales agreements of one order (Order.agreements): Shopify's record of each placement,
+ * edit, refund and return with the day it happened. A bulk operation cannot reach them (sales
+ * are a third level of connections), so the mirror asks for them per order, and only for the
+ * few orders that were edited or had a return (`needsAgreements`).
+ */
+export const ORDER_AGREEMENTS_QUERY = `query($id: ID!, $after: String) {
+  node(id: $id) { ... on Order { agreements(first: 5, after: $after) {
+    nodes { __typename id happenedAt
+      sales(first: 25) {
+        nodes { actionType lineType quantity
+          totalAmount { ${MONEY} } totalDiscountAmountBeforeTaxes { ${MONEY} }
+          totalTaxAmount { ${MONEY} }
+          ... on ProductSale { lineItem { id } } }
+        pageInfo { hasNextPage } } }
+    pageInfo { hasNextPage endCursor } } } }
+}`;
+
+/** Orders whose lines changed after they were placed: an edit, or a return (maybe an exchange). */
+export function needsAgreements(order: Pick<Order, "edited" | "returnStatus">): boolean {
+  return order.edited === true || (order.returnStatus ?? "NO_RETURN") !== "NO_RETURN";
+}
+
+/** Sets `agreements` on each order that `needsAgreements`, four orders at a time. */
+export async function withAgreements(client: AdminClient, orders: Order[]): Promise<void> {
+  const pending = orders.filter(needsAgreements);
+  const fetchOne = async (order: Order) => {
+    const nodes: SalesAgreement[] = [];
+    let after: string | null = null;
+    for (;;) {
+      type Answer = { data: { node: { agreements: Connection<SalesAgreement> } | null } };
+      const answer: Answer = await client.request(ORDER_AGREEMENTS_QUERY, { id: order.id, after });
+      const page = answer.data.node?.agreements;
+      if (!page) break;
+      nodes.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    order.agreements = { nodes };
+  };
+  for (let i = 0; i < pending.length; i += 4) {
+    await Promise.all(pending.slice(i, i + 4).map(fetchOne));
+  }
 }
 
 export function allDiscountCodes(client: AdminClient): AsyncGenerator<DiscountCodeNode> {

@@ -10,6 +10,10 @@
 export const WEBHOOK_TOPICS = [
   { topic: "orders/create", subscribeAs: "ORDERS_CREATE", changes: "mirror" },
   { topic: "orders/updated", subscribeAs: "ORDERS_UPDATED", changes: "mirror" },
+  { topic: "orders/cancelled", subscribeAs: "ORDERS_CANCELLED", changes: "mirror" },
+  // Its body says which lines changed but carries no money: the order's sales agreements are
+  // fetched by a sync of the store's changes.
+  { topic: "orders/edited", subscribeAs: "ORDERS_EDITED", changes: "sync" },
   { topic: "refunds/create", subscribeAs: "REFUNDS_CREATE", changes: "mirror" },
   { topic: "products/update", subscribeAs: "PRODUCTS_UPDATE", changes: "mirror" },
   { topic: "customers/update", subscribeAs: "CUSTOMERS_UPDATE", changes: "mirror" },
@@ -22,6 +26,10 @@ export const WEBHOOK_TOPICS = [
 /** The topics whose payload updates the store mirror. */
 export const MIRROR_TOPICS: readonly string[] = WEBHOOK_TOPICS
   .filter((t) => t.changes === "mirror").map((t) => t.topic);
+
+/** The topics that queue a sync of the store's changes (their body is not enough). */
+export const SYNC_TOPICS: readonly string[] = WEBHOOK_TOPICS
+  .filter((t) => t.changes === "sync").map((t) => t.topic);
 
 /** The Admin API enums a linked store is subscribed to. */
 export const SUBSCRIBED_TOPICS: readonly string[] = WEBHOOK_TOPICS

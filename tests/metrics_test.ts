@@ -100,7 +100,9 @@ dbTest(
             createdAt: "2026-05-02T15:00:00Z",
             totalRefunded: "45.00",
             note: null,
-            lines: [{ lineItemId: "9500", quantity: 1, subtotal: "45.00" }],
+            lines: [{ lineItemId: "9500", quantity: 1, subtotal: "45.00", tax: "0.00" }],
+            shipping: "0.00",
+            shippingTax: "0.00",
           }],
         },
         {
@@ -145,6 +147,167 @@ dbTest(
       ],
       [130, 0, 0, 0, 0, 2],
     );
+  },
+);
+
+dbTest(
+  "an edit and an exchange are dated on their own day; a refund gives back taxes and shipping in their columns",
+  async (t) => {
+    const { scope, userId } = await fixtureShop(t);
+    const base = ORDERS.find((o) => o.shopifyId === "908")!;
+    const line = (id: string, productId: string, quantity: number, price: string, off: string) => ({
+      ...base.lines[0]!,
+      shopifyId: id,
+      productId,
+      variantId: `${productId}1`,
+      quantity,
+      unitPrice: price,
+      totalDiscount: off,
+    });
+    const change = (
+      agreementId: string,
+      lineItemId: string,
+      kind: "edit" | "exchange",
+      happenedAt: string,
+      action: "ORDER" | "RETURN",
+      amount: string,
+      discount: string,
+      tax: string,
+    ) => ({
+      agreementId,
+      lineItemId,
+      kind,
+      happenedAt,
+      action,
+      quantity: 1,
+      amount,
+      discount,
+      tax,
+    });
+    await t.db.withTenant(
+      userId,
+      (tx) =>
+        upsertOrders(tx, { userId, accountId: scope.accountId }, [{
+          // Placed 11:00 on 10 May in New York: two pairs at 50 with 10 off (45 each after the
+          // discount, 3.15 of tax each at 7 %), and 5 of shipping taxed 0.40.
+          // 12 May, an edit: a hat added (30, tax 2.10), one pair removed (45, 5 off, 3.15).
+          // 14 May, an exchange: the other pair back (45, 5 off, 3.15), a new pair out (50, 3.50).
+          // 15 May, a refund of the hat (30 and its 2.10 of tax) and the shipping (5 and 0.40).
+          // The order's taxes are those of everything it ever charged: 6.30 + 0.40 + 2.10 + 3.50.
+          ...base,
+          shopifyId: "960",
+          name: "#960",
+          customerId: null,
+          createdAt: "2026-05-10T15:00:00Z",
+          updatedAt: "2026-05-15T16:00:00Z",
+          totalShipping: "5.00",
+          totalTax: "12.30",
+          lines: [
+            line("9600", P1, 2, "50.00", "10.00"),
+            line("9601", P2, 1, "30.00", "0.00"),
+            line("9604", P1, 1, "50.00", "0.00"),
+          ],
+          changes: [
+            change(
+              "9602",
+              "9601",
+              "edit",
+              "2026-05-12T16:00:00Z",
+              "ORDER",
+              "30.00",
+              "0.00",
+              "2.10",
+            ),
+            change(
+              "9602",
+              "9600",
+              "edit",
+              "2026-05-12T16:00:00Z",
+              "RETURN",
+              "45.00",
+              "5.00",
+              "3.15",
+            ),
+            change(
+              "9603",
+              "9600",
+              "exchange",
+              "2026-05-14T16:00:00Z",
+              "RETURN",
+              "45.00",
+              "5.00",
+              "3.15",
+            ),
+            change(
+              "9603",
+              "9604",
+              "exchange",
+              "2026-05-14T16:00:00Z",
+              "ORDER",
+              "50.00",
+              "0.00",
+              "3.50",
+            ),
+          ],
+          refunds: [{
+            shopifyId: "9605",
+            orderId: "960",
+            createdAt: "2026-05-15T16:00:00Z",
+            totalRefunded: "37.50",
+            note: null,
+            lines: [{ lineItemId: "9601", quantity: 1, subtotal: "30.00", tax: "2.10" }],
+            shipping: "5.00",
+            shippingTax: "0.40",
+          }],
+          flags: ["refund_exceeds_line"],
+        }]),
+    );
+    const days = await t.db.withTenant(
+      userId,
+      (tx) =>
+        salesKpis(tx, scope, { range: { from: "2026-05-10", to: "2026-05-15" }, groupBy: "day" }),
+    );
+    const figures = (day: string) => {
+      const v = days.rows.find((r) => r.key === day)!.values;
+      return [
+        v.grossSales,
+        v.discounts,
+        v.returns,
+        v.shipping,
+        v.taxes,
+        v.orders,
+        v.unitsSold,
+        v.unitsReturned,
+      ];
+    };
+    //                                  gross disc. ret.  ship. tax    orders units returned
+    // Placed: the two pairs only (the hat and the new pair came later); taxes 12.30 less the
+    // 2.10 and 3.50 charged by the edit and the exchange.
+    assert.deepEqual(figures("2026-05-10"), [100, 10, 0, 5, 6.7, 1, 2, 0]);
+    assert.deepEqual(figures("2026-05-11"), [0, 0, 0, 0, 0, 0, 0, 0]);
+    // The edit, on a later day: a sale of its own (an order again, as in Shopify) and a return.
+    assert.deepEqual(figures("2026-05-12"), [30, 0, 45, 0, -1.05, 1, 1, 1]);
+    assert.deepEqual(figures("2026-05-14"), [50, 0, 45, 0, 0.35, 1, 1, 1]);
+    // The refund: the hat back, and shipping and taxes off their own columns.
+    assert.deepEqual(figures("2026-05-15"), [0, 0, 30, -5, -2.5, 0, 0, 1]);
+    const { total, provenance } = days;
+    // Left: the new pair (50) and its tax (3.50).
+    assert.deepEqual(
+      [total.netSales, total.shipping, total.taxes, total.totalSales, total.orders],
+      [50, 0, 3.5, 53.5, 3],
+    );
+    // Counted as sent, and said so.
+    assert.deepEqual(provenance.flagged, { orders: 3, reasons: ["refund_exceeds_line"] });
+    const trail = await t.db.withTenant(
+      userId,
+      (tx) =>
+        salesKpis(tx, scope, {
+          range: { from: "2026-05-10", to: "2026-05-15" },
+          filters: { productIds: [P1] },
+        }),
+    );
+    // Trail Runner: 90 placed − 45 − 45 taken back + 50 exchanged out; 20 a pair of cost.
+    assert.deepEqual([trail.total.netSales, trail.total.costOfGoodsSold], [50, 20]);
   },
 );
 

@@ -5,6 +5,8 @@ import { restOrder } from "../devstore/rest_payloads.ts";
 import { importStore } from "../mirror/import.ts";
 import { syncChanges } from "../mirror/incremental.ts";
 import { ensureFresh, MirrorNotReady, runSyncJob } from "../mirror/sync_job.ts";
+import { costGaps, salesKpis } from "../metrics/sales.ts";
+import { kpiScope } from "../metrics/scope.ts";
 import { cachedShopifyQuery } from "../mirror/query_cache.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { contactHash } from "../mirror/upsert_customers.ts";
@@ -70,6 +72,12 @@ linkedStoreTest(
       shop.orders.reduce((n, o) => n + o.lineItems.length, 0),
     );
 
+    // Every edit's and exchange's product sales, from the orders' sales agreements (which a
+    // bulk operation cannot reach: they are asked for per edited or returned order).
+    const changeSales = shop.orders.flatMap((o) => o.changes.flatMap((c) => c.sales));
+    assert.ok(changeSales.length > 100);
+    assert.equal(await count(env, "shop_line_changes"), changeSales.length);
+
     // Per day, over the last month, the mirror holds exactly what paging the API returns.
     const credentials = await credentialsFor(env.api.services, userId, accountId);
     const client = createAdminClient({
@@ -113,7 +121,9 @@ linkedStoreTest(
       [
         "APP_UNINSTALLED",
         "CUSTOMERS_UPDATE",
+        "ORDERS_CANCELLED",
         "ORDERS_CREATE",
+        "ORDERS_EDITED",
         "ORDERS_UPDATED",
         "PRODUCTS_UPDATE",
         "REFUNDS_CREATE",
@@ -358,6 +368,155 @@ linkedStoreTest(
 );
 
 linkedStoreTest(
+  "an order edit and a cancellation reach the mirror through their webhooks, each on its own day",
+  async (env) => {
+    await env.waitForJob(SYNC_QUEUE);
+    const { store, t, userId } = env;
+    const order = store.shop.orders.findLast((o) =>
+      !o.cancelledAt && !o.test && o.refunds.length === 0 && o.changes.length === 0
+    )!;
+    // The whole mirror's net sales, taxes and shipping, over every day.
+    const totals = async () => {
+      const [row] = await t.db.withTenant(
+        userId,
+        (tx) =>
+          tx`select sum(gross - discount - returned)::float8 as net, sum(tax)::float8 as tax,
+                  sum(shipping)::float8 as shipping, sum(units)::int as units
+           from shop_sales_daily where product_id = 0`,
+      );
+      return row!;
+    };
+    const before = await totals();
+    // What the order counts for now, from the dev store's own objects.
+    const placed = {
+      net: order.lineItems.reduce((s, l) => s + l.unitPrice * l.quantity - l.discount, 0),
+      tax: order.tax,
+      shipping: order.shipping,
+    };
+
+    // orders/edited carries no money: it queues a sync, which reads the order's agreements.
+    const variant = store.shop.products[4]!.variants[0]!;
+    const edited = env.nextJob(SYNC_QUEUE);
+    await store.changes.editOrder(order.id, { add: { variantId: variant.id, quantity: 2 } });
+    await edited;
+    const rows = await t.db.withTenant(
+      userId,
+      (tx) =>
+        tx`select kind, action, quantity, amount::float8, tax::float8 from shop_line_changes
+         where order_id = ${order.id}`,
+    );
+    const addedTax = Math.round(variant.price * 2 * 0.0725 * 100) / 100;
+    assert.deepEqual(rows.map((r) => ({ ...r })), [
+      { kind: "edit", action: "ORDER", quantity: 2, amount: variant.price * 2, tax: addedTax },
+    ]);
+    const afterEdit = await totals();
+    assert.equal(afterEdit.units - before.units, 2);
+    assert.equal(Math.round((afterEdit.net - before.net) * 100) / 100, variant.price * 2);
+    assert.equal(Math.round((afterEdit.tax - before.tax) * 100) / 100, addedTax);
+
+    // Cancelled with its payment given back: orders/cancelled, refunds/create, orders/updated.
+    const cancelled = env.nextJob(WEBHOOK_QUEUE, { count: 3 });
+    await store.changes.cancelOrder(order.id, { refund: true });
+    await cancelled;
+    const [refund] = await t.db.withTenant(
+      userId,
+      (tx) =>
+        tx`select r.shipping::float8, sum(rl.tax)::float8 as tax
+         from shop_refunds r join shop_refund_lines rl on rl.refund_id = r.shopify_id
+         where r.order_id = ${order.id} group by r.shipping`,
+    );
+    assert.equal(refund!.shipping, order.shipping, "the shipping refunded is its own column");
+    assert.ok(refund!.tax > 0, "the refund's taxes are recorded");
+    // Cancelled, the order nets to nothing: what it and its edit sold is all given back.
+    const after = await totals();
+    const round = (n: number) => Math.round(n * 100) / 100;
+    assert.equal(round(after.net), round(before.net - placed.net));
+    assert.equal(round(after.shipping), round(before.shipping - placed.shipping));
+    // Taxes given back are those refunded (rounded per line) plus the cancellation's
+    // remainder: to the cent, the order's taxes.
+    assert.equal(round(after.tax), round(before.tax - placed.tax));
+  },
+  { worker: true },
+);
+
+linkedStoreTest(
+  "odd orders from Shopify are mirrored as sent, flagged in the figures' provenance, never twice",
+  async (env) => {
+    const scope = { userId: env.userId, accountId: env.accountId };
+    const { shop } = env.store;
+    // A refund larger than its line, and a variant whose cost Shopify gives as negative.
+    const over = shop.orders.findLast((o) => !o.cancelledAt && !o.test && o.changes.length === 0)!;
+    const line = over.lineItems[0]!;
+    over.refunds.push({
+      id: over.id * 10 + 8,
+      createdAt: over.createdAt,
+      note: "goodwill",
+      lines: [{ lineItemId: line.id, quantity: line.quantity, amount: 10_000, tax: 0 }],
+      shipping: 0,
+    });
+    const product = shop.products.find((p) => p.id === line.productId)!;
+    for (const v of product.variants) v.unitCost = -5;
+
+    await importStore(env.deps, scope, { pollIntervalMs: 20 });
+    const read = () =>
+      env.t.db.withTenant(env.userId, (tx) =>
+        tx`select o.data_flags,
+                  (select count(*)::int from shop_refunds r where r.order_id = o.shopify_id) as refunds,
+                  (select min(unit_cost)::float8 from shop_order_lines l where l.order_id = o.shopify_id) as cost
+           from shop_orders o where o.shopify_id = ${over.id}`);
+    const [row] = await read();
+    assert.deepEqual(row!.data_flags, ["refund_exceeds_line"]);
+    assert.equal(row!.refunds, over.refunds.length);
+    assert.equal(row!.cost, -5, "the cost is kept as Shopify sent it");
+
+    // A webhook with a currency that is no ISO 4217 code (REST is not held to GraphQL's enum).
+    const strange = shop.orders.findLast((o) => o.id !== over.id && !o.test && !o.cancelledAt)!;
+    await env.store.sendWebhook(`${env.deps.appUrl}/webhooks/shopify`, "orders/updated", {
+      ...restOrder(shop, strange),
+      currency: "ZZQ",
+      updated_at: new Date(Date.now() + 1000).toISOString(),
+    });
+    const { processWebhook } = await import("../mirror/webhook_job.ts");
+    const [delivery] = await env.t
+      .owner`select data->>'webhookId' as id from pgboss.job_common where name = ${WEBHOOK_QUEUE}`;
+    await processWebhook(
+      { db: env.t.db, log: env.t.log, lookupKey: TEST_LOOKUP_KEY, boss: env.api.boss },
+      delivery!.id,
+    );
+    const [currency] = await env.t.db.withTenant(
+      env.userId,
+      (tx) => tx`select data_flags from shop_orders where shopify_id = ${strange.id}`,
+    );
+    assert.deepEqual(currency!.data_flags, ["unknown_currency"]);
+
+    // The figures of that day say so; the negative cost counts as none, and profit names it.
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: shop.timezone }).format(
+      new Date(over.createdAt),
+    );
+    const kpiScopeOf =
+      (await env.t.db.withTenant(env.userId, (tx) => kpiScope(tx, env.userId, scope.accountId)))!;
+    const figures = await env.t.db.withTenant(
+      env.userId,
+      (tx) => salesKpis(tx, kpiScopeOf, { range: { from: day, to: day } }),
+    );
+    assert.ok(figures.provenance.flagged, "the provenance does not say an order was odd");
+    assert.ok(figures.provenance.flagged!.reasons.includes("refund_exceeds_line"));
+    const gaps = await env.t.db.withTenant(
+      env.userId,
+      (tx) => costGaps(tx, kpiScopeOf, { from: day, to: day }),
+    );
+    assert.ok(gaps.products.some((p) => p.id === String(product.id)), "negative cost not named");
+
+    // Synced again: nothing is written twice.
+    over.updatedAt = new Date(Date.now() + 1000).toISOString();
+    await syncChanges(env.deps, scope, { pollIntervalMs: 20 });
+    const [again] = await read();
+    assert.equal(again!.refunds, over.refunds.length);
+    assert.deepEqual(again!.data_flags, ["refund_exceeds_line"]);
+  },
+);
+
+linkedStoreTest(
   "an uninstalled store stops syncing, and shop/redact deletes its mirror",
   async (env) => {
     const scope = { userId: env.userId, accountId: env.accountId };
@@ -376,7 +535,12 @@ linkedStoreTest(
     const ids = await env.t
       .owner`select data->>'webhookId' as id from pgboss.job_common where name = ${WEBHOOK_QUEUE} order by created_on`;
     for (const { id } of ids) {
-      await processWebhook({ db: env.t.db, log: env.t.log, lookupKey: TEST_LOOKUP_KEY }, id);
+      await processWebhook({
+        db: env.t.db,
+        log: env.t.log,
+        lookupKey: TEST_LOOKUP_KEY,
+        boss: env.api.boss,
+      }, id);
     }
     const result = await runSyncJob(env.deps, { ...scope, mode: "changes" }, 0);
     assert.ok("skipped" in result, "a revoked store was synced");
@@ -399,7 +563,12 @@ linkedStoreTest(
     const [redact] = await env.t
       .owner`select data->>'webhookId' as id from pgboss.job_common where name = ${WEBHOOK_QUEUE}
            order by created_on desc limit 1`;
-    await processWebhook({ db: env.t.db, log: env.t.log, lookupKey: TEST_LOOKUP_KEY }, redact!.id);
+    await processWebhook({
+      db: env.t.db,
+      log: env.t.log,
+      lookupKey: TEST_LOOKUP_KEY,
+      boss: env.api.boss,
+    }, redact!.id);
     for (const table of ["shop_orders", "shop_order_lines", "shop_customers", "shop_products"]) {
       const [left] = await env.t.owner`select count(*)::int as n from ${env.t.owner(table)}`;
       assert.equal(left!.n, 0, `${table} kept rows after shop/redact`);

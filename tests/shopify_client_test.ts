@@ -14,6 +14,7 @@ import {
   allProducts,
   CUSTOMERS_QUERY,
   fetchShop,
+  ORDER_AGREEMENTS_QUERY,
   ORDERS_QUERY,
   ordersBetween,
   PRODUCTS_QUERY,
@@ -235,6 +236,16 @@ Deno.test("the typed query set reads what the agents need, each page under the c
       const { cost } = await api.request(query, { query: "" });
       assert.ok(cost!.requestedQueryCost < 1000, `requested ${cost!.requestedQueryCost} points`);
     }
+    // An edited order's sales agreements: the placement and the edit, in one page.
+    const edited = store.shop.orders.find((o) => o.changes.some((c) => c.kind === "edit"))!;
+    const agreements = await api.request<
+      { node: { agreements: { nodes: Array<{ __typename: string }> } } }
+    >(ORDER_AGREEMENTS_QUERY, { id: `gid://shopify/Order/${edited.id}` });
+    assert.ok(agreements.cost!.requestedQueryCost < 1000);
+    assert.deepEqual(
+      agreements.data.node.agreements.nodes.map((a) => a.__typename),
+      ["OrderAgreement", "OrderEditAgreement"],
+    );
 
     const from = "2026-11-01T00:00:00Z";
     const to = "2026-11-04T00:00:00Z";

@@ -67,7 +67,7 @@ webhookTest(
     const [webhookId] = await jobsFor(t);
     assert.deepEqual(
       await processWebhook(
-        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY, boss: api.boss },
         webhookId!,
       ),
       {
@@ -93,7 +93,7 @@ webhookTest(
     // Idempotent: a second run of the same job changes nothing.
     assert.equal(
       await processWebhook(
-        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY, boss: api.boss },
         webhookId!,
       ),
       null,
@@ -157,7 +157,7 @@ webhookTest(
     await store.sendWebhook(url, "shop/redact", { shop_id: 1, shop_domain: SHOP_DOMAIN });
     const [webhookId] = await jobsFor(t);
     await processWebhook(
-      { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+      { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY, boss: api.boss },
       webhookId!,
     );
     const remaining = await t.db.withTenant(userId, async (tx) => ({
@@ -206,6 +206,7 @@ webhookTest(
         db: api.services.db,
         log: t.log,
         lookupKey: TEST_LOOKUP_KEY,
+        boss: api.boss,
       }, webhookId);
     }
     const audit = await t.db.withTenant(
@@ -256,7 +257,7 @@ webhookTest(
     const [webhookId] = await jobsFor(t);
     assert.deepEqual(
       await processWebhook(
-        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY },
+        { db: api.services.db, log: t.log, lookupKey: TEST_LOOKUP_KEY, boss: api.boss },
         webhookId!,
       ),
       { topic: "orders/updated", accounts: 1 },

@@ -117,8 +117,23 @@ async function seedTenant(db: Database, userId: string) {
         createdAt: at,
         totalRefunded: "90.00",
         note: null,
-        lines: [{ lineItemId: "22", quantity: 1, subtotal: "90.00" }],
+        lines: [{ lineItemId: "22", quantity: 1, subtotal: "90.00", tax: "0.00" }],
+        shipping: "0.00",
+        shippingTax: "0.00",
       }],
+      // An edit that took the unit back before the refund (mirror rows of every kind).
+      changes: [{
+        agreementId: "24",
+        lineItemId: "22",
+        kind: "edit",
+        happenedAt: at,
+        action: "RETURN",
+        quantity: 1,
+        amount: "90.00",
+        discount: "0.00",
+        tax: "6.53",
+      }],
+      flags: [],
     }]);
     await upsertCustomers(tx, scope, [{
       shopifyId: "31",

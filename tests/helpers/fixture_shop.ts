@@ -54,6 +54,7 @@ function order(
       isGiftCard: giftCard,
     })),
     refunds: [],
+    flags: [],
     ...extra,
   };
 }
@@ -82,7 +83,11 @@ export const ORDERS: OrderRecord[] = [
       createdAt: "2026-04-02T14:00:00Z",
       totalRefunded: "55.00",
       note: null,
-      lines: [{ lineItemId: "9030", quantity: 1, subtotal: "50.00" }],
+      lines: [{ lineItemId: "9030", quantity: 1, subtotal: "50.00", tax: "0.00" }],
+      // Mirrored before refunds recorded their shipping: it is what the refund paid beyond
+      // its lines and their taxes.
+      shipping: null,
+      shippingTax: "0.00",
     }],
   }),
   // Cancelled and test orders are not sales.
