@@ -4,7 +4,10 @@
  * are its orders placed in the range — net sales (lines less discounts, less
  * what was refunded of those lines, whenever; gift cards left out, from the
  * per-order columns `line_sales` and `line_returns`) and the count of orders.
- * Guest orders have no customer, so they count only by discount code.
+ * Guest orders have no customer, so they count only by discount code. The
+ * customer splits leave cancelled orders out, as Shopify's customer reports
+ * do; the discount-code split counts them, netting to nothing, as its sales
+ * reports do.
  *
  * @example
  * ```ts
@@ -50,10 +53,14 @@ export async function salesByOrderGroup(
          from (select c.*, min(c.created_at) over (partition by c.customer_id) as first_at
                from (${counted(tx, scope)}) c) o, span
          where o.created_at >= span.starts_at and o.created_at < span.ends_at`
-    // Codes are case-insensitive in Shopify; an order with two codes counts under each.
-    : tx`select upper(code) as key, o.line_sales, o.line_returns
+    // Codes are case-insensitive in Shopify; an order with two codes counts under each. As in
+    // Shopify's sales reports, a cancelled order is an order of its code, and its cancellation
+    // gave back all it had not returned: it nets to nothing.
+    : tx`select upper(code) as key, o.line_sales,
+                case when o.cancelled_at is null then o.line_returns else o.line_sales end
+                  as line_returns
          from shop_orders o cross join lateral unnest(o.discount_codes) code, span
-         where o.linked_account_id = ${scope.accountId} and not o.test and o.cancelled_at is null
+         where o.linked_account_id = ${scope.accountId} and not o.test
            and o.created_at >= span.starts_at and o.created_at < span.ends_at`;
   const rows = await tx<
     { key: string; net: number; orders: number; starts_at: Date; ends_at: Date }[]

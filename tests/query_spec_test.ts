@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { QuerySpecSchema } from "../metrics/query_spec.ts";
 import { runSpec } from "../metrics/run_spec.ts";
-import { fixtureShop, P1, P2 } from "./helpers/fixture_shop.ts";
+import { upsertOrders } from "../mirror/upsert_orders.ts";
+import { fixtureShop, ORDERS, P1, P2 } from "./helpers/fixture_shop.ts";
 import { dbTest } from "./helpers/test_db.ts";
 
 const MARCH_7_8 = { from: "2026-03-07", to: "2026-03-08" };
@@ -89,7 +90,6 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
     ["SPRING10", 144, 2],
     ["VIP", 54, 1],
   ]);
-
   // Quarters: every order of the fixture (eight, the cancelled one among them; not the test order)
   // is in Q1 but the April refund (Q2): −50 net, no orders.
   const quarters = await run({
@@ -102,6 +102,28 @@ dbTest("a spec's totals, comparison, splits and rankings", async (t) => {
     ["2026-04-01", 0],
   ]);
   assert.equal(quarters.rows[1]!.values.netSales, -50);
+
+  // A cancelled order with a code is an order of that code, as in Shopify's sales reports, and
+  // nets to nothing: its cancellation gave it all back.
+  const cancelled = ORDERS.find((o) => o.shopifyId === "904")!;
+  await t.db.withTenant(userId, (tx) =>
+    upsertOrders(tx, { userId, accountId: scope.accountId }, [{
+      ...cancelled,
+      shopifyId: "909",
+      name: "#909",
+      discountCodes: ["vip"],
+      lines: cancelled.lines.map((l) => ({ ...l, shopifyId: `909${l.shopifyId}` })),
+    }]));
+  const withCancelled = await run({
+    metrics: ["netSales", "orders"],
+    dimensions: ["discountCode"],
+    range: MARCH_7_8,
+    sort: { metric: "netSales", direction: "desc" },
+  });
+  assert.deepEqual(
+    withCancelled.rows.map((r) => [r.key, r.values.netSales, r.values.orders]),
+    [["SPRING10", 144, 2], ["VIP", 54, 2]],
+  );
 });
 
 dbTest("cohorts: each first-order month's curve, and next-month retention", async (t) => {
