@@ -81,6 +81,9 @@ export async function refreshSalesDaily(
   const counted = tx`o.linked_account_id = ${account} and not o.test`;
   // Per line, what edits and exchanges added (their units are sold on their own day, not the
   // order's) and took back; per order, the taxes they charged and gave back.
+  const changedTax = tx`select order_id,
+      sum(tax) filter (where action = 'ORDER') as added, sum(tax) filter (where action = 'RETURN') as removed
+    from shop_line_changes where linked_account_id = ${account} group by order_id`;
   const changed = tx`select line_item_id,
       sum(quantity) filter (where action = 'ORDER') as added,
       sum(discount) filter (where action = 'ORDER') as added_discount,
@@ -103,7 +106,9 @@ export async function refreshSalesDaily(
       quantity, unit_price, total_discount, is_gift_card,
       case when unit_cost >= 0 then unit_cost end as unit_cost from shop_order_lines)`;
   await tx`
-    with changed as (${changed}), refunded as (${refunded})
+    with changed as (${changed}), changed_tax as (${changedTax}), refunded as (${refunded}),
+      refunded_order as (select order_id, sum(shipping) as shipping, sum(tax) as tax
+                         from refunded group by order_id)
     insert into shop_sales_daily (user_id, linked_account_id, day, source_name, product_id,
       variant_id, gross, discount, returned, shipping, tax, units, units_returned, orders, lines,
       refunds, cost, costed_net, uncosted_lines, flagged_orders)
@@ -205,26 +210,21 @@ export async function refreshSalesDaily(
         -- exchanges had not already given back.
         select o.cancelled_at, 'cancellation', coalesce(o.source_name, ''), o.shopify_id, null,
                null, null, 0, 0, 0, 0, 0,
-               -greatest(o.total_shipping - coalesce((select sum(rf.shipping) from refunded rf
-                 where rf.order_id = o.shopify_id), 0), 0),
-               -(o.total_tax - coalesce((select sum(rf.tax) from refunded rf
-                   where rf.order_id = o.shopify_id), 0)
-                 - coalesce((select sum(ch.tax) from shop_line_changes ch
-                   where ch.linked_account_id = o.linked_account_id and ch.order_id = o.shopify_id
-                     and ch.action = 'RETURN'), 0)),
+               -greatest(o.total_shipping - coalesce(ro.shipping, 0), 0),
+               -(o.total_tax - coalesce(ro.tax, 0) - coalesce(ct.removed, 0)),
                0, 0, 0, false
         from shop_orders o
+        left join refunded_order ro on ro.order_id = o.shopify_id
+        left join changed_tax ct on ct.order_id = o.shopify_id
         where ${counted} and o.cancelled_at is not null and ${inDays(tx`o.cancelled_at`)}
         union all
         -- Shipping and taxes, on the order's day (less the taxes of what edits and exchanges
         -- added later: those are charged on their own day).
         select o.created_at, 'order', coalesce(o.source_name, ''), o.shopify_id, null, null, null,
-               0, 0, 0, 0, 0, o.total_shipping,
-               o.total_tax - coalesce((select sum(ch.tax) from shop_line_changes ch
-                 where ch.linked_account_id = o.linked_account_id and ch.order_id = o.shopify_id
-                   and ch.action = 'ORDER'), 0),
+               0, 0, 0, 0, 0, o.total_shipping, o.total_tax - coalesce(ct.added, 0),
                0, 0, 0, false
-        from shop_orders o where ${counted} and ${inDays(tx`o.created_at`)}
+        from shop_orders o left join changed_tax ct on ct.order_id = o.shopify_id
+        where ${counted} and ${inDays(tx`o.created_at`)}
         union all
         -- Shipping and taxes a refund gave back, on the refund's day.
         select r.created_at, 'refund', coalesce(o.source_name, ''), o.shopify_id, r.shopify_id,

@@ -63,9 +63,9 @@ export interface AgreementSale {
   actionType: string;
   lineType: string;
   quantity: number | null;
-  totalAmount: MoneyBag;
-  totalDiscountAmountBeforeTaxes: MoneyBag;
-  totalTaxAmount: MoneyBag;
+  totalAmount: { shopMoney: Money };
+  totalDiscountAmountBeforeTaxes: { shopMoney: Money };
+  totalTaxAmount: { shopMoney: Money };
   lineItem?: { id: string };
 }
 
@@ -317,13 +317,17 @@ export async function allLinesOf(client: AdminClient, order: Order): Promise<Ord
  * are a third level of connections), so the mirror asks for them per order, and only for the
  * few orders that were edited or had a return (`needsAgreements`).
  */
+// Requested cost: 1 + agreements (2 + 4 × (1 + sales (2 + 10 × 8))) = 335 points, so three run
+// side by side within a 1,000-point bucket; only shop money is asked for (presentment amounts
+// are not used). An order with more agreements pages on; a sale beyond the tenth is flagged.
+const SHOP_MONEY = `shopMoney { amount currencyCode }`;
 export const ORDER_AGREEMENTS_QUERY = `query($id: ID!, $after: String) {
-  node(id: $id) { ... on Order { agreements(first: 5, after: $after) {
+  node(id: $id) { ... on Order { agreements(first: 4, after: $after) {
     nodes { __typename id happenedAt
-      sales(first: 25) {
+      sales(first: 10) {
         nodes { actionType lineType quantity
-          totalAmount { ${MONEY} } totalDiscountAmountBeforeTaxes { ${MONEY} }
-          totalTaxAmount { ${MONEY} }
+          totalAmount { ${SHOP_MONEY} } totalDiscountAmountBeforeTaxes { ${SHOP_MONEY} }
+          totalTaxAmount { ${SHOP_MONEY} }
           ... on ProductSale { lineItem { id } } }
         pageInfo { hasNextPage } } }
     pageInfo { hasNextPage endCursor } } } }
@@ -334,7 +338,7 @@ export function needsAgreements(order: Pick<Order, "edited" | "returnStatus">): 
   return order.edited === true || (order.returnStatus ?? "NO_RETURN") !== "NO_RETURN";
 }
 
-/** Sets `agreements` on each order that `needsAgreements`, four orders at a time. */
+/** Sets `agreements` on each order that `needsAgreements`, three orders at a time. */
 export async function withAgreements(client: AdminClient, orders: Order[]): Promise<void> {
   const pending = orders.filter(needsAgreements);
   const fetchOne = async (order: Order) => {
@@ -351,8 +355,8 @@ export async function withAgreements(client: AdminClient, orders: Order[]): Prom
     }
     order.agreements = { nodes };
   };
-  for (let i = 0; i < pending.length; i += 4) {
-    await Promise.all(pending.slice(i, i + 4).map(fetchOne));
+  for (let i = 0; i < pending.length; i += 3) {
+    await Promise.all(pending.slice(i, i + 3).map(fetchOne));
   }
 }
 

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { loadMigrations, migrate } from "../db/migrate.ts";
 import { createLogger } from "../log/logger.ts";
-import { databaseUrl, serverUrl } from "./helpers/test_db.ts";
+import { databaseUrl, migratedTemplate, serverUrl } from "./helpers/test_db.ts";
 
 const log = createLogger({ level: "error" });
 
 async function withEmptyDatabase(fn: (url: string) => Promise<void>) {
+  // The roles are the cluster's, not the database's: let the template create them first.
+  await migratedTemplate();
   const name = `alatar_empty_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   const admin = postgres(serverUrl(), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);

@@ -58,6 +58,16 @@ async function ensureTemplate(): Promise<string> {
   return name;
 }
 
+/**
+ * The migrated template's name, built once per cluster. Besides a template, it guarantees the
+ * cluster-wide roles exist: a test that migrates an empty database of its own waits for it,
+ * or two migrations creating the same role on a fresh cluster would race.
+ */
+export function migratedTemplate(): Promise<string> {
+  template ??= ensureTemplate();
+  return template;
+}
+
 /** A fresh, migrated database for one test; `close()` drops it. */
 export async function createTestDatabase(): Promise<TestDatabase & { close(): Promise<void> }> {
   template ??= ensureTemplate();
