@@ -26,8 +26,14 @@ export interface Table {
   columns?: Array<{ key: string; label: string; unit: FactUnit }>;
 }
 
-/** A fact as the writers state it (and the grounding check accepts). */
-export function formatFact(fact: Pick<Fact, "value" | "unit">, currency = "USD"): string {
+/**
+ * A fact as the writers state it (and the grounding check accepts). Money needs the shop's
+ * currency: there is no default, so an amount is never written in dollars by accident.
+ */
+export function formatFact(fact: Pick<Fact, "value" | "unit">, currency?: string): string {
+  if (fact.unit === "money" && !currency) {
+    throw new Error("formatFact: a money fact needs the shop's currency");
+  }
   return formatAmount(fact.value, fact.unit, { currency });
 }
 
