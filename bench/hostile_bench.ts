@@ -116,20 +116,10 @@ export async function measureHostile(
   options: { runs: number; role: "start" | "api" },
 ): Promise<HostileFigures> {
   const server = await target(options.role);
-  let health: number[] = [];
-  let probing = true;
-  const probe = (async () => {
-    while (probing) {
-      const sent = performance.now();
-      const res = await fetch(`${server.url}/healthz`);
-      await res.body?.cancel();
-      health.push(performance.now() - sent);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  const probe = startProbe(server.url);
   await new Promise((r) => setTimeout(r, 5000));
-  const idleHealthz = latencies(health);
-  health = [];
+  const idleHealthz = latencies(await probe.window());
+  let health: number[] = [];
   const cases: HostileCase[] = [];
   try {
     for (const { name, query } of hostileDocuments()) {
@@ -156,10 +146,45 @@ export async function measureHostile(
         max: Math.max(...times),
       });
     }
+    health = await probe.window();
   } finally {
-    probing = false;
-    await probe;
+    await probe.stop();
     await server.close();
   }
   return { cases, healthz: latencies(health), idleHealthz };
+}
+
+/** bench/healthz_probe.ts in a process of its own; `window()` returns what it saw since the last. */
+function startProbe(url: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./healthz_probe.ts", import.meta.url).pathname, url],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  const nextLine = async (): Promise<string> => {
+    while (!buffered.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error("the /healthz probe ended early");
+      buffered += value;
+    }
+    const at = buffered.indexOf("\n");
+    const line = buffered.slice(0, at);
+    buffered = buffered.slice(at + 1);
+    return line;
+  };
+  return {
+    async window(): Promise<number[]> {
+      await writer.write(new TextEncoder().encode("\n"));
+      return JSON.parse(await nextLine()) as number[];
+    },
+    async stop() {
+      await writer.close();
+      await lines.cancel();
+      await child.status;
+    },
+  };
 }
