@@ -23,6 +23,7 @@ export interface AnalysisRequestRow {
   error_message: string | null;
   error_code: string | null;
   linked_account_id: string | null;
+  conversation_id: string;
   created_at: Date;
   updated_at: Date;
   cursor_at: string;
@@ -30,7 +31,7 @@ export interface AnalysisRequestRow {
 
 const requestColumns = (tx: Tx) =>
   tx`id, prompt, status, progress, result, error_message, error_code, linked_account_id,
-     created_at, updated_at, ${cursorAt(tx)} as cursor_at`;
+     conversation_id, created_at, updated_at, ${cursorAt(tx)} as cursor_at`;
 
 export function analysisRequestsByIds(tx: Tx, userId: string, ids: readonly string[]) {
   return tx<AnalysisRequestRow[]>`
@@ -58,6 +59,58 @@ export function analysisRequestPage(
     after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
   }
     order by created_at desc, id desc
+    limit ${limit + 1}`;
+}
+
+export interface ConversationRow {
+  id: string;
+  title: string;
+  created_at: Date;
+  updated_at: Date;
+  cursor_at: string;
+}
+
+/** Conversations, the most recently continued first (cursor over updated_at, id). */
+export function conversationPage(tx: Tx, userId: string, after: Position | null, limit: number) {
+  return tx<ConversationRow[]>`
+    select id, title, created_at, updated_at,
+      to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
+    from conversations
+    where user_id = ${userId}
+      ${
+    after ? tx`and (updated_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
+  }
+    order by updated_at desc, id desc
+    limit ${limit + 1}`;
+}
+
+export async function conversationById(
+  tx: Tx,
+  userId: string,
+  id: string,
+): Promise<ConversationRow | null> {
+  const [row] = await tx<ConversationRow[]>`
+    select id, title, created_at, updated_at,
+      to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
+    from conversations where user_id = ${userId} and id = ${id}`;
+  return row ?? null;
+}
+
+/** A conversation's requests in the order they were asked (cursor over created_at, id). */
+export function conversationRequests(
+  tx: Tx,
+  userId: string,
+  conversationId: string,
+  after: Position | null,
+  limit: number,
+) {
+  return tx<AnalysisRequestRow[]>`
+    select ${requestColumns(tx)} from analysis_requests
+    where user_id = ${userId} and conversation_id = ${conversationId}
+      ${
+    after ? tx`and (created_at, id) > (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
+  }
+    order by created_at, id
     limit ${limit + 1}`;
 }
 

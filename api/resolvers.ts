@@ -14,10 +14,14 @@ import { type Outcome, rateLimited, type UserError } from "../auth/user_errors.t
 import { apiContext, requireViewer } from "./context.ts";
 import type { Viewer } from "../auth/access_tokens.ts";
 import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.ts";
+import { isUuid } from "../db/database.ts";
 import {
   analysisRequestPage,
   analysisRequestsByIds,
   auditLogPage,
+  conversationById,
+  conversationPage,
+  conversationRequests,
   linkedAccountById,
   linkedAccountsOf,
   preferencesOf,
@@ -28,6 +32,7 @@ import {
 import type {
   AnalysisRequestRow,
   AuditLogRow,
+  ConversationRow,
   LinkedAccountRow,
   ProposedActionRow,
   UserRow,
@@ -149,9 +154,14 @@ export function toAnalysisRequest(row: AnalysisRequestRow) {
     errorMessage: row.error_message,
     errorCode: row.error_code,
     linkedAccountId: row.linked_account_id,
+    conversationId: row.conversation_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function toConversation(row: ConversationRow) {
+  return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 export function toProposedAction(row: ProposedActionRow) {
@@ -224,6 +234,28 @@ export const resolvers = {
       );
       for (const row of rows) ctx.loaders.analysisRequest.prime(row.id, row);
       return connection(rows, limit, toAnalysisRequest);
+    },
+    async conversations(_: unknown, args: { first?: number; after?: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const limit = pageLimit(args.first);
+      const after = decodeCursor(args.after);
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => conversationPage(tx, viewer.userId, after, limit),
+      );
+      return connection(rows, limit, toConversation);
+    },
+    async conversation(_: unknown, args: { id: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      // Another tenant's conversation is invisible (RLS): it answers null like a missing one.
+      if (!isUuid(args.id)) return null;
+      const row = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => conversationById(tx, viewer.userId, args.id),
+      );
+      return row && toConversation(row);
     },
     async proposedActions(
       _: unknown,
@@ -345,7 +377,12 @@ export const resolvers = {
     },
     async submitAnalysisRequest(
       _: unknown,
-      args: { prompt: string; linkedAccountId?: string | null; clientMutationId?: string | null },
+      args: {
+        prompt: string;
+        linkedAccountId?: string | null;
+        clientMutationId?: string | null;
+        conversationId?: string | null;
+      },
       c: Context,
     ) {
       const ctx = apiContext(c);
@@ -357,6 +394,7 @@ export const resolvers = {
           prompt: args.prompt,
           linkedAccountId: args.linkedAccountId,
           clientKey: clientKeyOf(c, args),
+          conversationId: args.conversationId,
         },
         // Read in the committing transaction: the answer is what was committed.
         (tx, id) => analysisRequestsByIds(tx, viewer.userId, [id]),
@@ -445,6 +483,25 @@ export const resolvers = {
         return stream;
       },
       resolve: (update: RequestUpdate) => toAnalysisRequest(update.request),
+    },
+  },
+
+  Conversation: {
+    async requests(
+      conversation: { id: string },
+      args: { first?: number; after?: string },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const limit = pageLimit(args.first);
+      const after = decodeCursor(args.after);
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => conversationRequests(tx, viewer.userId, conversation.id, after, limit),
+      );
+      for (const row of rows) ctx.loaders.analysisRequest.prime(row.id, row);
+      return connection(rows, limit, toAnalysisRequest);
     },
   },
 

@@ -33,7 +33,13 @@ export interface RequestDeps {
 export async function submitAnalysisRequest<T = undefined>(
   deps: RequestDeps,
   viewer: Viewer,
-  input: { prompt: string; linkedAccountId?: string | null; clientKey?: string | null },
+  input: {
+    prompt: string;
+    linkedAccountId?: string | null;
+    clientKey?: string | null;
+    /** Continues this conversation; omitted, the question starts a new one. */
+    conversationId?: string | null;
+  },
   read?: (tx: Tx, id: string) => Promise<T>,
 ): Promise<Outcome<{ id: string; replayed: boolean; read: T | undefined }>> {
   const prompt = input.prompt.trim();
@@ -58,34 +64,32 @@ export async function submitAnalysisRequest<T = undefined>(
       field: "linkedAccountId",
     });
   }
+  const noConversation = fail("NOT_FOUND", "There is no conversation with this id.", {
+    field: "conversationId",
+  });
+  if (input.conversationId && !isUuid(input.conversationId)) return noConversation;
   const key = checkClientKey(input.clientKey);
   if (!key.ok) return key;
   const clientKey = key.value;
   return await deps.db.withTenant(viewer.userId, async (tx) => {
     const account = await chooseAccount(tx, input.linkedAccountId ?? null);
     if (!account.ok) return account;
+    if (clientKey) {
+      // A retry of a request already made answers with it, whatever conversation it names.
+      const [made] = await tx<{ id: string }[]>`
+        select id from analysis_requests where client_key = ${clientKey}`;
+      if (made) return await replay(tx, clientKey, prompt, read);
+    }
+    // Named, the conversation goes on; not, the database starts one (migration 0022).
+    const conversation = input.conversationId ? await continued(tx, input.conversationId) : null;
+    if (input.conversationId && !conversation) return noConversation;
     const [row] = await tx<{ id: string }[]>`
-      insert into analysis_requests (user_id, linked_account_id, prompt, client_key)
-      values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey})
+      insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id)
+      values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey}, ${conversation})
       on conflict (user_id, client_key) where client_key is not null do nothing
       returning id`;
-    if (!row) {
-      // The key made a request already: that one is the answer, if it asked the same.
-      const [first] = await tx<{ id: string; prompt: string }[]>`
-        select id, prompt from analysis_requests where client_key = ${clientKey}`;
-      if (first!.prompt !== prompt) {
-        return fail(
-          "INVALID_INPUT",
-          "This client key was already used for another question: send a new key for a new question.",
-          { field: "clientMutationId" },
-        );
-      }
-      return ok({
-        id: first!.id,
-        replayed: true,
-        read: read ? await read(tx, first!.id) : undefined,
-      });
-    }
+    // A concurrent retry with the same key committed first: that one is the answer.
+    if (!row) return await replay(tx, clientKey!, prompt, read);
     await enqueueInTransaction(
       deps.boss,
       tx,
@@ -99,6 +103,35 @@ export async function submitAnalysisRequest<T = undefined>(
     await recordSubmitted(tx, viewer.userId, row.id);
     return ok({ id: row.id, replayed: false, read: read ? await read(tx, row.id) : undefined });
   });
+}
+
+/** The request a client key made, if it asked the same question. */
+async function replay<T>(
+  tx: Tx,
+  clientKey: string,
+  prompt: string,
+  read?: (tx: Tx, id: string) => Promise<T>,
+): Promise<Outcome<{ id: string; replayed: boolean; read: T | undefined }>> {
+  const [first] = await tx<{ id: string; prompt: string }[]>`
+    select id, prompt from analysis_requests where client_key = ${clientKey}`;
+  if (first!.prompt !== prompt) {
+    return fail(
+      "INVALID_INPUT",
+      "This client key was already used for another question: send a new key for a new question.",
+      { field: "clientMutationId" },
+    );
+  }
+  return ok({ id: first!.id, replayed: true, read: read ? await read(tx, first!.id) : undefined });
+}
+
+/**
+ * The conversation named, touched as just continued; null when there is none with this id
+ * (another tenant's is invisible here, so it answers like one that does not exist).
+ */
+async function continued(tx: Tx, named: string): Promise<string | null> {
+  const [found] = await tx<{ id: string }[]>`
+    update conversations set updated_at = now() where id = ${named} returning id`;
+  return found?.id ?? null;
 }
 
 /** The store to analyse: the one named, or the only active one when none is named. */
