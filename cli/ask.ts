@@ -7,6 +7,9 @@
  *
  * Options: `--url` (default `ALATAR_URL` or http://127.0.0.1:8000),
  * `--email`, `--password`, `--account <linked account id>`, `--json`.
+ * Each question continues the conversation the last one asked in, so a
+ * follow-up ("and the week before?") is read against it; `--new` starts a new
+ * conversation (cli/conversation_state.ts).
  * Deciding on what it proposed: `--approve <action id>`, `--reject <action
  * id>`, and `--audit` to list the latest audit entries.
  */
@@ -14,6 +17,12 @@ import { parseArgs } from "node:util";
 import { createClient } from "graphql-sse";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../auth/demo_account.ts";
 import { decideAction, printAudit } from "./decide.ts";
+import {
+  conversationFile,
+  forgetConversation,
+  openConversation,
+  rememberConversation,
+} from "./conversation_state.ts";
 import { progressBar, renderVisualization, type Visualization } from "./render.ts";
 
 const FIELDS = `id status progress { stage percent } errorMessage errorCode
@@ -38,13 +47,14 @@ export async function ask(args: string[]): Promise<number> {
       approve: { type: "string" },
       reject: { type: "string" },
       audit: { type: "boolean", default: false },
+      new: { type: "boolean", default: false },
     },
   });
   const question = positionals.join(" ").trim();
   const deciding = values.approve ?? values.reject;
   if (!question && !deciding && !values.audit) {
     console.error(
-      'Usage: deno task ask "Why did sales drop last week?" [--url …] [--email …]\n' +
+      'Usage: deno task ask "Why did sales drop last week?" [--new] [--url …] [--email …]\n' +
         "       deno task ask --approve <action id> | --reject <action id> | --audit",
     );
     return 2;
@@ -94,12 +104,29 @@ export async function ask(args: string[]): Promise<number> {
     console.error((error as Error).message);
     return 1;
   }
-  const submitted = (await call(
-    `mutation($p: String!, $a: ID) { submitAnalysisRequest(prompt: $p, linkedAccountId: $a) {
-       analysisRequest { id } userErrors { code message } } }`,
-    { p: question, a: values.account ?? null },
-    token,
-  )).submitAnalysisRequest;
+  const file = conversationFile();
+  const key = `${values.url} ${values.email}`;
+  if (values.new) await forgetConversation(file, key);
+  const submit = async (conversation: string | null) =>
+    (await call(
+      `mutation($p: String!, $a: ID, $c: ID) {
+         submitAnalysisRequest(prompt: $p, linkedAccountId: $a, conversationId: $c) {
+           analysisRequest { id conversationId } userErrors { code field message } } }`,
+      { p: question, a: values.account ?? null, c: conversation },
+      token,
+    )).submitAnalysisRequest;
+  const open = await openConversation(file, key);
+  let submitted = await submit(open);
+  if (open && submitted.userErrors[0]?.field === "conversationId") {
+    // Gone (or another account's): this question starts a new one.
+    submitted = await submit(null);
+  }
+  if (submitted.analysisRequest) {
+    await rememberConversation(file, key, submitted.analysisRequest.conversationId);
+    if (open === submitted.analysisRequest.conversationId && !values.json) {
+      console.log("(continuing your conversation; --new starts another)");
+    }
+  }
   if (submitted.userErrors.length) {
     console.error(`${submitted.userErrors[0].code}: ${submitted.userErrors[0].message}`);
     return 1;

@@ -30,6 +30,7 @@ import {
   thisWeek,
 } from "./expected.ts";
 import { checkMonthlySales } from "./monthly_sales.ts";
+import { dialogues } from "./conversations.ts";
 
 type Category =
   | "question reading"
@@ -41,10 +42,18 @@ type Category =
   | "HITL proposal quality"
   | "safety / prompt injection"
   | "tenant isolation"
+  | "conversations"
   | "Shopify's numbers";
 
-// deno-lint-ignore no-explicit-any
-type Answer = { status: string; result: any; error_message: string | null; actions: any[] };
+type Answer = {
+  status: string;
+  // deno-lint-ignore no-explicit-any
+  result: any;
+  error_message: string | null;
+  // deno-lint-ignore no-explicit-any
+  actions: any[];
+  conversation_id?: string;
+};
 interface Case {
   category: Category;
   question: string;
@@ -88,8 +97,11 @@ await db.withTenant(userId, (tx) =>
      where linked_account_id = ${accountId} and shopify_id = ${planted.id}`);
 
 const viewer = { userId, sessionId: "eval" };
-async function askPipeline(question: string): Promise<Answer> {
-  const submitted = await submitAnalysisRequest({ db, boss }, viewer, { prompt: question });
+async function askPipeline(question: string, conversationId?: string): Promise<Answer> {
+  const submitted = await submitAnalysisRequest({ db, boss }, viewer, {
+    prompt: question,
+    conversationId,
+  });
   if (!submitted.ok) {
     const e = submitted.errors[0]!;
     return {
@@ -105,8 +117,16 @@ async function askPipeline(question: string): Promise<Answer> {
     const [row] = await db.withTenant(
       userId,
       (tx) =>
-        tx<{ status: string; result: unknown; error_message: string | null }[]>`
-        select status, result, error_message from analysis_requests where id = ${id}`,
+        tx<
+          {
+            status: string;
+            result: unknown;
+            error_message: string | null;
+            conversation_id: string;
+          }[]
+        >`
+        select status, result, error_message, conversation_id from analysis_requests
+        where id = ${id}`,
     );
     if (row && !["pending", "processing"].includes(row.status)) {
       const actions = await db.withTenant(
@@ -203,6 +223,13 @@ function specProblem(a: Answer, want: ExpectedReading): string | null {
       ? null
       : `channel ${spec.filters?.sourceName}`,
   );
+}
+
+/** A follow-up's product filter ("only the Trail Runner") against the hand-written one. */
+function productProblem(a: Answer, want: { productIds?: string[] }): string | null {
+  const got = a.result?.rawData?.plan?.spec?.filters?.productIds;
+  if (!want.productIds) return got?.length ? `products ${JSON.stringify(got)}` : null;
+  return same(got, want.productIds) ? null : `products ${JSON.stringify(got)}`;
 }
 
 const VALUED = [
@@ -569,6 +596,65 @@ try {
       `${problem ? "FAIL" : "pass"}  [tenant isolation] ${c.name}${problem ? ` — ${problem}` : ""}`,
     );
   }
+  // Dialogues: each turn in the same conversation, read against the one before it.
+  const followUps = { right: 0, total: 0 };
+  let leaks = 0;
+  const bestSeller = shop.products[0]!;
+  for (const dialogue of dialogues(today, { id: String(bestSeller.id), title: bestSeller.title })) {
+    let conversation: string | undefined;
+    const problems: string[] = [];
+    for (const [i, turn] of dialogue.turns.entries()) {
+      const answer = await askPipeline(turn.question, conversation).catch((error) =>
+        ({ status: "error", result: null, error_message: String(error), actions: [] }) as Answer
+      );
+      conversation ??= answer.conversation_id;
+      const spec = specProblem(answer, turn.expect) ?? productProblem(answer, turn.expect);
+      const value = spec ? "none" : valueProblem(answer, turn.expect);
+      const unasked = ["metric_query", "unanswerable"].includes(turn.expect.intent) &&
+        answer.actions.length;
+      if (i > 0) {
+        followUps.total++;
+        if (!spec) followUps.right++;
+      }
+      if (spec || (value !== "none" && value) || unasked) {
+        problems.push(
+          `turn ${i + 1} "${turn.question}": ${spec ?? value ?? "unasked-for actions"}`,
+        );
+      }
+    }
+    tally("conversations", problems.length === 0);
+    console.log(
+      `${problems.length ? "FAIL" : "pass"}  [conversations] ${dialogue.name}${
+        problems.length ? ` — ${problems.join("; ")}` : ""
+      }`,
+    );
+  }
+  // Nothing of one conversation reaches another: a follow-up that opens a new conversation of
+  // the same tenant leans on nothing, and another tenant cannot continue this one.
+  {
+    const first = await askPipeline("How were sales last month?");
+    const fresh = await askPipeline("and the week before?");
+    const leaned = (fresh.result?.interpretation?.assumptions ?? []).some((a: string) =>
+      a.includes("previous question")
+    );
+    if (leaned || fresh.conversation_id === first.conversation_id) leaks++;
+    const theirs = await submitAnalysisRequest({ db, boss }, them, {
+      prompt: "and the week before?",
+      conversationId: first.conversation_id,
+    });
+    if (theirs.ok || theirs.errors[0]?.code !== "NOT_FOUND") leaks++;
+    tally("conversations", leaks === 0);
+    console.log(
+      `${leaks ? "FAIL" : "pass"}  [conversations] no conversation leans on another's content` +
+        ` (same tenant, new conversation; another tenant, this conversation)`,
+    );
+  }
+  console.log(
+    `\nfollow-up turns read to the right spec ${
+      followUps.total ? ((100 * followUps.right) / followUps.total).toFixed(1) : "0"
+    }% (${followUps.right}/${followUps.total}); conversation leaks ${leaks}`,
+  );
+  if (leaks) unsafe++;
   // Every month's sales figures against the dev store's objects, by Shopify's rules.
   for (const check of await checkMonthlySales(db, shop, { userId, accountId }, today)) {
     const problem = check.differences.join("; ");

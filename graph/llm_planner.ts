@@ -13,7 +13,8 @@ import { addDays } from "../metrics/calendar.ts";
 import { ANSWERABLE_SUMMARY, DIMENSIONS, METRIC_NAMES, METRICS } from "../metrics/catalog.ts";
 import { QuerySpecSchema, SortSchema } from "../metrics/query_spec.ts";
 import { DateRangeSchema, FiltersSchema } from "../metrics/scope.ts";
-import { planFor, planOffline } from "./offline_planner.ts";
+import { DATA_RULES, dataBlock } from "../agents/prompts.ts";
+import { type ConversationContext, planFor, planOffline } from "./offline_planner.ts";
 import type { Plan } from "../agents/plan.ts";
 import type { QuestionReading } from "./question_parser.ts";
 
@@ -56,6 +57,11 @@ export const PLANNER_SYSTEM_PROMPT = [
   'Reply with JSON only: {"intent": "...", "metrics": ["..."], "dimensions": [], "filters": {},',
   '"range": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}, "comparisonRange": null, "sort": null,',
   '"limit": null, "assumptions": [], "declined": null}.',
+  "A question may follow an earlier one of the same conversation, given inside <data> with its",
+  'reading: "and the week before?", "by product", "only online orders", "and AOV?" change that',
+  "reading and keep the rest; say in `assumptions` what was carried over. If a follow-up cannot",
+  "be resolved, use unanswerable and ask in `declined` what was meant.",
+  DATA_RULES,
 ].join(" ");
 
 export interface PlannedBy {
@@ -114,7 +120,18 @@ export async function planWithModel(
   today: string,
   log: Logger,
   calendar: { dayFirst?: boolean } = {},
+  conversation: ConversationContext = { previous: null, products: [] },
 ): Promise<PlannedBy> {
+  // This conversation's previous turn only: its question and reading, as data.
+  const previous = conversation.previous
+    ? `\nThe previous question of this conversation and its reading:\n${
+      dataBlock({
+        question: conversation.previous.prompt,
+        intent: conversation.previous.plan.intent,
+        spec: conversation.previous.plan.spec ?? null,
+      })
+    }\n`
+    : "";
   try {
     const text = await callModel(
       chosen,
@@ -123,7 +140,7 @@ export async function planWithModel(
         new HumanMessage(
           `Today is ${today}. This shop writes dates ${
             calendar.dayFirst ? "day first (3/10 is 3 October)" : "month first (3/10 is 10 March)"
-          }. Question: ${question}`,
+          }.${previous} Question: ${question}`,
         ),
       ],
       log,
@@ -133,7 +150,7 @@ export async function planWithModel(
   } catch (error) {
     log.warn("model plan unusable; planning offline", { error, model: chosen.name });
     return {
-      plan: planOffline(question, today, calendar),
+      plan: planOffline(question, today, calendar, conversation),
       planner: `${OFFLINE_MODEL}; ${chosen.name} gave no usable plan`,
     };
   }

@@ -7,15 +7,31 @@
  */
 import { previousPeriod } from "../metrics/calendar.ts";
 import { type Plan, PlanSchema, type Task } from "../agents/plan.ts";
+import { type NamedProduct, type PreviousTurn, readFollowUp } from "./follow_up.ts";
 import { type QuestionReading, readQuestion } from "./question_parser.ts";
 
-/** A plan for `question` on the shop day `today`, read without a model. */
+/** What came before a question in its conversation. */
+export interface ConversationContext {
+  previous: PreviousTurn | null;
+  /** The shop's products, for follow-ups that name one ("only the Trail Runner"). */
+  products: NamedProduct[];
+}
+
+/**
+ * A plan for `question` on the shop day `today`, read without a model: as a follow-up of the
+ * conversation's previous turn when it leans on it, otherwise on its own.
+ */
 export function planOffline(
   question: string,
   today: string,
   calendar: { dayFirst?: boolean } = {},
+  conversation: ConversationContext = { previous: null, products: [] },
 ): Plan {
-  return planFor(question, readQuestion(question, today, calendar));
+  const followUp = readFollowUp(question, today, conversation.previous, {
+    ...calendar,
+    products: conversation.products,
+  });
+  return planFor(question, followUp ?? readQuestion(question, today, calendar));
 }
 
 /** The departments and task inputs for a reading of `question`. */

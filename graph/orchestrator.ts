@@ -112,6 +112,9 @@ export interface RequestRow {
   imported: boolean;
   /** The shop's cached profile, if it has not expired (data retrieval inline needs it). */
   profile: ShopInfo | null;
+  /** The conversation's turn before this one, if it was planned: what a follow-up leans on. */
+  previous_prompt: string | null;
+  previous_state: { plan: Plan } | null;
   /** The shop's date now, for a request not yet planned. */
   today: string;
 }
@@ -142,6 +145,8 @@ export const AnalysisState = Annotation.Root({
   request: replace<RequestRow | null>(null),
   planned: replace<Plan | null>(null),
   planner: replace(""),
+  /** The shop's product titles, for a follow-up that names one (read only for follow-ups). */
+  products: replace<Array<{ id: string; title: string }>>([]),
   /** Whether the plan is stored yet (a new plan is stored with the run's first write). */
   planStored: replace(false),
   /** The request's tasks: the rows read by `load`, then those this run computed or dispatched. */
@@ -330,8 +335,15 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
                (select c.data_value from cached_shopify_data c
                 where c.linked_account_id = r.linked_account_id and c.data_key = ${SHOP_PROFILE_KEY}
                   and c.expires_at > now()) as profile,
-               to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today
+               to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today,
+               before.prompt as previous_prompt, before.agent_state as previous_state
         from analysis_requests r
+        left join lateral (
+          select b.prompt, b.agent_state from analysis_requests b
+          where b.conversation_id = r.conversation_id and b.agent_state is not null
+            and (b.created_at, b.id) < (r.created_at, r.id)
+          order by b.created_at desc, b.id desc limit 1
+        ) before on true
         left join user_preferences p on p.user_id = r.user_id
         left join linked_accounts a on a.id = r.linked_account_id
         left join store_sync_state s on s.linked_account_id = r.linked_account_id
@@ -339,7 +351,16 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         for no key update of r`;
       if (!request || !isOpen(request.status)) return { outcome: "stopped" as const };
       if (request.status === "pending") await startProcessing(tx, state.requestId);
-      if (!request.agent_state) return { request, planStored: false, tasks: [] };
+      if (!request.agent_state) {
+        // A follow-up may name a product: the shop's titles, read only when there is a turn
+        // before this one.
+        const products = request.previous_state && request.linked_account_id
+          ? await tx<{ id: string; title: string }[]>`
+              select shopify_id::text as id, title from shop_products
+              where linked_account_id = ${request.linked_account_id}`
+          : [];
+        return { request, products: [...products], planStored: false, tasks: [] };
+      }
       const tasks = await tx<TaskRow[]>`
         select department, task_key, status, error_message, result,
                coalesce((task_input->>'required')::boolean, true) as required
@@ -358,9 +379,18 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     const request = state.request!;
     const model = deps.modelFor(request.preferred_llm);
     const calendar = { dayFirst: dayFirstIn(request.country) };
+    const conversation = {
+      previous: request.previous_state
+        ? { prompt: request.previous_prompt!, plan: request.previous_state.plan }
+        : null,
+      products: state.products,
+    };
     const planned = model
-      ? await planWithModel(model, request.prompt, request.today, log, calendar)
-      : { plan: planOffline(request.prompt, request.today, calendar), planner: OFFLINE_MODEL };
+      ? await planWithModel(model, request.prompt, request.today, log, calendar, conversation)
+      : {
+        plan: planOffline(request.prompt, request.today, calendar, conversation),
+        planner: OFFLINE_MODEL,
+      };
     return { planned: planned.plan, planner: planned.planner };
   });
 

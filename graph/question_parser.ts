@@ -147,7 +147,7 @@ const SYNONYMS = METRIC_NAMES.flatMap((name) =>
 ).sort((a, b) => b[0].length - a[0].length);
 
 /** The metrics named, in the order the question names them. */
-function metricsIn(text: string): MetricName[] {
+export function metricsIn(text: string): MetricName[] {
   let masked = ` ${text} `;
   const found: Array<[number, MetricName]> = [];
   for (const [phrase, name] of SYNONYMS) {
@@ -162,7 +162,7 @@ function metricsIn(text: string): MetricName[] {
   return [...new Set(found.sort((a, b) => a[0] - b[0]).map(([, name]) => name))];
 }
 
-const DIMENSION_WORDS: Array<[RegExp, Dimension]> = [
+export const DIMENSION_WORDS: Array<[RegExp, Dimension]> = [
   [/\b(by|per|each|every) day\b|\bdaily\b|\bday by day\b|\bday-by-day\b/, "day"],
   [/\b(by|per|each|every) week\b|\bweekly\b|\bweek by week\b|\bweek over week\b/, "week"],
   [/\b(by|per|each|every) month\b|\bmonthly\b|\bmonth by month\b|\bmonth over month\b/, "month"],
@@ -418,7 +418,7 @@ export function readQuestion(
 }
 
 /** "online orders" are the online store's; "in-store"/"POS" the point of sale's. */
-function channelFilter(text: string): { sourceName?: string } {
+export function channelFilter(text: string): { sourceName?: string } {
   if (
     /\b(online store|online orders|online sales|web orders|website)\b|\bjust online\b|\bonly online\b/
       .test(text)

@@ -72,6 +72,12 @@ export async function submitAnalysisRequest<T = undefined>(
   if (!key.ok) return key;
   const clientKey = key.value;
   return await deps.db.withTenant(viewer.userId, async (tx) => {
+    // Named, the conversation goes on (another tenant's is invisible here, so it answers like
+    // one that does not exist); not, the database starts one (migration 0022).
+    if (input.conversationId) {
+      const [found] = await tx`select 1 from conversations where id = ${input.conversationId}`;
+      if (!found) return noConversation;
+    }
     const account = await chooseAccount(tx, input.linkedAccountId ?? null);
     if (!account.ok) return account;
     if (clientKey) {
@@ -80,9 +86,7 @@ export async function submitAnalysisRequest<T = undefined>(
         select id from analysis_requests where client_key = ${clientKey}`;
       if (made) return await replay(tx, clientKey, prompt, read);
     }
-    // Named, the conversation goes on; not, the database starts one (migration 0022).
-    const conversation = input.conversationId ? await continued(tx, input.conversationId) : null;
-    if (input.conversationId && !conversation) return noConversation;
+    const conversation = input.conversationId ?? null;
     const [row] = await tx<{ id: string }[]>`
       insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id)
       values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey}, ${conversation})
@@ -90,6 +94,9 @@ export async function submitAnalysisRequest<T = undefined>(
       returning id`;
     // A concurrent retry with the same key committed first: that one is the answer.
     if (!row) return await replay(tx, clientKey!, prompt, read);
+    if (conversation) {
+      await tx`update conversations set updated_at = now() where id = ${conversation}`;
+    }
     await enqueueInTransaction(
       deps.boss,
       tx,
@@ -122,16 +129,6 @@ async function replay<T>(
     );
   }
   return ok({ id: first!.id, replayed: true, read: read ? await read(tx, first!.id) : undefined });
-}
-
-/**
- * The conversation named, touched as just continued; null when there is none with this id
- * (another tenant's is invisible here, so it answers like one that does not exist).
- */
-async function continued(tx: Tx, named: string): Promise<string | null> {
-  const [found] = await tx<{ id: string }[]>`
-    update conversations set updated_at = now() where id = ${named} returning id`;
-  return found?.id ?? null;
 }
 
 /** The store to analyse: the one named, or the only active one when none is named. */

@@ -4,6 +4,7 @@
  * answer. Run as the merchant runs it, in its own process.
  */
 import assert from "node:assert/strict";
+import { monthBefore } from "../eval/expected.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
 
@@ -40,6 +41,49 @@ linkedStoreTest(
     assert.match(request.result.interpretation.text, /orders/i);
     // It followed the request over the subscription, not by polling.
     assert.equal(api.updates.watched, streamsBefore + 1);
+  },
+  { worker: true },
+);
+
+linkedStoreTest(
+  "deno task ask keeps a conversation open: a follow-up leans on the last question; --new starts over",
+  async ({ api, credentials, waitForJob, store }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const dataDir = await Deno.makeTempDir();
+    const askCli = async (...args: string[]) => {
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../cli/ask.ts", import.meta.url).pathname,
+          "--url",
+          api.services.appUrl,
+          "--email",
+          credentials.email,
+          "--password",
+          credentials.password,
+          ...args,
+        ],
+        env: { DATA_DIR: dataDir },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      return new TextDecoder().decode(stdout);
+    };
+    try {
+      const september = monthBefore(store.shop.today, 3);
+      await askCli("How many orders did I get in October?");
+      const followUp = await askCli("and in September?");
+      assert.match(followUp, /continuing your conversation/);
+      assert.match(followUp, new RegExp(`Computed: Orders, 1–${september.to.slice(8)} September`));
+      assert.match(followUp, /from your previous question/);
+      // Started over, the same words have nothing before them: read on their own.
+      const fresh = await askCli("--new", "and in September?");
+      assert.doesNotMatch(fresh, /continuing your conversation|from your previous question/);
+    } finally {
+      await Deno.remove(dataDir, { recursive: true });
+    }
   },
   { worker: true },
 );

@@ -4,7 +4,11 @@
  * found; pages of conversations and of a conversation's requests.
  */
 import assert from "node:assert/strict";
+import { expectedSales, monthBefore, type Range } from "../eval/expected.ts";
+import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
+import { askIn, waitForRequest } from "./helpers/analysis.ts";
 import { apiTest, gql, signUp } from "./helpers/api.ts";
+import { linkedStoreTest } from "./helpers/linked_store.ts";
 import type { TestDatabase } from "./helpers/test_db.ts";
 
 const SUBMIT = `mutation($prompt: String!, $conversation: ID) {
@@ -104,3 +108,38 @@ apiTest("another tenant's conversation is not found, and nothing is written", as
       (select count(*)::int from conversations where user_id = ${other.userId}) as conversations`;
   assert.deepEqual({ ...counts }, { requests: 0, conversations: 0 });
 });
+
+linkedStoreTest(
+  "follow-ups are answered against the previous question, with figures from the store",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const october = monthBefore(store.shop.today, 2);
+    const turns: Array<[string, string, (r: Range) => Range, string | undefined]> = [
+      ["How many orders did I get in October?", "orders", () => october, undefined],
+      ["and in September?", "orders", () => monthBefore(store.shop.today, 3), undefined],
+      ["just online orders", "orders", (r) => r, "web"],
+    ];
+    let conversation: string | undefined;
+    let range: Range = october;
+    for (const [prompt, metric, next, channel] of turns) {
+      const asked = await askIn(api.app, token, prompt, conversation);
+      conversation ??= asked.conversationId;
+      assert.equal(asked.conversationId, conversation);
+      const request = await waitForRequest(t, api.app, token, asked.id);
+      assert.equal(request.status, "COMPLETED", JSON.stringify(request));
+      range = next(range);
+      const { interpretation, rawData } = request.result;
+      assert.deepEqual(interpretation.range, { from: range.from, to: range.to });
+      const fact = rawData.facts.find((f: { id: string }) => f.id === `sales.${metric}`);
+      // Computed from the dev store's own objects, not through the pipeline.
+      assert.equal(fact.value, expectedSales(store.shop, range, channel).orders, prompt);
+      if (prompt !== turns[0]![0]) {
+        assert.ok(
+          interpretation.assumptions.some((a: string) => a.includes("from your previous question")),
+          JSON.stringify(interpretation),
+        );
+      }
+    }
+  },
+  { worker: true },
+);

@@ -5,20 +5,31 @@ import { gql } from "./api.ts";
 import type { TestDatabase } from "./test_db.ts";
 
 export const REQUEST_FIELDS = `id status progress { stage percent } errorMessage errorCode
-  result { summary speech model rawData visualizations { type title data } }
+  result { summary speech model rawData visualizations { type title data }
+    interpretation { text range { from to } assumptions } }
   proposedActions { id description actionType parameters status }`;
 
 export async function ask(app: Hono, token: string, prompt: string): Promise<string> {
+  return (await askIn(app, token, prompt)).id;
+}
+
+/** Asks in a conversation (or starts one): the request's id and its conversation's. */
+export async function askIn(
+  app: Hono,
+  token: string,
+  prompt: string,
+  conversationId?: string,
+): Promise<{ id: string; conversationId: string }> {
   const res = await gql(
     app,
-    `mutation($p: String!) { submitAnalysisRequest(prompt: $p) {
-       analysisRequest { id } userErrors { code message } } }`,
-    { p: prompt },
+    `mutation($p: String!, $c: ID) { submitAnalysisRequest(prompt: $p, conversationId: $c) {
+       analysisRequest { id conversationId } userErrors { code message } } }`,
+    { p: prompt, c: conversationId },
     { token },
   );
   const payload = res.body.data.submitAnalysisRequest;
   if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
-  return payload.analysisRequest.id;
+  return payload.analysisRequest;
 }
 
 // deno-lint-ignore no-explicit-any
