@@ -19,7 +19,19 @@ export interface QuestionFigures {
   questions: number;
   parse: { p50: number; p95: number; max: number; reads: number };
   endToEnd: { p50: number; p95: number; max: number; runs: number };
+  /** A follow-up in the conversation of a first question, submit → completed (issue #16). */
+  followUp: { p50: number; p95: number; max: number; runs: number };
 }
+
+/** Follow-ups as a merchant types them after "How were sales last week?". */
+const FOLLOW_UPS = [
+  "and the week before?",
+  "break that down by product",
+  "just online orders",
+  "and AOV?",
+  "why?",
+  "compare that with last year",
+];
 
 export async function measureQuestions(options: { rounds: number; analyses: number }) {
   const today = shopDay(new Date().toISOString(), "America/New_York");
@@ -39,30 +51,47 @@ export async function measureQuestions(options: { rounds: number; analyses: numb
   const worker = await spawnBenchWorker(stack);
   try {
     const { db, boss, userId } = stack;
-    const durations: number[] = [];
-    // One at a time: the worker is idle when each arrives. Figure questions, as merchants ask most.
-    const asked = questions.filter((_, i) => i % 3 === 0);
-    for (let i = 0; i < options.analyses; i++) {
+    // Submit → completed in ms (null if it did not complete), and the request's conversation.
+    const timed = async (prompt: string, conversationId?: string) => {
       const outcome = await submitAnalysisRequest({ db, boss }, { userId, sessionId: "bench" }, {
-        prompt: asked[i % asked.length]!,
+        prompt,
+        conversationId,
       });
-      if (!outcome.ok) continue; // a question refused at submit (a day that does not exist)
+      if (!outcome.ok) return null; // a question refused at submit (a day that does not exist)
       const id = outcome.value.id;
       const until = Date.now() + 30_000;
       while (Date.now() < until) {
         const [row] = await db.withTenant(
           userId,
           (tx) =>
-            tx<{ status: string; ms: number | null }[]>`
-            select status, extract(epoch from finished_at - created_at)::float8 * 1000 as ms
+            tx<{ status: string; ms: number | null; conversation_id: string }[]>`
+            select status, extract(epoch from finished_at - created_at)::float8 * 1000 as ms,
+                   conversation_id
             from analysis_requests where id = ${id}`,
         );
         if (row && row.status !== "pending" && row.status !== "processing") {
-          if (row.status === "completed" && row.ms !== null) durations.push(row.ms);
-          break;
+          return row.status === "completed" && row.ms !== null
+            ? { ms: row.ms, conversationId: row.conversation_id }
+            : null;
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
+      return null;
+    };
+    const durations: number[] = [];
+    // One at a time: the worker is idle when each arrives. Figure questions, as merchants ask most.
+    const asked = questions.filter((_, i) => i % 3 === 0);
+    for (let i = 0; i < options.analyses; i++) {
+      const done = await timed(asked[i % asked.length]!);
+      if (done) durations.push(done.ms);
+    }
+    // Follow-ups: each in the conversation of a first question, timed alone.
+    const followUps: number[] = [];
+    for (let i = 0; i < options.analyses; i++) {
+      const first = await timed("How were sales last week?");
+      if (!first) continue;
+      const done = await timed(FOLLOW_UPS[i % FOLLOW_UPS.length]!, first.conversationId);
+      if (done) followUps.push(done.ms);
     }
     return {
       questions: questions.length,
@@ -77,6 +106,12 @@ export async function measureQuestions(options: { rounds: number; analyses: numb
         p95: percentile(durations, 95),
         max: Math.max(...durations),
         runs: durations.length,
+      },
+      followUp: {
+        p50: percentile(followUps, 50),
+        p95: percentile(followUps, 95),
+        max: Math.max(...followUps),
+        runs: followUps.length,
       },
     } satisfies QuestionFigures;
   } finally {

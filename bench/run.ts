@@ -350,7 +350,7 @@ if (!only || only === "questions") {
   const f = await measureQuestions({ rounds: 20, analyses: 60 });
   const ms2 = (v: number) => `${v.toFixed(2)} ms`;
   const body = `
-### Reading a question, and one analysis end to end (issue #9)
+### Reading a question, and one analysis end to end (issues #9 and #16)
 
 Measured ${date} on ${machine} with \`deno task bench questions\`. The ${f.questions} questions of
 \`deno task eval\` (eval/questions.ts).
@@ -363,9 +363,14 @@ Measured ${date} on ${machine} with \`deno task bench questions\`. The ${f.quest
 | one analysis, submit → completed (\`created_at\` → \`finished_at\`), idle worker, offline model | p95 < 1 s | ${
     fmt(f.endToEnd.p50)
   } | **${fmt(f.endToEnd.p95)}** | ${fmt(f.endToEnd.max)} | ${f.endToEnd.runs} |
+| a follow-up in its conversation ("and the week before?", "by product", "why?" …), submit → completed (issue #16) | p95 < 1 s | ${
+    fmt(f.followUp.p50)
+  } | **${fmt(f.followUp.p95)}** | ${fmt(f.followUp.max)} | ${f.followUp.runs} |
 
 The end-to-end runs ask every third eval question in turn, one at a time, on a worker process
-running \`worker.ts\` against embedded PostgreSQL and the imported demo shop.
+running \`worker.ts\` against embedded PostgreSQL and the imported demo shop. Each follow-up is
+asked in the conversation of "How were sales last week?" once that has completed, and is timed
+alone.
 `;
   await writeSection("questions", body);
   console.log(body);

@@ -9,6 +9,7 @@ import type { ExpectedReading } from "./questions.ts";
 
 export interface DialogueTurn {
   question: string;
+  /** `clarify`: not answered, and the answer asks what was meant. */
   expect: ExpectedReading & { productIds?: string[] };
 }
 
@@ -79,7 +80,11 @@ export function dialogues(today: string, product: { id: string; title: string })
         turns: [
           { question: `How were sales ${phrase}?`, expect: metric(OVERVIEW, range) },
           { question: earlier, expect: metric(OVERVIEW, prior) },
-          { question: "break that down by product", expect: ranked(OVERVIEW, prior, "product") },
+          // Average order value belongs to whole orders: it cannot be split by product.
+          {
+            question: "break that down by product",
+            expect: ranked(["netSales", "orders"], prior, "product"),
+          },
         ],
       },
       {
@@ -159,7 +164,7 @@ export function dialogues(today: string, product: { id: string; title: string })
         name: `orders ${phrase}, then something unclear`,
         turns: [
           { question: `orders ${phrase}`, expect: metric(["orders"], range) },
-          { question: "and that other thing?", expect: { intent: "unanswerable" } },
+          { question: "and that other thing?", expect: { intent: "clarify" } },
         ],
       },
     );
@@ -168,7 +173,10 @@ export function dialogues(today: string, product: { id: string; title: string })
     {
       name: "sales last month, then a discount for it",
       turns: [
-        { question: "How were sales last month?", expect: metric(OVERVIEW, m1) },
+        {
+          question: "How were sales last month?",
+          expect: metric(OVERVIEW, { from: m1.from, to: m1.to }),
+        },
         {
           question: "ok, make a discount for them",
           expect: { intent: "discount_candidates", range: { from: m1.from, to: m1.to } },

@@ -16,19 +16,38 @@ export interface Range {
   to: string;
 }
 
+// One formatter per timezone: each Intl.DateTimeFormat holds ICU memory outside the JS heap,
+// which the collector does not see; made per call (a year of orders, per case) the eval's
+// process grew by some 450 MB a question until the kernel killed it.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function shopDay(instant: string, timezone: string): string {
-  return new Intl.DateTimeFormat("en-CA", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(new Date(instant));
+  let format = dayFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+    dayFormats.set(timezone, format);
+  }
+  return format.format(new Date(instant));
 }
 
 const within = (day: string, range: Range) => day >= range.from && day <= range.to;
 
-export function expectedSales(shop: DevShop, range: Range, sourceName?: string) {
+export function expectedSales(
+  shop: DevShop,
+  range: Range,
+  sourceName?: string,
+  /** One product's sales only: shipping and taxes belong to orders, so they are 0 then. */
+  productId?: number,
+) {
   let gross = 0, discounts = 0, returns = 0, units = 0, shipping = 0, taxes = 0, cost = 0;
+  const keep = (line: { productId: number }) =>
+    productId === undefined || line.productId === productId;
+  const whole = productId === undefined;
   // Every variant of the dev store has a cost, and it never changes: each unit sold costs it,
   // each unit returned or cancelled gives it back.
   const unitCost = new Map(
@@ -64,11 +83,13 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
     if (inRange(order.createdAt)) {
       // Placed: the order's shipping, its taxes but those of what edits added later, and each
       // line's units but those added later.
-      shipping += order.shipping;
-      taxes += order.tax - added.reduce((t, s) => t + s.tax, 0);
+      if (whole) {
+        shipping += order.shipping;
+        taxes += order.tax - added.reduce((t, s) => t + s.tax, 0);
+      }
       for (const line of order.lineItems) {
         const placed = line.quantity - (addedUnits.get(line.id) ?? 0);
-        if (line.isGiftCard || placed <= 0) continue;
+        if (line.isGiftCard || placed <= 0 || !keep(line)) continue;
         const discount = line.discount - (addedDiscount.get(line.id) ?? 0);
         gross += line.unitPrice * placed;
         discounts += discount;
@@ -82,18 +103,18 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
       if (!inRange(change.happenedAt)) continue;
       for (const sale of change.sales) {
         const line = lineOf(sale.lineItemId);
-        if (line.isGiftCard) continue;
+        if (line.isGiftCard || !keep(line)) continue;
         if (sale.action === "ORDER") {
           gross += sale.amount + sale.discount;
           discounts += sale.discount;
           units += sale.quantity;
-          taxes += sale.tax;
+          if (whole) taxes += sale.tax;
           cost += costOf(line.variantId, sale.quantity);
           orders.add(`${order.id} ${shopDay(change.happenedAt, shop.timezone)}`);
           addTo(line.productId, sale.amount);
         } else {
           returns += sale.amount;
-          taxes -= sale.tax;
+          if (whole) taxes -= sale.tax;
           cost -= costOf(line.variantId, sale.quantity);
           addTo(line.productId, -sale.amount);
         }
@@ -101,11 +122,11 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
     }
     for (const refund of order.refunds) {
       if (!inRange(refund.createdAt)) continue;
-      shipping -= refund.shipping;
+      if (whole) shipping -= refund.shipping;
       for (const line of refund.lines) {
         const sold = lineOf(line.lineItemId);
-        taxes -= line.tax;
-        if (sold.isGiftCard) continue;
+        if (whole) taxes -= line.tax;
+        if (sold.isGiftCard || !keep(sold)) continue;
         returns += line.amount;
         cost -= costOf(sold.variantId, line.quantity);
         addTo(sold.productId, -line.amount);
@@ -115,11 +136,13 @@ export function expectedSales(shop: DevShop, range: Range, sourceName?: string) 
       // The cancellation gives back what was left: each line after discounts less what its
       // refunds, edits and exchanges took back, the shipping not yet refunded, and the taxes
       // not yet given back.
-      shipping -= order.shipping - order.refunds.reduce((s, r) => s + r.shipping, 0);
-      taxes -= order.tax - refundLines.reduce((t, l) => t + l.tax, 0) -
-        takenBack.reduce((t, s) => t + s.tax, 0);
+      if (whole) {
+        shipping -= order.shipping - order.refunds.reduce((s, r) => s + r.shipping, 0);
+        taxes -= order.tax - refundLines.reduce((t, l) => t + l.tax, 0) -
+          takenBack.reduce((t, s) => t + s.tax, 0);
+      }
       for (const line of order.lineItems) {
-        if (line.isGiftCard) continue;
+        if (line.isGiftCard || !keep(line)) continue;
         const left = line.unitPrice * line.quantity - line.discount -
           (refunded.get(line.id) ?? 0) - (backAmount.get(line.id) ?? 0);
         returns += left;

@@ -225,6 +225,18 @@ function specProblem(a: Answer, want: ExpectedReading): string | null {
   );
 }
 
+/** A follow-up that says nothing to change: not answered, and asked back what was meant. */
+function clarifyProblem(a: Answer): string | null {
+  const i = a.result?.interpretation;
+  return all(
+    completed(a),
+    i?.answerable === false ? null : `answered as ${a.result?.rawData?.plan?.intent}`,
+    /what to change in your previous question/.test(a.result?.summary ?? "")
+      ? null
+      : "did not ask what was meant",
+  );
+}
+
 /** A follow-up's product filter ("only the Trail Runner") against the hand-written one. */
 function productProblem(a: Answer, want: { productIds?: string[] }): string | null {
   const got = a.result?.rawData?.plan?.spec?.filters?.productIds;
@@ -248,13 +260,22 @@ const VALUED = [
 ] as const;
 
 /** The figures against the dev store's raw objects; null when there is nothing to compare. */
-function valueProblem(a: Answer, want: ExpectedReading): string | null | "none" {
+function valueProblem(
+  a: Answer,
+  want: ExpectedReading & { productIds?: string[] },
+): string | null | "none" {
   if (want.intent !== "metric_query" || !want.range || !want.metrics) return "none";
   const dimension = want.dimensions?.[0];
   if (!dimension) {
     const metrics = want.metrics.filter((m) => (VALUED as readonly string[]).includes(m));
     if (!metrics.length) return "none";
-    const expected = expectedSales(shop, want.range, want.sourceName);
+    const product = want.productIds?.[0];
+    const expected = expectedSales(
+      shop,
+      want.range,
+      want.sourceName,
+      product ? Number(product) : undefined,
+    );
     const bad = metrics.filter((m) => {
       const got = fact(a, `sales.${m}`);
       const exp = expected[m as typeof VALUED[number]];
@@ -608,9 +629,11 @@ try {
         ({ status: "error", result: null, error_message: String(error), actions: [] }) as Answer
       );
       conversation ??= answer.conversation_id;
-      const spec = specProblem(answer, turn.expect) ?? productProblem(answer, turn.expect);
+      const spec = turn.expect.intent === "clarify"
+        ? clarifyProblem(answer)
+        : specProblem(answer, turn.expect) ?? productProblem(answer, turn.expect);
       const value = spec ? "none" : valueProblem(answer, turn.expect);
-      const unasked = ["metric_query", "unanswerable"].includes(turn.expect.intent) &&
+      const unasked = ["metric_query", "unanswerable", "clarify"].includes(turn.expect.intent) &&
         answer.actions.length;
       if (i > 0) {
         followUps.total++;

@@ -123,13 +123,13 @@ export function readFollowUp(
       ...spec,
       range,
       comparison: comparison ?? previousPeriod(range),
-    }, [...assumptions, carriedFrom(previous!, carried)]);
+    }, [...assumptions, carriedFrom(carried)]);
   }
   // "make a discount for it": proposals over the same period.
   if (ACTION.test(text)) {
     return reading("discount_candidates", { ...spec, range, comparison: null }, [
       ...assumptions,
-      carriedFrom(previous!, carried),
+      carriedFrom(carried),
     ]);
   }
 
@@ -192,11 +192,10 @@ export function readFollowUp(
       range: spec.range,
       comparison: null,
       assumptions: [],
-      declined:
-        `I could not tell what to change in your previous question ("${
-          previous!.prompt.slice(0, 120)
-        }"). Say a period, a figure, a split or a filter, for example "and the week before?", ` +
-        `"by product", "only online orders" or "and orders?".`,
+      // The previous question is not quoted: its numbers are not facts of this answer.
+      declined: "I could not tell what to change in your previous question. Say a period, a " +
+        'figure, a split or a filter, for example "and the week before?", "by product", ' +
+        '"only online orders" or "and orders?".',
     };
   }
 
@@ -212,7 +211,14 @@ export function readFollowUp(
         }: shown for the whole store`,
       );
       dimension = null;
-    } else metrics = splittable;
+    } else if (splittable.length < metrics.length) {
+      assumptions.push(
+        `${
+          listOf(metrics.filter((m) => !splittable.includes(m)).map((m) => METRICS[m].label))
+        } cannot be split by ${DIMENSION_NAMES[dimension].one}`,
+      );
+      metrics = splittable;
+    }
   }
   const ranked = dimension && !TIME_DIMENSIONS.includes(dimension);
   const sortKept = spec.sort && metrics.includes(spec.sort.metric) ? spec.sort : null;
@@ -225,7 +231,7 @@ export function readFollowUp(
     sort: ranked ? sortKept ?? { metric: metrics[0]!, direction: "desc" as const } : null,
     limit: ranked ? spec.limit ?? 10 : null,
   };
-  return reading("metric_query", next, [...assumptions, carriedFrom(previous!, carried)]);
+  return reading("metric_query", next, [...assumptions, carriedFrom(carried)]);
 }
 
 function reading(
@@ -245,7 +251,7 @@ function reading(
 }
 
 /** "net sales by product, 3–9 November 2026, from your previous question". */
-function carriedFrom(_previous: PreviousTurn, carried: string[]): string {
+function carriedFrom(carried: string[]): string {
   return carried.length ? `${carried.join(", ")}, from your previous question` : "";
 }
 

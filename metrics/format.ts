@@ -10,6 +10,18 @@
  */
 export type Unit = "money" | "count" | "ratio" | "days";
 
+// Formatters are made once per kind: each holds ICU memory outside the JavaScript heap, which
+// the collector does not count, so one made per amount grows a busy process for nothing.
+const formats = new Map<string, Intl.NumberFormat>();
+function numberFormat(key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat("en-US", options);
+    formats.set(key, format);
+  }
+  return format;
+}
+
 export function formatAmount(
   value: number,
   unit?: Unit | string,
@@ -18,16 +30,18 @@ export function formatAmount(
   switch (unit) {
     case "money":
       if (!options.currency) {
-        return new Intl.NumberFormat("en-US", {
-          minimumFractionDigits: 2,
-          maximumFractionDigits: 2,
+        return numberFormat("plain money", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+          .format(value);
+      }
+      {
+        const whole = !options.exact && Math.abs(value) >= 1000;
+        const key = `${options.currency} ${options.exact ? "exact" : whole ? "whole" : "cents"}`;
+        return numberFormat(key, {
+          style: "currency",
+          currency: options.currency,
+          ...(options.exact ? {} : { maximumFractionDigits: whole ? 0 : 2 }),
         }).format(value);
       }
-      return new Intl.NumberFormat("en-US", {
-        style: "currency",
-        currency: options.currency,
-        ...(options.exact ? {} : { maximumFractionDigits: Math.abs(value) >= 1000 ? 0 : 2 }),
-      }).format(value);
     case "ratio": {
       const pct = value * 100;
       return `${Number.isInteger(Math.round(pct * 10) / 10) ? pct.toFixed(0) : pct.toFixed(1)}%`;
@@ -35,6 +49,6 @@ export function formatAmount(
     case "days":
       return `${Math.round(value)} days`;
     default:
-      return new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 }).format(value);
+      return numberFormat("number", { maximumFractionDigits: 2 }).format(value);
   }
 }
