@@ -5,7 +5,7 @@
  * calendar arithmetic (eval/expected.ts), never from the project's.
  */
 import { daysBefore, lastDays, lastWeek, monthBefore, type Range } from "./expected.ts";
-import type { ExpectedReading } from "./questions.ts";
+import { type ExpectedReading, metricReading } from "./questions.ts";
 
 export interface DialogueTurn {
   question: string;
@@ -61,14 +61,8 @@ export function dialogues(today: string, product: { id: string; title: string })
     ["over the last 7 days", lastDays(today, 7), "and the 7 days before that?"],
     ["in the last 14 days", lastDays(today, 14), "and the 14 days before that?"],
   ];
-  const metric = (metrics: string[], range: Range, more: Partial<DialogueTurn["expect"]> = {}) => ({
-    intent: "metric_query",
-    metrics,
-    dimensions: [],
-    range,
-    comparison: null,
-    ...more,
-  });
+  const metric = (metrics: string[], range: Range, more: Partial<DialogueTurn["expect"]> = {}) =>
+    metricReading(metrics, range, more);
   const ranked = (metrics: string[], range: Range, dimension: string, more = {}) =>
     metric(metrics, range, { dimensions: [dimension], sort: "desc" as const, limit: 10, ...more });
   const out: Dialogue[] = [];

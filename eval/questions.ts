@@ -35,6 +35,15 @@ export interface ReadingCase {
   expect: ExpectedReading;
 }
 
+/** A figure query's reading: these metrics over `range`, unsplit and uncompared unless `more`. */
+export function metricReading<T extends Partial<ExpectedReading>>(
+  metrics: string[],
+  range: Range,
+  more: T = {} as T,
+) {
+  return { intent: "metric_query", metrics, dimensions: [], range, comparison: null, ...more };
+}
+
 const MONTH_SHORT = (name: string) => name.slice(0, 3);
 
 export function readingCases(today: string): ReadingCase[] {
@@ -61,14 +70,7 @@ export function readingCases(today: string): ReadingCase[] {
     const days = Math.round((Date.parse(r.to) - Date.parse(r.from)) / 86_400_000) + 1;
     return { from: daysBefore(r.from, days), to: daysBefore(r.from, 1) };
   };
-  const sales = (metrics: string[], range: Range, more: Partial<ExpectedReading> = {}) => ({
-    intent: "metric_query",
-    metrics,
-    dimensions: [],
-    range,
-    comparison: null,
-    ...more,
-  });
+  const sales = metricReading;
   const periods: Array<[string, Range]> = [
     ["last week", week],
     ["yesterday", yesterday],

@@ -8,28 +8,41 @@ import { monthBefore } from "../eval/expected.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
 
+/** `deno task ask` in its own process, as the merchant runs it, signed in as `credentials`. */
+function runAsk(
+  url: string,
+  credentials: { email: string; password: string },
+  args: string[],
+  env: Record<string, string> = {},
+) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../cli/ask.ts", import.meta.url).pathname,
+      "--url",
+      url,
+      "--email",
+      credentials.email,
+      "--password",
+      credentials.password,
+      ...args,
+    ],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 linkedStoreTest(
   "deno task ask streams a question's progress and prints its answer",
   async ({ api, credentials, waitForJob }) => {
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     const streamsBefore = api.updates.watched;
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        new URL("../cli/ask.ts", import.meta.url).pathname,
-        "--url",
-        api.services.appUrl,
-        "--email",
-        credentials.email,
-        "--password",
-        credentials.password,
-        "--json",
-        "How many orders did I get last week?",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const { code, stdout, stderr } = await runAsk(api.services.appUrl, credentials, [
+      "--json",
+      "How many orders did I get last week?",
+    ]);
     const out = new TextDecoder().decode(stdout);
     assert.equal(code, 0, new TextDecoder().decode(stderr));
     // Progress lines, then the finished request as JSON.
@@ -51,23 +64,9 @@ linkedStoreTest(
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     const dataDir = await Deno.makeTempDir();
     const askCli = async (...args: string[]) => {
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("../cli/ask.ts", import.meta.url).pathname,
-          "--url",
-          api.services.appUrl,
-          "--email",
-          credentials.email,
-          "--password",
-          credentials.password,
-          ...args,
-        ],
-        env: { DATA_DIR: dataDir },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const { code, stdout, stderr } = await runAsk(api.services.appUrl, credentials, args, {
+        DATA_DIR: dataDir,
+      });
       assert.equal(code, 0, new TextDecoder().decode(stderr));
       return new TextDecoder().decode(stdout);
     };

@@ -17,6 +17,17 @@ import { dbTest } from "./helpers/test_db.ts";
 
 const MARCH_7_8 = { from: "2026-03-07", to: "2026-03-08" };
 
+/** An order line of product `productId`, `quantity` at `price` with `off` of discount. */
+const line = (id: string, productId: string, quantity: number, price: string, off: string) => ({
+  ...ORDERS.find((o) => o.shopifyId === "908")!.lines[0]!,
+  shopifyId: id,
+  productId,
+  variantId: `${productId}1`,
+  quantity,
+  unitPrice: price,
+  totalDiscount: off,
+});
+
 dbTest("sales KPIs follow Shopify's definitions, in the shop's days", async (t) => {
   const { scope, userId } = await fixtureShop(t);
   const result = await t.db.withTenant(userId, (tx) => salesKpis(tx, scope, { range: MARCH_7_8 }));
@@ -69,15 +80,6 @@ dbTest(
   async (t) => {
     const { scope, userId } = await fixtureShop(t);
     const base = ORDERS.find((o) => o.shopifyId === "908")!;
-    const line = (id: string, productId: string, quantity: number, price: string, off: string) => ({
-      ...base.lines[0]!,
-      shopifyId: id,
-      productId,
-      variantId: `${productId}1`,
-      quantity,
-      unitPrice: price,
-      totalDiscount: off,
-    });
     await t.db.withTenant(userId, (tx) =>
       upsertOrders(tx, { userId, accountId: scope.accountId }, [
         {
@@ -155,15 +157,6 @@ dbTest(
   async (t) => {
     const { scope, userId } = await fixtureShop(t);
     const base = ORDERS.find((o) => o.shopifyId === "908")!;
-    const line = (id: string, productId: string, quantity: number, price: string, off: string) => ({
-      ...base.lines[0]!,
-      shopifyId: id,
-      productId,
-      variantId: `${productId}1`,
-      quantity,
-      unitPrice: price,
-      totalDiscount: off,
-    });
     const change = (
       agreementId: string,
       lineItemId: string,
