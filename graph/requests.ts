@@ -39,6 +39,8 @@ export async function submitAnalysisRequest<T = undefined>(
     clientKey?: string | null;
     /** Continues this conversation; omitted, the question starts a new one. */
     conversationId?: string | null;
+    /** The Siri device token that asked (its next question may continue the conversation). */
+    deviceTokenId?: string | null;
   },
   read?: (tx: Tx, id: string) => Promise<T>,
 ): Promise<Outcome<{ id: string; replayed: boolean; read: T | undefined }>> {
@@ -88,8 +90,10 @@ export async function submitAnalysisRequest<T = undefined>(
     }
     const conversation = input.conversationId ?? null;
     const [row] = await tx<{ id: string }[]>`
-      insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id)
-      values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey}, ${conversation})
+      insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id,
+        device_token_id)
+      values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey}, ${conversation},
+        ${input.deviceTokenId ?? null})
       on conflict (user_id, client_key) where client_key is not null do nothing
       returning id`;
     // A concurrent retry with the same key committed first: that one is the answer.

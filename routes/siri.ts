@@ -24,6 +24,8 @@ import "./variables.ts";
 export const SIRI_WAIT_SECONDS = 8;
 /** How old an answer to the same question may be and still be given again. */
 export const SIRI_REUSE_MINUTES = 10;
+/** A question within this long of the device's last one continues its conversation. */
+export const SIRI_CONVERSATION_MINUTES = 5;
 
 export interface SiriDeps {
   services: Pick<ApiServices, "db" | "boss" | "limiter" | "limits">;
@@ -98,18 +100,30 @@ export function siriRoutes(deps: SiriDeps): Hono {
     if (!body.success) return refuse(c, 400, "INVALID_INPUT", body.error.issues[0]!.message);
     const question = body.data.question.trim();
 
-    const recent = await db.withTenant(device.userId, (tx) =>
-      tx<{ id: string }[]>`
-        select id from analysis_requests
-        where status = 'completed' and lower(btrim(prompt)) = lower(${question})
-          and finished_at > now() - make_interval(mins => ${SIRI_REUSE_MINUTES})
-        order by finished_at desc limit 1`);
-    let requestId = recent[0]?.id;
+    // Within a few minutes of this device's last question, this one continues its conversation
+    // ("and the week before?"); the same question again there is answered from the last time.
+    const { open, recent } = await db.withTenant(device.userId, async (tx) => {
+      const [last] = await tx<{ conversation_id: string }[]>`
+        select conversation_id from analysis_requests
+        where device_token_id = ${device.tokenId}
+          and created_at > now() - make_interval(mins => ${SIRI_CONVERSATION_MINUTES})
+        order by created_at desc limit 1`;
+      const [same] = last
+        ? await tx<{ id: string }[]>`
+          select id from analysis_requests
+          where conversation_id = ${last.conversation_id} and status = 'completed'
+            and lower(btrim(prompt)) = lower(${question})
+            and finished_at > now() - make_interval(mins => ${SIRI_REUSE_MINUTES})
+          order by finished_at desc limit 1`
+        : [];
+      return { open: last?.conversation_id ?? null, recent: same?.id ?? null };
+    });
+    let requestId = recent;
     if (!requestId) {
       const submitted = await submitAnalysisRequest(
         deps.services,
         { userId: device.userId, sessionId: `device:${device.tokenId}` },
-        { prompt: question },
+        { prompt: question, conversationId: open, deviceTokenId: device.tokenId },
       );
       if (!submitted.ok) {
         const error = submitted.errors[0]!;

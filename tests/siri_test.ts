@@ -182,3 +182,40 @@ linkedStoreTest(
   },
   { limits: { siriPerToken: { limit: 2, windowSeconds: 60 } } },
 );
+
+linkedStoreTest(
+  "a question within five minutes of the device's last one continues its conversation",
+  async ({ api, token, t, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const kitchen = await createDeviceToken(api.app, token);
+    const car = await createDeviceToken(api.app, token, "CarPlay");
+    const ask = async (device: string, question: string) =>
+      await (await siri(api.app, device, "/siri/ask", { question })).json();
+    const conversationOf = async (id: string) =>
+      (await t.owner`select conversation_id, result->'interpretation'->'assumptions' as assumed
+                     from analysis_requests where id = ${id}`)[0]!;
+
+    const first = await ask(kitchen.token, "How many orders did I get in October?");
+    const followUp = await ask(kitchen.token, "and in September?");
+    assert.equal(followUp.status, "completed");
+    assert.match(followUp.speech, /September/);
+    const a = await conversationOf(first.requestId);
+    const b = await conversationOf(followUp.requestId);
+    assert.equal(b.conversation_id, a.conversation_id);
+    assert.ok(
+      (b.assumed as string[]).some((s) => s.includes("from your previous question")),
+      JSON.stringify(b.assumed),
+    );
+    // Another device's question starts its own conversation.
+    const elsewhere = await ask(car.token, "and in September?");
+    assert.notEqual((await conversationOf(elsewhere.requestId)).conversation_id, a.conversation_id);
+    // Six minutes later, the kitchen's next question starts a new one too.
+    await t.owner`update analysis_requests set created_at = created_at - interval '6 minutes'
+                  where device_token_id = ${kitchen.deviceToken.id}`;
+    const later = await ask(kitchen.token, "and in September?");
+    const c = await conversationOf(later.requestId);
+    assert.notEqual(c.conversation_id, a.conversation_id);
+    assert.ok(!(c.assumed as string[]).some((s) => s.includes("from your previous question")));
+  },
+  { worker: true },
+);
