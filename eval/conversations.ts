@@ -52,6 +52,7 @@ export function dialogues(today: string, product: { id: string; title: string })
   const m3 = monthBefore(today, 3);
   const yesterday = { from: daysBefore(today, 1), to: daysBefore(today, 1) };
   const thisMonth = { from: `${today.slice(0, 8)}01`, to: today };
+  const week = lastWeek(today);
   // First questions: how a merchant names the period, the period, and how they say "before".
   const periods: Array<[string, Range, string]> = [
     ["last week", lastWeek(today), "and the week before?"],
@@ -174,6 +175,62 @@ export function dialogues(today: string, product: { id: string; title: string })
         {
           question: "ok, make a discount for them",
           expect: { intent: "discount_candidates", range: { from: m1.from, to: m1.to } },
+        },
+      ],
+    },
+    {
+      name: "sales last month, the month before, by channel, online only, then AOV",
+      turns: [
+        {
+          question: "How were sales last month?",
+          expect: metric(OVERVIEW, { from: m1.from, to: m1.to }),
+        },
+        {
+          question: "and the month before?",
+          expect: metric(OVERVIEW, { from: m2.from, to: m2.to }),
+        },
+        {
+          question: "by channel",
+          expect: ranked(OVERVIEW, { from: m2.from, to: m2.to }, "channel"),
+        },
+        {
+          question: "just online orders",
+          expect: ranked(OVERVIEW, { from: m2.from, to: m2.to }, "channel", { sourceName: "web" }),
+        },
+        {
+          question: "and AOV?",
+          expect: ranked(["averageOrderValue"], { from: m2.from, to: m2.to }, "channel", {
+            sourceName: "web",
+          }),
+        },
+      ],
+    },
+    {
+      name: "top products last week, one product, the week before, against last year, why",
+      turns: [
+        { question: "top products last week", expect: ranked(["netSales"], week, "product") },
+        {
+          question: `only the ${product.title}`,
+          expect: metric(["netSales"], week, { productIds: [product.id] }),
+        },
+        {
+          question: "and the week before?",
+          expect: metric(["netSales"], before(week), { productIds: [product.id] }),
+        },
+        {
+          question: "compare that with last year",
+          expect: metric(["netSales"], before(week), {
+            productIds: [product.id],
+            comparison: yearEarlier(before(week)),
+          }),
+        },
+        {
+          question: "why?",
+          expect: {
+            intent: "explain_change",
+            range: before(week),
+            comparison: yearEarlier(before(week)),
+          },
         },
       ],
     },

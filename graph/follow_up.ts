@@ -119,11 +119,21 @@ export function readFollowUp(
 
   // "why?": the change just shown, explained.
   if (WHY.test(text)) {
+    // The explanation compares the whole store, product by product and channel by channel: a
+    // filter of the previous question is not applied, and the answer says so.
+    const filtered = Object.keys(spec.filters).length > 0;
     return reading("explain_change", {
       ...spec,
+      filters: {},
       range,
       comparison: comparison ?? previousPeriod(range),
-    }, [...assumptions, carriedFrom(carried)]);
+    }, [
+      ...assumptions,
+      carriedFrom(carried),
+      ...(filtered
+        ? ["the change is explained for the whole store, with each product's and channel's part"]
+        : []),
+    ]);
   }
   // "make a discount for it": proposals over the same period.
   if (ACTION.test(text)) {

@@ -66,6 +66,14 @@ Deno.test("why, a year's comparison and a discount lean on the previous question
   assert.equal(why.intent, "explain_change");
   assert.deepEqual(why.spec!.range, { from: "2026-11-23", to: "2026-11-29" });
   assert.deepEqual(why.comparison, { from: "2026-11-16", to: "2026-11-22" });
+  // After a filtered question, the explanation is the whole store's, and says so.
+  const online = {
+    prompt: "just online orders",
+    plan: { ...sales.plan, spec: follow("just online orders", sales)!.spec! },
+  };
+  const whyOnline = follow("why?", online)!;
+  assert.deepEqual(whyOnline.spec!.filters, {});
+  assert.match(whyOnline.assumptions.at(-1)!, /explained for the whole store/);
   const lastYear = follow("compare that with last year", sales)!;
   assert.deepEqual(lastYear.spec!.range, { from: "2026-11-23", to: "2026-11-29" });
   assert.deepEqual(lastYear.spec!.comparison, { from: "2025-11-23", to: "2025-11-29" });
