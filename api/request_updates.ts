@@ -6,7 +6,9 @@
  * notification only wakes the subscribers of that request: each then reads
  * the events it has not seen from `analysis_request_events`, under its own
  * tenant context, so another tenant's id reveals nothing and a missed or
- * merged notification loses nothing. When the LISTEN connection comes back
+ * merged notification loses nothing. The events and the row are read in one
+ * snapshot: read apart, a terminal row could arrive with the events before its
+ * own, and the stream would end one update short. When the LISTEN connection comes back
  * after a drop, every subscriber reads again, which catches up whatever was
  * announced while it was down.
  *
@@ -138,6 +140,7 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
         first = await db.withTenant(
           userId,
           (tx) => readUpdates(tx, userId, requestId, afterEventId),
+          { snapshot: true },
         );
       } catch (error) {
         leave();
@@ -163,7 +166,11 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
             await changed(watcher, signal);
             if (signal.aborted || closing.signal.aborted) return;
             watcher.changed = false;
-            read = await db.withTenant(userId, (tx) => readUpdates(tx, userId, requestId, last));
+            read = await db.withTenant(
+              userId,
+              (tx) => readUpdates(tx, userId, requestId, last),
+              { snapshot: true },
+            );
           }
         } finally {
           leave();

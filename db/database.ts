@@ -25,8 +25,14 @@ export interface Database {
   /**
    * Runs `fn` in a transaction in which row-level security sees `userId` as
    * the tenant. Commits when `fn` resolves, rolls back when it throws.
+   * `snapshot: true` makes it a read-only transaction whose statements all
+   * see one snapshot (repeatable read), for reads that must agree.
    */
-  withTenant<T>(userId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  withTenant<T>(
+    userId: string,
+    fn: (tx: Tx) => Promise<T>,
+    options?: { snapshot?: boolean },
+  ): Promise<T>;
   /**
    * Work on shared, non-tenant tables (e.g. rate-limit counters) before anyone
    * is signed in. Runs as the app role with no tenant set, so row-level
@@ -138,11 +144,16 @@ export function connectDatabase(options: DatabaseOptions): Database {
   });
 
   return {
-    withTenant<T>(userId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    withTenant<T>(
+      userId: string,
+      fn: (tx: Tx) => Promise<T>,
+      options?: { snapshot?: boolean },
+    ): Promise<T> {
       if (!UUID.test(userId)) {
         return Promise.reject(new Error(`Cannot open tenant context: "${userId}" is not a uuid`));
       }
-      return app.begin(async (tx) => {
+      const mode = options?.snapshot ? "isolation level repeatable read read only" : "";
+      return app.begin(mode, async (tx) => {
         // Not awaited first: postgres.js sends it pipelined ahead of fn's first query on this
         // connection, which runs after it. If it failed, fn would see no tenant rows at all, and
         // awaiting it below rolls the transaction back.

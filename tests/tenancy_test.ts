@@ -305,6 +305,28 @@ dbTest("withTenant refuses an id that is not a uuid", async (t) => {
   await assert.rejects(t.db.withTenant("1 or 1=1", () => Promise.resolve()), /not a uuid/);
 });
 
+dbTest("a snapshot tenant transaction sees one moment and writes nothing", async (t) => {
+  const user = await createUser(t.db);
+  const { requestId } = await seedTenant(t.db, user);
+  const seen = await t.db.withTenant(user, async (tx) => {
+    const [before] = await tx`select prompt from analysis_requests where id = ${requestId}`;
+    // Committed by another connection between the two reads.
+    await t.db.withTenant(
+      user,
+      (other) => other`update analysis_requests set prompt = 'changed' where id = ${requestId}`,
+    );
+    const [after] = await tx`select prompt from analysis_requests where id = ${requestId}`;
+    return [before!.prompt, after!.prompt];
+  }, { snapshot: true });
+  assert.deepEqual(seen, ["why did sales drop?", "why did sales drop?"]);
+  await assert.rejects(
+    t.db.withTenant(user, (tx) => tx`update analysis_requests set prompt = 'x'`, {
+      snapshot: true,
+    }),
+    /read-only transaction/,
+  );
+});
+
 dbTest(
   "the system role reaches only expired cache rows and the columns that sign-in needs",
   async (t) => {
