@@ -69,6 +69,7 @@ export const STAGE_OF: Record<Department, number> = {
   comparative: 1,
   customer_service: 1,
   catalog_quality: 1,
+  predictive: 1,
   recommendation: 2,
   qualitative: 3,
 };

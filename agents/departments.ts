@@ -17,6 +17,7 @@ import {
   emptyResult,
 } from "./department.ts";
 import type { ChosenModel } from "./llm.ts";
+import { predictiveDepartment } from "./predictive.ts";
 import { qualitativeDepartment } from "./qualitative.ts";
 import { quantitativeDepartment, type QuantitativeInput } from "./quantitative.ts";
 import { recommendationDepartment } from "./recommendation.ts";
@@ -48,6 +49,7 @@ export function createDepartments(
     comparative: comparativeDepartment(db),
     customer_service: customerServiceDepartment(db, deps.mirror.lookupKey),
     catalog_quality: catalogQualityDepartment(db),
+    predictive: predictiveDepartment(db),
     recommendation: recommendationDepartment(),
     qualitative: qualitativeDepartment({ model: deps.modelFor(preferredLlm), log: deps.log }),
   };

@@ -168,6 +168,8 @@ const BY_INTENT: Record<Intent, (r: DepartmentResult, plan: Plan, currency: stri
     return [...parts, ...r.findings];
   },
   customer_service: (r) => r.findings,
+  forecast: (r) => r.findings,
+  stockout: (r) => r.findings,
   catalog_audit: (r) => {
     const n = (id: string) => factOf(r.facts, id)?.value ?? 0;
     const products = factOf(r.facts, "catalog.products");

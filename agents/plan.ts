@@ -16,6 +16,7 @@ export const DEPARTMENTS = [
   "recommendation",
   "customer_service",
   "catalog_quality",
+  "predictive",
 ] as const;
 export type Department = typeof DEPARTMENTS[number];
 
@@ -31,6 +32,10 @@ export const INTENTS = [
   "customer_insights",
   "customer_service",
   "catalog_audit",
+  /** A figure ahead: a forecast over a period, or pacing toward a target. */
+  "forecast",
+  /** When stock runs out at forecast demand. */
+  "stockout",
 ] as const;
 export type Intent = typeof INTENTS[number];
 

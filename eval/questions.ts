@@ -27,6 +27,8 @@ export interface ExpectedReading {
   sort?: "asc" | "desc";
   limit?: number;
   sourceName?: string;
+  /** A forecast's days already over, whose net sales the answer states as they were. */
+  soFar?: Range;
 }
 
 export interface ReadingCase {
@@ -317,7 +319,8 @@ export function readingCases(today: string): ReadingCase[] {
     stock("what's running low", ["daysOfCover", "onHand"], "asc"),
     stock("what is my dead stock", ["sellThrough", "onHand"], "asc"),
     stock("show me stock levels", ["onHand"], "desc"),
-    stock("which items will sell out first", ["daysOfCover", "onHand"], "asc"),
+    // "Will sell out first" asks about the future: see the forecasts below.
+    stock("which items are closest to selling out", ["daysOfCover", "onHand"], "asc"),
     stock("days of cover by product", ["daysOfCover"], "asc"),
   );
   cases.push(
@@ -355,24 +358,66 @@ export function readingCases(today: string): ReadingCase[] {
   cases.push(
     ...[
       "What's the weather in Paris tomorrow?",
-      "Forecast my sales for next month",
       "What was my ROAS on Facebook ads last week?",
       "how much did i spend on google ads",
       "How many visitors did my store get yesterday?",
       "what's my conversion rate",
       "what's my net income this year",
       "what was my EBITDA last quarter",
-      "will i hit $50k this month",
       "what is the capital of france",
       "tell me a joke",
       "🙂🙂🙂",
       "asdfgh qwerty",
-      "what will sales be next week",
       "sales on February 30",
+      "forecast sales for next year",
     ].map((question) => ({
       category: "off-topic and impossible",
       question,
       expect: { intent: "unanswerable" },
+    })),
+  );
+  // Forecasts: a period ahead, the days already over counted as they were.
+  const whole = monthBefore(today, 0);
+  const next = monthBefore(today, -1);
+  const monday = thisWeek(today).from;
+  const nextWeek = { from: daysBefore(monday, -7), to: daysBefore(monday, -13) };
+  const soFar = today.endsWith("-01") ? undefined : { from: whole.from, to: daysBefore(today, 1) };
+  cases.push(
+    ...([
+      ["Forecast my sales for next month", "netSales", { from: next.from, to: next.to }],
+      ["what will sales be next week", "netSales", nextWeek],
+      ["will i hit $50k this month", "netSales", { from: whole.from, to: whole.to }, true],
+      ["am I on track for 300k in sales this month?", "netSales", {
+        from: whole.from,
+        to: whole.to,
+      }, true],
+      ["how many orders will I get in the next 2 weeks", "orders", {
+        from: daysBefore(today, -1),
+        to: daysBefore(today, -14),
+      }],
+      ["predict my revenue for the next 30 days", "netSales", {
+        from: daysBefore(today, -1),
+        to: daysBefore(today, -30),
+      }],
+    ] as Array<[string, string, Range, boolean?]>).map(([question, metric, range, pacing]) => ({
+      category: "forecasts",
+      question,
+      expect: {
+        intent: "forecast",
+        metrics: [metric],
+        range,
+        ...(pacing && soFar ? { soFar } : {}),
+      },
+    })),
+    ...[
+      "When will I run out of the Trail Runner?",
+      "which items will sell out first",
+      "what will sell out in the next 2 weeks",
+      "will my Summit Pack stock last until the end of the month?",
+    ].map((question) => ({
+      category: "forecasts",
+      question,
+      expect: { intent: "stockout" },
     })),
   );
   cases.push(

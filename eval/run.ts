@@ -264,6 +264,12 @@ function valueProblem(
   a: Answer,
   want: ExpectedReading & { productIds?: string[] },
 ): string | null | "none" {
+  if (want.intent === "forecast" && want.soFar) {
+    // What already happened is stated as it was: the month's days to yesterday.
+    const got = fact(a, "forecast.actualSoFar");
+    const exp = expectedSales(shop, want.soFar).netSales;
+    return close(got, exp) ? null : `net sales so far ${got} ≠ ${exp}`;
+  }
   if (want.intent !== "metric_query" || !want.range || !want.metrics) return "none";
   const dimension = want.dimensions?.[0];
   if (!dimension) {

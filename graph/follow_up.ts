@@ -16,6 +16,8 @@
  * ```
  */
 import type { Plan } from "../agents/plan.ts";
+import { followPrediction } from "./forecast_question.ts";
+import { type NamedProduct, productNamed } from "../metrics/product_names.ts";
 import { type Dimension, DIMENSION_NAMES, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
 import {
   describeRange,
@@ -38,12 +40,6 @@ import {
 export interface PreviousTurn {
   prompt: string;
   plan: Plan;
-}
-
-/** A product the merchant may name ("only the Trail Runner"). */
-export interface NamedProduct {
-  id: string;
-  title: string;
 }
 
 /** Words that make a question lean on the one before it. */
@@ -76,6 +72,10 @@ export function readFollowUp(
 ): QuestionReading | null {
   const before = previous?.plan;
   if (!before || before.intent === "unanswerable" || !before.spec) return null;
+  // After a forecast, a follow-up changes the forecast ("and orders?", "what about January?").
+  if (before.intent === "forecast" || before.intent === "stockout") {
+    return followPrediction(question, today, before, options.products ?? []);
+  }
   const { text } = normalise(question);
   let dates;
   try {
@@ -178,7 +178,7 @@ export function readFollowUp(
   } else if (filters.sourceName) {
     carried.push(`${filters.sourceName} orders`);
   }
-  const product = productNamed(plainText(question), options.products ?? []);
+  const product = productNamed(question, options.products ?? []);
   if (product) {
     filters.productIds = [product.id];
     delete filters.collectionId;
@@ -269,22 +269,4 @@ function listOf(words: string[]): string {
   return words.length <= 1
     ? words.join("")
     : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
-}
-
-/** Lowercase words without punctuation, as typed (no typo correction: titles are names). */
-function plainText(question: string): string {
-  return question.toLowerCase().replace(/[’‘']/g, "'").replace(/[?!,.;:()"“”*]/g, " ")
-    .replace(/\s+/g, " ").trim();
-}
-
-/** The product whose title the question names (the longest that fits), if any. */
-function productNamed(text: string, products: NamedProduct[]): NamedProduct | null {
-  let best: NamedProduct | null = null;
-  for (const product of products) {
-    const title = product.title.toLowerCase();
-    if (title.length < 3) continue;
-    const at = ` ${text} `.indexOf(` ${title} `);
-    if (at >= 0 && (!best || title.length > best.title.length)) best = product;
-  }
-  return best;
 }

@@ -41,6 +41,7 @@ export function interpretationOf(plan: Plan, timezone: string): Interpretation {
     };
   }
   const metrics = plan.spec?.metrics ?? [];
+  const ahead = plan.intent === "forecast" || plan.intent === "stockout";
   const dimensions = plan.spec?.dimensions ?? [];
   const labels = metrics.map((m, i) => i ? METRICS[m].label.toLowerCase() : METRICS[m].label);
   const what = labels.length
@@ -55,9 +56,11 @@ export function interpretationOf(plan: Plan, timezone: string): Interpretation {
     ] ?? "Sales";
   const comparison = plan.comparisonRange ?? plan.spec?.comparison ?? null;
   const parts = [
-    `${what}${
-      dimensions.length ? ` by ${dimensions.map((d) => DIMENSION_NAMES[d].one).join(", ")}` : ""
-    }`,
+    plan.intent === "stockout"
+      ? "When stock runs out"
+      : `${what}${ahead ? " forecast" : ""}${
+        dimensions.length ? ` by ${dimensions.map((d) => DIMENSION_NAMES[d].one).join(", ")}` : ""
+      }`,
     describeRange(plan.range),
     ...(comparison ? [`compared with ${describeRange(comparison)}`] : []),
     timezoneInWords(timezone),

@@ -10,6 +10,8 @@ import { z } from "zod";
 import { callModel, type ChosenModel, jsonIn, OFFLINE_MODEL } from "../agents/llm.ts";
 import type { Logger } from "../log/logger.ts";
 import { addDays } from "../metrics/calendar.ts";
+import { MAX_HORIZON_DAYS } from "../metrics/forecast.ts";
+import { type NamedProduct, productNamed } from "../metrics/product_names.ts";
 import { ANSWERABLE_SUMMARY, DIMENSIONS, METRIC_NAMES, METRICS } from "../metrics/catalog.ts";
 import { QuerySpecSchema, SortSchema } from "../metrics/query_spec.ts";
 import { DateRangeSchema, FiltersSchema } from "../metrics/scope.ts";
@@ -24,6 +26,8 @@ const READING_INTENTS = [
   "discount_candidates",
   "customer_service",
   "catalog_audit",
+  "forecast",
+  "stockout",
   "unanswerable",
 ] as const;
 
@@ -39,6 +43,8 @@ export const ModelReading = z.object({
   limit: z.number().int().min(1).max(50).nullish(),
   assumptions: z.array(z.string().max(300)).max(10).default([]),
   declined: z.string().max(500).nullish(),
+  /** forecast: a figure to reach over the range ("will I hit $50k"). */
+  target: z.number().positive().nullish(),
 });
 
 export const PLANNER_SYSTEM_PROMPT = [
@@ -47,16 +53,19 @@ export const PLANNER_SYSTEM_PROMPT = [
   "metric_query (any figure below: totals, splits, rankings, comparisons, trends),",
   "explain_change (why a figure rose or fell), discount_candidates (what to discount or clear),",
   "customer_service (a specific order or customer, refunds and returns), catalog_audit (listing",
-  "quality: descriptions, images, SEO, SKUs), unanswerable (anything the metrics cannot answer:",
-  "weather, ads, traffic, profit, forecasts; put the reason in `declined`).",
+  "quality: descriptions, images, SEO, SKUs), forecast (a figure ahead: netSales, orders or",
+  "unitsSold over a future period, or the chance of reaching `target` over it), stockout (when stock runs out; range.to is a deadline such as",
+  "the day before Christmas, when one is asked), unanswerable (anything the metrics cannot",
+  "answer: weather, ads, traffic, net income; put the reason in `declined`).",
   `Metrics: ${METRIC_NAMES.map((m) => `${m} (${METRICS[m].definition})`).join("; ")}.`,
   `Dimensions (at most one): ${DIMENSIONS.join(", ")}.`,
-  "Dates are inclusive days of the shop's calendar, never after today, at most 366 days; weeks",
+  "Dates are inclusive days of the shop's calendar, never after today (but for forecast and",
+  `stockout: at most ${MAX_HORIZON_DAYS} days ahead), at most 366 days; weeks`,
   "run Monday to Sunday. Never substitute one metric for another: if the question asks for gross",
   "sales, the metric is grossSales. List every reading that was not literal in `assumptions`.",
   'Reply with JSON only: {"intent": "...", "metrics": ["..."], "dimensions": [], "filters": {},',
   '"range": {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}, "comparisonRange": null, "sort": null,',
-  '"limit": null, "assumptions": [], "declined": null}.',
+  '"limit": null, "assumptions": [], "declined": null, "target": null}.',
   "A question may follow an earlier one of the same conversation, given inside <data> with its",
   'reading: "and the week before?", "by product", "only online orders", "and AOV?" change that',
   "reading and keep the rest; say in `assumptions` what was carried over. If a follow-up cannot",
@@ -70,14 +79,21 @@ export interface PlannedBy {
 }
 
 /** A model's reply as a reading, or a thrown error saying why it is unusable. */
-export function readingOfReply(text: string, today: string): QuestionReading {
+export function readingOfReply(
+  text: string,
+  today: string,
+  asked: { question: string; products: NamedProduct[] } = { question: "", products: [] },
+): QuestionReading {
   const reply = ModelReading.parse(jsonIn(text));
   const days = (r: { from: string; to: string }) =>
     (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 + 1;
+  const ahead = reply.intent === "forecast" || reply.intent === "stockout";
+  const latest = addDays(today, MAX_HORIZON_DAYS - 1);
   for (const r of [reply.range, reply.comparisonRange].filter((r) => r != null)) {
-    if (r.to > today) throw new RangeError(`range ends after today (${r.to})`);
+    if (r.to > (ahead ? latest : today)) throw new RangeError(`range ends too late (${r.to})`);
     if (days(r) > 366) throw new RangeError("range longer than a year");
   }
+  if (ahead) return predictionOf(reply, today, asked);
   const assumptions = [...reply.assumptions];
   let range = reply.range ?? null;
   if (!range) {
@@ -114,6 +130,64 @@ export function readingOfReply(text: string, today: string): QuestionReading {
   };
 }
 
+/** A model's forecast or stock-out reading, in the offline reader's shape. */
+function predictionOf(
+  reply: z.infer<typeof ModelReading>,
+  today: string,
+  asked: { question: string; products: NamedProduct[] },
+): QuestionReading {
+  // The model never sees the catalog: a product is the one the question names, by its title.
+  const named = productNamed(asked.question, asked.products);
+  const productIds = named ? [named.id] : undefined;
+  const assumptions = [...reply.assumptions];
+  if (reply.intent === "stockout") {
+    const range = { from: today, to: reply.range?.to ?? addDays(today, MAX_HORIZON_DAYS - 1) };
+    return {
+      intent: "stockout",
+      spec: QuerySpecSchema.parse({
+        metrics: ["daysOfCover"],
+        filters: productIds ? { productIds } : {},
+        range,
+      }),
+      range,
+      comparison: null,
+      assumptions,
+      declined: null,
+      predict: {
+        kind: "stockout",
+        ...(productIds ? { productIds } : {}),
+        ...(reply.range ? { by: reply.range.to } : {}),
+      },
+    };
+  }
+  const measure = (["orders", "unitsSold"] as const).find((m) => reply.metrics.includes(m)) ??
+    "netSales";
+  let range = reply.range;
+  if (!range || range.to < today) {
+    range = { from: today, to: addDays(today, 29) };
+    assumptions.push("no period ahead named: the next 30 days from today");
+  }
+  return {
+    intent: "forecast",
+    spec: QuerySpecSchema.parse({
+      metrics: [measure],
+      filters: productIds ? { productIds } : {},
+      range,
+    }),
+    range,
+    comparison: null,
+    assumptions,
+    declined: null,
+    predict: {
+      kind: "forecast",
+      measure,
+      range,
+      ...(productIds ? { productId: productIds[0] } : {}),
+      ...(reply.target ? { target: reply.target } : {}),
+    },
+  };
+}
+
 export async function planWithModel(
   chosen: ChosenModel,
   question: string,
@@ -146,7 +220,13 @@ export async function planWithModel(
       log,
       "plan",
     );
-    return { plan: planFor(question, readingOfReply(text, today)), planner: chosen.name };
+    return {
+      plan: planFor(
+        question,
+        readingOfReply(text, today, { question, products: conversation.products }),
+      ),
+      planner: chosen.name,
+    };
   } catch (error) {
     log.warn("model plan unusable; planning offline", { error, model: chosen.name });
     return {

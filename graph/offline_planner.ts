@@ -7,7 +7,8 @@
  */
 import { previousPeriod } from "../metrics/calendar.ts";
 import { type Plan, PlanSchema, type Task } from "../agents/plan.ts";
-import { type NamedProduct, type PreviousTurn, readFollowUp } from "./follow_up.ts";
+import { type PreviousTurn, readFollowUp } from "./follow_up.ts";
+import type { NamedProduct } from "../metrics/product_names.ts";
 import { type QuestionReading, readQuestion } from "./question_parser.ts";
 
 /** What came before a question in its conversation. */
@@ -31,7 +32,10 @@ export function planOffline(
     ...calendar,
     products: conversation.products,
   });
-  return planFor(question, followUp ?? readQuestion(question, today, calendar));
+  return planFor(
+    question,
+    followUp ?? readQuestion(question, today, { ...calendar, products: conversation.products }),
+  );
 }
 
 /** The departments and task inputs for a reading of `question`. */
@@ -85,6 +89,9 @@ export function planFor(question: string, reading: QuestionReading): Plan {
           task("recommendation", "refund", {}, false),
           narrative,
         ];
+      case "forecast":
+      case "stockout":
+        return [retrieve, task("predictive", intent, reading.predict ?? {}), narrative];
       case "catalog_audit":
         return [
           retrieve,

@@ -50,6 +50,7 @@ import { type Interpretation, interpretationOf } from "./interpretation.ts";
 import { planWithModel } from "./llm_planner.ts";
 import { planOffline } from "./offline_planner.ts";
 import { departmentQueue } from "./queues.ts";
+import { PREDICTIVE_CUE } from "./forecast_question.ts";
 import {
   endRequest,
   isOpen,
@@ -176,6 +177,7 @@ const DEPARTMENT_LABEL: Record<Department, string> = {
   recommendation: "recommendations",
   customer_service: "order lookup",
   catalog_quality: "catalog check",
+  predictive: "forecast",
 };
 
 /**
@@ -352,9 +354,9 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       if (!request || !isOpen(request.status)) return { outcome: "stopped" as const };
       if (request.status === "pending") await startProcessing(tx, state.requestId);
       if (!request.agent_state) {
-        // A follow-up may name a product: the shop's titles, read only when there is a turn
-        // before this one.
-        const products = request.previous_state && request.linked_account_id
+        // A follow-up or a forecast may name a product: the shop's titles, read only then.
+        const products = (request.previous_state || PREDICTIVE_CUE.test(request.prompt)) &&
+            request.linked_account_id
           ? await tx<{ id: string; title: string }[]>`
               select shopify_id::text as id, title from shop_products
               where linked_account_id = ${request.linked_account_id}`

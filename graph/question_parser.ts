@@ -22,7 +22,7 @@ import {
   METRICS,
   TIME_DIMENSIONS,
 } from "../metrics/catalog.ts";
-import { type QuerySpec, QuerySpecSchema } from "../metrics/query_spec.ts";
+import { QuerySpecSchema } from "../metrics/query_spec.ts";
 import type { DateRange } from "../metrics/scope.ts";
 import {
   addDays,
@@ -34,17 +34,11 @@ import {
   spanDays,
 } from "../metrics/calendar.ts";
 import type { Intent } from "../agents/plan.ts";
+import type { NamedProduct } from "../metrics/product_names.ts";
+import { PREDICTIVE_CUE, readForecastQuestion } from "./forecast_question.ts";
+import type { QuestionReading } from "./question_reading.ts";
 
-export interface QuestionReading {
-  intent: Intent;
-  /** What to compute; every intent has one but `unanswerable`. */
-  spec: QuerySpec | null;
-  range: DateRange;
-  comparison: DateRange | null;
-  assumptions: string[];
-  /** Why the question cannot be answered, for the merchant. */
-  declined: string | null;
-}
+export type { QuestionReading };
 
 /** Topics outside the store's data, each with the reason given to the merchant. */
 const OUT_OF_SCOPE: Array<[RegExp, string]> = [
@@ -65,10 +59,6 @@ const OUT_OF_SCOPE: Array<[RegExp, string]> = [
     /\b(net income|operating profit|ebitda|profit and loss|p&l|overheads?|salaries|rent)\b/,
     "I only know your store's sales and product costs, not overheads, so I can give gross profit but not your net income.",
   ],
-  [
-    /\b(forecast|predict|prediction|projection|project(ed)? sales|will i (hit|reach|make|sell|run)|going to sell|expected sales)\b/,
-    "Forecasts are not available yet: I can show what has happened so far, not predict it.",
-  ],
 ];
 
 /** Words kept as they are (never "corrected"): filler, dates, numbers. */
@@ -87,6 +77,7 @@ const OTHER_WORDS = (
   "product products variant variants collection collections channel channels customer customers " +
   "daily weekly monthly sellers selling seller ranking performance business store shop doing " +
   "refund refunds return returns order orders inventory stock spend spent spending " +
+  "forecast predict projected expect pace track " +
   "january february march april june july august september october november december " +
   "yesterday quarter weekend monday tuesday wednesday thursday friday saturday sunday"
 ).split(" ");
@@ -223,7 +214,7 @@ const GENERIC_BUSINESS =
 export function readQuestion(
   question: string,
   today: string,
-  calendar: { dayFirst?: boolean } = {},
+  calendar: { dayFirst?: boolean; products?: NamedProduct[] } = {},
 ): QuestionReading {
   const normalised = normalise(question);
   // "new vs returning" compares two kinds of customer, not two periods.
@@ -257,9 +248,21 @@ export function readQuestion(
   const special = intentOf(text);
   const outOfScope = OUT_OF_SCOPE.find(([pattern]) => pattern.test(text));
   if (outOfScope && special !== "customer_service") return decline(outOfScope[1]);
+  if (
+    (dates.future || PREDICTIVE_CUE.test(text)) && special !== "customer_service" &&
+    special !== "catalog_audit"
+  ) {
+    const ahead = readForecastQuestion(question, today, {
+      text,
+      future: dates.future,
+      past: dates.range,
+      products: calendar.products,
+    });
+    if (ahead) return { ...ahead, assumptions: [...corrected, ...ahead.assumptions] };
+  }
   if (dates.future) {
     return decline(
-      "Forecasts are not available yet: I can show what has happened so far, not predict it.",
+      "I could not tell what to forecast: ask for net sales, orders or units over a period ahead.",
     );
   }
   if (dates.range && dates.range.to > today) {

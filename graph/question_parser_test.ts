@@ -83,7 +83,6 @@ Deno.test("questions outside the data are declined with what can be answered", (
   for (
     const q of [
       "What's the weather in Paris tomorrow?",
-      "Forecast my sales for next month",
       "what was my ROAS on facebook last week",
       "what's my net income this year",
       "how many visitors did the store get",

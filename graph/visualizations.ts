@@ -36,6 +36,14 @@ const HEADLINES = [
   "drivers.netSalesChange",
 ];
 
+const FORECAST_HEADLINES = [
+  "forecast.total",
+  "forecast.actualSoFar",
+  "forecast.lower80",
+  "forecast.upper80",
+  "forecast.chance",
+];
+
 function table(title: string, columns: Array<[string, string]>, rows: unknown[]): Visualization {
   const keys = columns.map(([key]) => key);
   return {
@@ -53,7 +61,9 @@ function table(title: string, columns: Array<[string, string]>, rows: unknown[])
 /** The charts of a result; a query spec's own figures are its KPI tiles. */
 export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualization[] {
   const charts: Visualization[] = [];
-  const headlines = plan?.spec && plan.intent === "metric_query"
+  const headlines = plan?.intent === "forecast"
+    ? FORECAST_HEADLINES
+    : plan?.spec && plan.intent === "metric_query"
     ? plan.spec.metrics.map((m) => FACT_ID[m])
     : HEADLINES;
   const kpis = headlines.map((id) => factOf(all.facts, id)).filter((f): f is Fact => !!f);
@@ -127,6 +137,52 @@ export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualizat
         }],
       },
     });
+  }
+  const forecast = t.forecast;
+  if (forecast?.rows.length) {
+    // Actual days, then forecast days whose points carry their 80% band (`lower`, `upper`) and
+    // the 95% band (`lower95`, `upper95`).
+    const column = forecast.columns?.[0];
+    const rows = forecast.rows as Array<Record<string, number | string>>;
+    charts.push({
+      type: "LINE_CHART",
+      title: `${column?.label ?? "Forecast"}: recent days and forecast`,
+      data: {
+        x: "day",
+        series: [
+          {
+            name: "Actual",
+            unit: column?.unit ?? "count",
+            points: rows.filter((r) => r.actual !== undefined).map((r) => ({
+              x: r.day,
+              y: r.actual,
+            })),
+          },
+          {
+            name: "Forecast",
+            unit: column?.unit ?? "count",
+            points: rows.filter((r) => r.forecast !== undefined).map((r) => ({
+              x: r.day,
+              y: r.forecast,
+              lower: r.lower80,
+              upper: r.upper80,
+              lower95: r.lower95,
+              upper95: r.upper95,
+            })),
+          },
+        ],
+      },
+    });
+  }
+  if (t.stockouts?.rows.length) {
+    charts.push(table("When stock runs out", [
+      ["title", "Variant"],
+      ["onHand", "On hand"],
+      ["perDay", "Forecast units a day"],
+      ["runsOutOn", "Runs out around"],
+      ["earliest", "As early as"],
+      ["latest", "As late as"],
+    ], t.stockouts.rows));
   }
   if (t.topProducts?.rows.length) {
     charts.push({

@@ -115,7 +115,7 @@ export function describeRange(range: DateRange): string {
 }
 
 /** Thanksgiving is the fourth Thursday of November; Black Friday the day after. */
-function blackFriday(year: number): string {
+export function blackFriday(year: number): string {
   const first = new Date(Date.UTC(year, 10, 1)).getUTCDay(); // 0 Sunday … 4 Thursday
   const thursday = 1 + ((4 - first + 7) % 7) + 21;
   return isoOf(Date.UTC(year, 10, thursday + 1));
@@ -457,4 +457,115 @@ export function readDates(
     assumptions.push("no period named: the last 30 days");
   }
   return { range, comparison, assumptions, future };
+}
+
+/** A period ahead of `today` for a forecast, or a deadline ("before Christmas"). */
+export interface ForecastPeriod {
+  range: DateRange;
+  /** "by Christmas", "before the 20th": the question asks whether something happens by then. */
+  deadline: boolean;
+  assumption?: string;
+}
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  eight: 8,
+  ten: 10,
+  twelve: 12,
+};
+
+/**
+ * The period a forecast question names, counted from `today` in the shop's calendar: "next
+ * month", "this week" (all of it: the days gone are actuals, the rest forecast), "the next 2
+ * weeks", "December", "Q1", "before Christmas" (a deadline, from today). Null when it names none.
+ */
+export function readForecastPeriod(question: string, today: string): ForecastPeriod | null {
+  const q = question.toLowerCase().replace(/[’']/g, "'").replace(/\s+/g, " ");
+  const [y, m] = partsOf(today);
+  const quarter = Math.floor((m - 1) / 3); // 0-based
+  const period = (from: string, to: string, assumption?: string): ForecastPeriod => ({
+    range: { from, to },
+    deadline: false,
+    ...(assumption ? { assumption } : {}),
+  });
+  const deadline = (to: string, words: string): ForecastPeriod => ({
+    range: { from: today, to },
+    deadline: true,
+    assumption: `"${words}" read as by ${describeRange({ from: to, to })}`,
+  });
+  const ahead =
+    /\b(?:next|coming|following)\s+(\d{1,3}|a|one|two|three|four|five|six|eight|ten|twelve)\s+(day|week|month)s?\b/
+      .exec(q);
+  if (ahead) {
+    const count = Number(ahead[1]) || NUMBER_WORDS[ahead[1]!] || 1;
+    const days = ahead[2] === "day" ? count : ahead[2] === "week" ? 7 * count : 0;
+    if (days) {
+      return period(
+        addDays(today, 1),
+        addDays(today, days),
+        `"${ahead[0]}" read as the ${days} days after today`,
+      );
+    }
+    const to = addDays(isoOf(Date.UTC(y, m - 1 + count, partsOf(today)[2])), 0);
+    return period(
+      addDays(today, 1),
+      to,
+      `"${ahead[0]}" read as the days to ${describeRange({ from: to, to })}`,
+    );
+  }
+  const holiday =
+    /\b(?:before|by|until|till|ahead of)\s+(christmas|xmas|black friday|cyber monday|new year'?s?(?: day| eve)?|the end of the (month|year|week))\b/
+      .exec(q);
+  if (holiday) {
+    const which = holiday[1]!;
+    const next = (dayOf: (year: number) => string) => dayOf(y) >= today ? dayOf(y) : dayOf(y + 1);
+    const end = holiday[2] === "month"
+      ? lastOfMonth(y, m)
+      : holiday[2] === "year"
+      ? `${y}-12-31`
+      : holiday[2] === "week"
+      ? addDays(mondayOf(today), 6)
+      : /christmas|xmas/.test(which)
+      ? addDays(next((yr) => `${yr}-12-25`), -1)
+      : /black friday/.test(which)
+      ? addDays(next(blackFriday), -1)
+      : /cyber monday/.test(which)
+      ? addDays(next((yr) => addDays(blackFriday(yr), 3)), -1)
+      : addDays(next((yr) => `${yr + 1}-01-01`), -1);
+    return deadline(end, holiday[0]);
+  }
+  if (/\btomorrow\b/.test(q)) return period(addDays(today, 1), addDays(today, 1));
+  if (/\bnext week\b/.test(q)) {
+    const monday = addDays(mondayOf(today), 7);
+    return period(monday, addDays(monday, 6));
+  }
+  if (/\b(this|current|rest of the) week\b/.test(q)) {
+    return period(mondayOf(today), addDays(mondayOf(today), 6));
+  }
+  if (/\bnext month\b/.test(q)) return period(firstOfMonth(y, m + 1), lastOfMonth(y, m + 1));
+  if (/\b(this|current|rest of the) month\b/.test(q)) {
+    return period(firstOfMonth(y, m), lastOfMonth(y, m));
+  }
+  if (/\bnext quarter\b/.test(q)) {
+    return period(firstOfMonth(y, quarter * 3 + 4), lastOfMonth(y, quarter * 3 + 6));
+  }
+  if (/\b(this|current|rest of the) quarter\b/.test(q)) {
+    return period(firstOfMonth(y, quarter * 3 + 1), lastOfMonth(y, quarter * 3 + 3));
+  }
+  if (/\b(this|current|rest of the) year\b/.test(q)) return period(`${y}-01-01`, `${y}-12-31`);
+  if (/\bnext year\b/.test(q)) return period(`${y + 1}-01-01`, `${y + 1}-12-31`);
+  // A month by name: this one or the next of that name ("in January" in December is next year's).
+  const named = new RegExp(`\\b${MONTH_WORD}\\b(?:\\s+(20\\d{2}))?`).exec(q);
+  if (named && !/\bmay\b/.test(named[0]) || named && /\bin may\b|\bfor may\b/.test(q)) {
+    const month = monthIndex(named![1]!);
+    const year = named![2] ? Number(named![2]) : month >= m ? y : y + 1;
+    return period(firstOfMonth(year, month), lastOfMonth(year, month));
+  }
+  return null;
 }

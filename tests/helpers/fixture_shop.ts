@@ -14,7 +14,7 @@ export const P1 = "101"; // Trail Runner, in the Footwear collection, 10 on hand
 export const P2 = "102"; // Sun Hat, 20 on hand
 export const P3 = "103"; // Gift card product
 
-function order(
+export function fixtureOrder(
   id: string,
   createdAt: string,
   lines: Array<
@@ -61,19 +61,19 @@ function order(
 
 export const ORDERS: OrderRecord[] = [
   // C3's first order, in February.
-  order("900", "2026-02-10T15:00:00Z", [[P2, 1, 30]], { customerId: "3" }),
+  fixtureOrder("900", "2026-02-10T15:00:00Z", [[P2, 1, 30]], { customerId: "3" }),
   // Sat 7 March, New York (UTC-5): two pairs with 10 off (code spring10), and a gift card that is
   // not a sale.
-  order("901", "2026-03-07T15:00:00Z", [[P1, 2, 50, 10], [P3, 1, 25, 0, true]], {
+  fixtureOrder("901", "2026-03-07T15:00:00Z", [[P1, 2, 50, 10], [P3, 1, 25, 0, true]], {
     customerId: "1",
     discountCodes: ["spring10"],
     totalShipping: "5.00",
     totalTax: "7.00",
   }),
   // 23:30 on 7 March in New York, already 8 March in UTC.
-  order("902", "2026-03-08T04:30:00Z", [[P2, 1, 30]], { customerId: "2", totalTax: "2.00" }),
+  fixtureOrder("902", "2026-03-08T04:30:00Z", [[P2, 1, 30]], { customerId: "2", totalTax: "2.00" }),
   // 8 March after clocks went forward (UTC-4); refunded in April, with 5.00 of shipping.
-  order("903", "2026-03-08T15:00:00Z", [[P1, 1, 50]], {
+  fixtureOrder("903", "2026-03-08T15:00:00Z", [[P1, 1, 50]], {
     customerId: "1",
     totalTax: "3.50",
     totalRefunded: "55.00",
@@ -91,22 +91,24 @@ export const ORDERS: OrderRecord[] = [
     }],
   }),
   // Cancelled and test orders are not sales.
-  order("904", "2026-03-08T16:00:00Z", [[P1, 3, 50]], { cancelledAt: "2026-03-08T17:00:00Z" }),
-  order("905", "2026-03-08T16:30:00Z", [[P1, 5, 50]], { test: true }),
+  fixtureOrder("904", "2026-03-08T16:00:00Z", [[P1, 3, 50]], {
+    cancelledAt: "2026-03-08T17:00:00Z",
+  }),
+  fixtureOrder("905", "2026-03-08T16:30:00Z", [[P1, 5, 50]], { test: true }),
   // Presented in CAD: the shop's USD amounts count.
-  order("906", "2026-03-08T16:00:00Z", [[P2, 1, 40]], {
+  fixtureOrder("906", "2026-03-08T16:00:00Z", [[P2, 1, 40]], {
     presentmentCurrency: "CAD",
     presentmentTotalPrice: "54.79",
     totalTax: "3.00",
   }),
   // 23:30 on 8 March in New York (UTC-4), 9 March in UTC; 6 off with two codes; a returning customer.
-  order("907", "2026-03-09T03:30:00Z", [[P2, 2, 30, 6]], {
+  fixtureOrder("907", "2026-03-09T03:30:00Z", [[P2, 2, 30, 6]], {
     customerId: "3",
     totalTax: "4.00",
     discountCodes: ["SPRING10", "VIP"],
   }),
   // Outside the range.
-  order("908", "2026-03-10T15:00:00Z", [[P1, 1, 50]], { customerId: "2" }),
+  fixtureOrder("908", "2026-03-10T15:00:00Z", [[P1, 1, 50]], { customerId: "2" }),
 ];
 
 /** A product with one variant; `unitCost` null for one whose cost is not set in Shopify. */
