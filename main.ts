@@ -7,6 +7,7 @@
  *   deno run -A main.ts migrate  applies pending migrations and exits
  *   deno run -A main.ts keys:rotate  re-encrypts stored credentials under the newest key
  *   deno run -A main.ts sync <account> [--full]  syncs one linked store's mirror now
+ *   deno run -A main.ts insights [account] [--day D]  runs the daily check now
  */
 import { ConfigError } from "./config/config.ts";
 import { loadConfig } from "./config/load_config.ts";
@@ -32,7 +33,7 @@ import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
 import { createMetrics } from "./routes/metrics.ts";
 
-const ROLES = ["start", "api", "worker", "migrate", "keys:rotate", "sync"] as const;
+const ROLES = ["start", "api", "worker", "migrate", "keys:rotate", "sync", "insights"] as const;
 type Role = typeof ROLES[number];
 
 /** Closers run in reverse order of opening: stop taking work before closing what it needs. */
@@ -81,7 +82,8 @@ async function main(args: string[]): Promise<number> {
   const shutdown = () => resources.closeAll(log);
 
   try {
-    const oneShot = role === "migrate" || role === "keys:rotate" || role === "sync";
+    const oneShot = role === "migrate" || role === "keys:rotate" || role === "sync" ||
+      role === "insights";
     const database = await provisionDatabase(config, log, { attachIfRunning: oneShot });
     resources.add("postgres", database.stop);
     await migrate(database.ownerUrl, log);
@@ -118,6 +120,21 @@ async function main(args: string[]): Promise<number> {
         },
         args.slice(1),
         (line) => console.error(line),
+      );
+      await shutdown();
+      return code;
+    }
+
+    if (role === "insights") {
+      const { runInsightsCommand } = await import("./insights/insights_command.ts");
+      const boss = createBoss({ url: database.ownerUrl, log, max: 2, maintenance: false });
+      await boss.start();
+      resources.add("pg-boss", () => boss.stop({ graceful: false, timeout: 2000 }));
+      await ensureQueues(boss);
+      const code = await runInsightsCommand(
+        { db, boss },
+        args.slice(1),
+        (line) => console.log(line),
       );
       await shutdown();
       return code;

@@ -13,6 +13,8 @@ import { WEBHOOK_QUEUE } from "./shopify/webhooks.ts";
 import { SYNC_QUEUE, SYNC_RETRY_LIMIT, SYNC_SCHEDULE_QUEUE } from "./mirror/sync_queue.ts";
 import { analysisQueues } from "./graph/queues.ts";
 import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_RETRY_LIMIT } from "./actions/recovery.ts";
+import { INSIGHTS_CHECK_QUEUE } from "./insights/check.ts";
+import { INSIGHTS_SCHEDULE_QUEUE } from "./insights/schedule.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -63,6 +65,22 @@ export const QUEUES: Record<string, QueueOptions> = {
     retryDelay: 30,
     retryBackoff: true,
     expireInSeconds: 300,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
+  // Each store's daily check (singleton key: the account), from its schedule in the shop's time.
+  [INSIGHTS_CHECK_QUEUE]: {
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    expireInSeconds: 600,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
+  [INSIGHTS_SCHEDULE_QUEUE]: {
+    policy: "singleton",
+    retryLimit: 1,
+    expireInSeconds: 600,
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,
   },

@@ -22,6 +22,8 @@ import {
   type RecoveryJob,
 } from "./actions/recovery.ts";
 import { runDepartmentJob } from "./graph/department_job.ts";
+import { type CheckJob, INSIGHTS_CHECK_QUEUE, runDailyCheck } from "./insights/check.ts";
+import { INSIGHTS_SCHEDULE_QUEUE, reconcileSchedules } from "./insights/schedule.ts";
 import { createDepartments } from "./agents/departments.ts";
 import type { ChosenModel } from "./agents/llm.ts";
 import { createAnalysisRunner } from "./graph/analysis_job.ts";
@@ -141,6 +143,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
       observe,
     ),
   );
+  await startInsightWorkers(deps);
   const analysisQueues = await startAnalysisWorkers(deps);
   log.info("worker ready", {
     queues: [
@@ -150,9 +153,40 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
       SYNC_QUEUE,
       SYNC_SCHEDULE_QUEUE,
       ACTION_RECOVERY_QUEUE,
+      INSIGHTS_CHECK_QUEUE,
+      INSIGHTS_SCHEDULE_QUEUE,
       ...analysisQueues,
     ],
   });
+}
+
+/**
+ * The proactive checks: each store's daily check, and the hourly pass that keeps one schedule
+ * per linked store (run once at start, so a new deployment schedules at once).
+ */
+async function startInsightWorkers(deps: WorkerDeps): Promise<void> {
+  const { boss, db, log, observe } = deps;
+  await boss.work<CheckJob>(
+    INSIGHTS_CHECK_QUEUE,
+    WORK_OPTIONS,
+    loggedHandler<CheckJob>(log, async (job, jobLog) => {
+      const outcome = await runDailyCheck({ db, boss }, job.data);
+      jobLog.info("daily check done", {
+        day: outcome.day,
+        created: outcome.created.length,
+        extended: outcome.extended,
+        skipped: outcome.skipped,
+      });
+      return outcome;
+    }, observe),
+  );
+  await boss.schedule(INSIGHTS_SCHEDULE_QUEUE, "17 * * * *");
+  await boss.work(
+    INSIGHTS_SCHEDULE_QUEUE,
+    WORK_OPTIONS,
+    loggedHandler(log, () => reconcileSchedules({ db, boss }), observe),
+  );
+  await boss.send(INSIGHTS_SCHEDULE_QUEUE, {}, { singletonKey: "start" });
 }
 
 /** The orchestrator and one queue per department; analysis jobs are short, so several run at once. */

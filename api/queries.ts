@@ -254,3 +254,74 @@ export function auditLogPage(tx: Tx, userId: string, beforeId: string | null, li
     order by audit_log.id desc
     limit ${limit + 1}`;
 }
+
+export interface InsightRow {
+  id: string;
+  kind: string;
+  severity: string;
+  title: string;
+  summary: string;
+  period_from: string;
+  period_to: string;
+  linked_account_id: string;
+  analysis_request_id: string | null;
+  created_at: Date;
+  read_at: Date | null;
+  cursor_at: string;
+}
+
+const INSIGHT_COLUMNS = `id, kind, severity, title, summary,
+  to_char(period_from, 'YYYY-MM-DD') as period_from, to_char(period_to, 'YYYY-MM-DD') as period_to,
+  linked_account_id, analysis_request_id, created_at, read_at,
+  to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`;
+
+export interface InsightFilter {
+  unreadOnly: boolean;
+  linkedAccountId: string | null;
+}
+
+/** Ready insights, newest first (cursor over created_at, id). */
+export function insightPage(
+  tx: Tx,
+  userId: string,
+  filter: InsightFilter,
+  after: Position | null,
+  limit: number,
+) {
+  return tx<InsightRow[]>`
+    select ${tx.unsafe(INSIGHT_COLUMNS)} from insights
+    where user_id = ${userId} and ready_at is not null
+      ${filter.unreadOnly ? tx`and read_at is null` : tx``}
+      ${filter.linkedAccountId ? tx`and linked_account_id = ${filter.linkedAccountId}` : tx``}
+      ${
+    after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
+  }
+    order by created_at desc, id desc
+    limit ${limit + 1}`;
+}
+
+export async function unreadInsights(
+  tx: Tx,
+  userId: string,
+  linkedAccountId: string | null = null,
+): Promise<number> {
+  const [row] = await tx<{ n: number }[]>`
+    select count(*)::int as n from insights
+    where user_id = ${userId} and ready_at is not null and read_at is null
+      ${linkedAccountId ? tx`and linked_account_id = ${linkedAccountId}` : tx``}`;
+  return row!.n;
+}
+
+/** Marks a ready insight read (the first time only); null when there is none with this id. */
+export async function markInsightRead(
+  tx: Tx,
+  userId: string,
+  id: string,
+): Promise<InsightRow | null> {
+  await tx`update insights set read_at = now(), updated_at = now()
+           where user_id = ${userId} and id = ${id} and ready_at is not null and read_at is null`;
+  const [row] = await tx<InsightRow[]>`
+    select ${tx.unsafe(INSIGHT_COLUMNS)} from insights
+    where user_id = ${userId} and id = ${id} and ready_at is not null`;
+  return row ?? null;
+}

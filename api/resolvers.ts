@@ -10,7 +10,7 @@ import { createDeviceToken, liveDeviceTokens, revokeDeviceToken } from "../auth/
 import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
 import { startShopifyOAuth } from "../shopify/oauth.ts";
 import { completeShopifyOAuth } from "../mirror/link_store.ts";
-import { type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
+import { fail, type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
 import { apiContext, requireViewer } from "./context.ts";
 import type { Viewer } from "../auth/access_tokens.ts";
 import { cancelAnalysisRequest, submitAnalysisRequest } from "../graph/requests.ts";
@@ -22,17 +22,21 @@ import {
   conversationById,
   conversationPage,
   conversationRequests,
+  insightPage,
   linkedAccountById,
   linkedAccountsOf,
+  markInsightRead,
   preferencesOf,
   proposedActionPage,
   proposedActionsByIds,
+  unreadInsights,
   userById,
 } from "./queries.ts";
 import type {
   AnalysisRequestRow,
   AuditLogRow,
   ConversationRow,
+  InsightRow,
   LinkedAccountRow,
   ProposedActionRow,
   UserRow,
@@ -160,6 +164,21 @@ export function toAnalysisRequest(row: AnalysisRequestRow) {
   };
 }
 
+function toInsight(row: InsightRow) {
+  return {
+    id: row.id,
+    kind: row.kind.toUpperCase(),
+    severity: row.severity.toUpperCase(),
+    title: row.title,
+    summary: row.summary,
+    range: { from: row.period_from, to: row.period_to },
+    linkedAccountId: row.linked_account_id,
+    analysisRequestId: row.analysis_request_id,
+    createdAt: row.created_at,
+    readAt: row.read_at,
+  };
+}
+
 function toConversation(row: ConversationRow) {
   return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at };
 }
@@ -256,6 +275,44 @@ export const resolvers = {
         (tx) => conversationById(tx, viewer.userId, args.id),
       );
       return row && toConversation(row);
+    },
+    async insights(
+      _: unknown,
+      args: {
+        first?: number;
+        after?: string;
+        unreadOnly?: boolean;
+        linkedAccountId?: string | null;
+      },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const limit = pageLimit(args.first);
+      const after = decodeCursor(args.after);
+      // Another tenant's store, or no store at all, filters to nothing (RLS hides its rows).
+      const account = args.linkedAccountId ?? null;
+      if (account !== null && !isUuid(account)) {
+        return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, unreadCount: 0 };
+      }
+      const filter = { unreadOnly: args.unreadOnly ?? false, linkedAccountId: account };
+      const [rows, unread] = await ctx.services.db.withTenant(
+        viewer.userId,
+        async (tx) =>
+          [
+            await insightPage(tx, viewer.userId, filter, after, limit),
+            await unreadInsights(tx, viewer.userId, account),
+          ] as const,
+      );
+      return { ...connection(rows, limit, toInsight), unreadCount: unread };
+    },
+    async unreadInsightCount(_: unknown, _args: Args, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      return await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => unreadInsights(tx, viewer.userId),
+      );
     },
     async proposedActions(
       _: unknown,
@@ -430,6 +487,21 @@ export const resolvers = {
       const outcome = await revokeDeviceToken(ctx.services.db, requireViewer(ctx), args.id);
       return payload(c, outcome, (deviceToken) => ({ deviceToken }), { deviceToken: null });
     },
+    async markInsightRead(_: unknown, args: { id: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const row = isUuid(args.id)
+        ? await ctx.services.db.withTenant(
+          viewer.userId,
+          (tx) => markInsightRead(tx, viewer.userId, args.id),
+        )
+        : null;
+      if (!row) {
+        const missing = fail("NOT_FOUND", "There is no insight with this id.", { field: "id" });
+        return payload(c, missing, () => ({}), { insight: null });
+      }
+      return { insight: toInsight(row), userErrors: [] };
+    },
     async cancelAnalysisRequest(_: unknown, args: { id: string }, c: Context) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
@@ -502,6 +574,14 @@ export const resolvers = {
       );
       for (const row of rows) ctx.loaders.analysisRequest.prime(row.id, row);
       return connection(rows, limit, toAnalysisRequest);
+    },
+  },
+
+  Insight: {
+    async analysisRequest(insight: { analysisRequestId: string | null }, _: Args, c: Context) {
+      if (!insight.analysisRequestId) return null;
+      const row = await apiContext(c).loaders.analysisRequest.load(insight.analysisRequestId);
+      return row && toAnalysisRequest(row);
     },
   },
 

@@ -99,6 +99,10 @@ export async function endRequest(
     await tx`update proposed_actions set status = 'rejected', rejected_at = now()
              where analysis_request_id = ${requestId} and status = 'proposed'`;
   }
+  // An insight this request explains is ready to be shown now, however its explanation ended
+  // (migration 0024 announces it to insightAdded).
+  await tx`update insights set ready_at = now(), updated_at = now()
+           where analysis_request_id = ${requestId} and ready_at is null`;
   await audit(tx, {
     userId,
     actor: ending.to === "failed" ? ending.actor : ending.to === "cancelled" ? "user" : "agent",

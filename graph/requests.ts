@@ -88,32 +88,58 @@ export async function submitAnalysisRequest<T = undefined>(
         select id from analysis_requests where client_key = ${clientKey}`;
       if (made) return await replay(tx, clientKey, prompt, read);
     }
-    const conversation = input.conversationId ?? null;
-    const [row] = await tx<{ id: string }[]>`
-      insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id,
-        device_token_id)
-      values (${viewer.userId}, ${account.value}, ${prompt}, ${clientKey}, ${conversation},
-        ${input.deviceTokenId ?? null})
-      on conflict (user_id, client_key) where client_key is not null do nothing
-      returning id`;
+    const id = await insertAnalysisRequest(tx, deps.boss, {
+      userId: viewer.userId,
+      accountId: account.value,
+      prompt,
+      clientKey,
+      conversationId: input.conversationId ?? null,
+      deviceTokenId: input.deviceTokenId ?? null,
+    });
     // A concurrent retry with the same key committed first: that one is the answer.
-    if (!row) return await replay(tx, clientKey!, prompt, read);
-    if (conversation) {
-      await tx`update conversations set updated_at = now() where id = ${conversation}`;
-    }
-    await enqueueInTransaction(
-      deps.boss,
-      tx,
-      ANALYSIS_QUEUE,
-      {
-        userId: viewer.userId,
-        requestId: row.id,
-      } satisfies AnalysisJob,
-      { singletonKey: row.id },
-    );
-    await recordSubmitted(tx, viewer.userId, row.id);
-    return ok({ id: row.id, replayed: false, read: read ? await read(tx, row.id) : undefined });
+    if (!id) return await replay(tx, clientKey!, prompt, read);
+    return ok({ id, replayed: false, read: read ? await read(tx, id) : undefined });
   });
+}
+
+/**
+ * Writes a pending request and its orchestrator job in the caller's transaction (the API's
+ * submit, and the proactive checks that have a finding explained). Null when the client key
+ * was already taken by a request committed meanwhile.
+ */
+export async function insertAnalysisRequest(
+  tx: Tx,
+  boss: Enqueuer,
+  input: {
+    userId: string;
+    accountId: string;
+    prompt: string;
+    clientKey?: string | null;
+    conversationId?: string | null;
+    deviceTokenId?: string | null;
+  },
+): Promise<string | null> {
+  const conversation = input.conversationId ?? null;
+  const [row] = await tx<{ id: string }[]>`
+    insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id,
+      device_token_id)
+    values (${input.userId}, ${input.accountId}, ${input.prompt}, ${input.clientKey ?? null},
+      ${conversation}, ${input.deviceTokenId ?? null})
+    on conflict (user_id, client_key) where client_key is not null do nothing
+    returning id`;
+  if (!row) return null;
+  if (conversation) {
+    await tx`update conversations set updated_at = now() where id = ${conversation}`;
+  }
+  await enqueueInTransaction(
+    boss,
+    tx,
+    ANALYSIS_QUEUE,
+    { userId: input.userId, requestId: row.id } satisfies AnalysisJob,
+    { singletonKey: row.id },
+  );
+  await recordSubmitted(tx, input.userId, row.id);
+  return row.id;
 }
 
 /** The request a client key made, if it asked the same question. */

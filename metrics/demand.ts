@@ -6,19 +6,24 @@
  *
  * Orders are the rollup's orders with a sale that day, net sales its gross
  * less discounts and returns, units its units sold (before returns: demand is
- * what customers took, whatever came back later).
+ * what customers took, whatever came back later), refunds the returns dated
+ * that day.
  */
 import type { Tx } from "../db/database.ts";
 import { addDays, spanDays } from "./calendar.ts";
 import type { KpiScope } from "./scope.ts";
 
+/** What can be forecast. */
 export const SERIES_MEASURES = ["netSales", "orders", "unitsSold"] as const;
 export type SeriesMeasure = typeof SERIES_MEASURES[number];
+/** What can be read day by day: the forecast measures, and refunds for the anomaly checks. */
+export type DailyMeasure = SeriesMeasure | "refunds";
 
-const COLUMN: Record<SeriesMeasure, string> = {
+const COLUMN: Record<DailyMeasure, string> = {
   netSales: "sum(gross - discount - returned)::float8",
   orders: "sum(orders)::float8",
   unitsSold: "sum(units)::float8",
+  refunds: "sum(returned)::float8",
 };
 
 /** At most this many days of history are read: two years, so last year's season is there. */
@@ -38,7 +43,7 @@ export interface DailySeries {
 export async function dailySeries(
   tx: Tx,
   scope: KpiScope,
-  options: { measure: SeriesMeasure; through: string; productId?: string },
+  options: { measure: DailyMeasure; through: string; productId?: string },
 ): Promise<DailySeries> {
   const earliest = addDays(options.through, -(HISTORY_DAYS - 1));
   const level = options.productId

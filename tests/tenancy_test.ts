@@ -37,6 +37,12 @@ async function seedTenant(db: Database, userId: string) {
              values (${
       request!.id
     }, ${userId}, '10% off slow movers', 'create_discount_code', '{}')`;
+    await tx`insert into insights (user_id, linked_account_id, kind, cause, severity, title, summary,
+               period_from, period_to, analysis_request_id, ready_at)
+             values (${userId}, ${account!.id}, 'anomaly', 'netSales:down', 'warning',
+               'Net sales fell', 'Net sales fell.', '2026-12-01', '2026-12-01', ${
+      request!.id
+    }, now())`;
     await tx`insert into user_preferences (user_id) values (${userId})`;
     await tx`insert into store_return_policies (linked_account_id, user_id)
              values (${account!.id}, ${userId})`;
