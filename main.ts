@@ -9,7 +9,7 @@
  *   deno run -A main.ts sync <account> [--full]  syncs one linked store's mirror now
  *   deno run -A main.ts insights [account] [--day D]  runs the daily check now
  */
-import { ConfigError } from "./config/config.ts";
+import { type Config, ConfigError } from "./config/config.ts";
 import { loadConfig } from "./config/load_config.ts";
 import { connectDatabase } from "./db/database.ts";
 import { EmbeddedPostgresError } from "./db/embedded.ts";
@@ -54,6 +54,37 @@ class Resources {
     }
     this.#closers = [];
   }
+}
+
+/**
+ * The APNs client the worker pushes insights with: Apple's, when its key is configured; in
+ * development without one, the local APNs server, started here (like the dev store); or none.
+ */
+async function startPush(config: Config, log: Logger, resources: Resources) {
+  const { createApnsClient } = await import("./notifications/apns_client.ts");
+  const { createProviderTokens } = await import("./notifications/apns_token.ts");
+  if (config.apns) {
+    const apns = createApnsClient({
+      url: config.apns.url,
+      topic: config.apns.topic,
+      tokens: await createProviderTokens(config.apns),
+    });
+    resources.add("apns client", () => Promise.resolve(apns.close()));
+    return { apns, environment: config.apns.environment };
+  }
+  if (!config.localApns) return { apns: null, environment: "production" as const };
+  const { startLocalApns } = await import("./notifications/local_apns.ts");
+  const local = await startLocalApns({ topic: config.localApns.topic });
+  resources.add("local apns", () => local.close());
+  const apns = createApnsClient({
+    url: local.url,
+    topic: config.localApns.topic,
+    tokens: await createProviderTokens(local.credentials),
+    caCerts: [local.caCert],
+  });
+  resources.add("apns client", () => Promise.resolve(apns.close()));
+  log.info("local APNs server (development)", { url: local.url });
+  return { apns, environment: "any" as const };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -168,6 +199,8 @@ async function main(args: string[]): Promise<number> {
       })
       : db;
     if (jobsDb !== db) resources.add("job handler pools", () => jobsDb.end());
+    // Opened before pg-boss, so it closes after pg-boss has let deliveries in flight finish.
+    const push = runsWorker ? await startPush(config, log, resources) : null;
     const boss = createBoss({ url: database.ownerUrl, log, maintenance: runsWorker });
     await boss.start();
     resources.add(
@@ -209,6 +242,7 @@ async function main(args: string[]): Promise<number> {
           modelFor: (preferredLlm) => chooseModel(llm, preferredLlm),
           concurrency: config.analysisConcurrency,
         },
+        push: push ?? undefined,
       });
     }
 

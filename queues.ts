@@ -15,6 +15,7 @@ import { analysisQueues } from "./graph/queues.ts";
 import { ACTION_RECOVERY_QUEUE, ACTION_RECOVERY_RETRY_LIMIT } from "./actions/recovery.ts";
 import { INSIGHTS_CHECK_QUEUE } from "./insights/check.ts";
 import { INSIGHTS_SCHEDULE_QUEUE } from "./insights/schedule.ts";
+import { INSIGHT_DELIVERY_QUEUE } from "./notifications/delivery_queue.ts";
 
 export const DEAD_LETTER_QUEUE = "dead_letter";
 
@@ -74,6 +75,16 @@ export const QUEUES: Record<string, QueueOptions> = {
     retryDelay: 60,
     retryBackoff: true,
     expireInSeconds: 600,
+    deadLetter: DEAD_LETTER_QUEUE,
+    notify: true,
+  },
+  // One per ready insight (singleton key: the insight); APNs throttling or down retries it.
+  [INSIGHT_DELIVERY_QUEUE]: {
+    retryLimit: 10,
+    retryDelay: 10,
+    retryBackoff: true,
+    retryDelayMax: 900,
+    expireInSeconds: 300,
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,
   },

@@ -24,6 +24,8 @@ import {
 import { runDepartmentJob } from "./graph/department_job.ts";
 import { type CheckJob, INSIGHTS_CHECK_QUEUE, runDailyCheck } from "./insights/check.ts";
 import { INSIGHTS_SCHEDULE_QUEUE, reconcileSchedules } from "./insights/schedule.ts";
+import { deliverInsight, type DeliveryDeps } from "./notifications/deliver_insight.ts";
+import { INSIGHT_DELIVERY_QUEUE, type InsightDeliveryJob } from "./notifications/delivery_queue.ts";
 import { createDepartments } from "./agents/departments.ts";
 import type { ChosenModel } from "./agents/llm.ts";
 import { createAnalysisRunner } from "./graph/analysis_job.ts";
@@ -52,6 +54,8 @@ export interface WorkerDeps {
    * safe point instead of holding the shutdown until pg-boss's timeout.
    */
   stopping?: AbortSignal;
+  /** Pushing ready insights to the iPhone app (no client: listed and e-mailed only). */
+  push?: Pick<DeliveryDeps, "apns" | "environment">;
   /** The analysis pipeline: the model for a user's preferredLlm, or null to run offline. */
   analysis: {
     modelFor(preferredLlm: string | null): ChosenModel | null;
@@ -155,6 +159,7 @@ export async function startWorker(deps: WorkerDeps): Promise<void> {
       ACTION_RECOVERY_QUEUE,
       INSIGHTS_CHECK_QUEUE,
       INSIGHTS_SCHEDULE_QUEUE,
+      INSIGHT_DELIVERY_QUEUE,
       ...analysisQueues,
     ],
   });
@@ -187,6 +192,16 @@ async function startInsightWorkers(deps: WorkerDeps): Promise<void> {
     loggedHandler(log, () => reconcileSchedules({ db, boss }), observe),
   );
   await boss.send(INSIGHTS_SCHEDULE_QUEUE, {}, { singletonKey: "start" });
+  const push = deps.push ?? { apns: null, environment: "production" as const };
+  await boss.work<InsightDeliveryJob>(
+    INSIGHT_DELIVERY_QUEUE,
+    WORK_OPTIONS,
+    loggedHandler<InsightDeliveryJob>(
+      log,
+      (job) => deliverInsight({ db, boss, ...push }, job.data),
+      observe,
+    ),
+  );
 }
 
 /** The orchestrator and one queue per department; analysis jobs are short, so several run at once. */

@@ -257,6 +257,8 @@ export function auditLogPage(tx: Tx, userId: string, beforeId: string | null, li
 
 export interface InsightRow {
   id: string;
+  /** Its place in the insightAdded feed (the SSE event id). */
+  seq: string;
   kind: string;
   severity: string;
   title: string;
@@ -270,7 +272,7 @@ export interface InsightRow {
   cursor_at: string;
 }
 
-const INSIGHT_COLUMNS = `id, kind, severity, title, summary,
+const INSIGHT_COLUMNS = `id, ready_seq::text as seq, kind, severity, title, summary,
   to_char(period_from, 'YYYY-MM-DD') as period_from, to_char(period_to, 'YYYY-MM-DD') as period_to,
   linked_account_id, analysis_request_id, created_at, read_at,
   to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`;
@@ -324,4 +326,26 @@ export async function markInsightRead(
     select ${tx.unsafe(INSIGHT_COLUMNS)} from insights
     where user_id = ${userId} and id = ${id} and ready_at is not null`;
   return row ?? null;
+}
+
+/**
+ * Insights that became ready after the one numbered `after`, in order (at most 100 at a time:
+ * the caller reads again); with `after` null, none, and the number to start after.
+ */
+export async function readyInsightsAfter(
+  tx: Tx,
+  userId: string,
+  after: string | null,
+): Promise<{ rows: InsightRow[]; last: string }> {
+  if (after === null) {
+    const [row] = await tx<{ last: string }[]>`
+      select coalesce(max(ready_seq), 0)::text as last from insights
+      where user_id = ${userId} and ready_seq is not null`;
+    return { rows: [], last: row!.last };
+  }
+  const rows = await tx<InsightRow[]>`
+    select ${tx.unsafe(INSIGHT_COLUMNS)} from insights
+    where user_id = ${userId} and ready_seq > ${after}::bigint
+    order by ready_seq limit 100`;
+  return { rows, last: rows.at(-1)?.seq ?? after };
 }

@@ -24,6 +24,7 @@ import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
 import { type AnalysisRequestRow, analysisRequestsByIds } from "./queries.ts";
+import { createInsightFeed, type InsightFeed } from "./insight_feed.ts";
 
 export const REQUEST_EVENTS_CHANNEL = "analysis_request_events";
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
@@ -58,6 +59,8 @@ export interface RequestUpdates {
    * clients reconnect (to another process) and resume from their last event.
    */
   readonly closing: AbortSignal;
+  /** The insightAdded feed, started and stopped with these updates. */
+  readonly insights: InsightFeed;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
   let watched = 0;
   let listening: { unlisten(): Promise<void> } | null = null;
   const closing = new AbortController();
+  const insights = createInsightFeed({ db, log, closing: closing.signal });
 
   const poke = (watcher: Watcher) => {
     watcher.changed = true;
@@ -111,7 +115,9 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
   return {
     async start() {
       listening = await db.listen(REQUEST_EVENTS_CHANNEL, onNotify, onListen);
+      await insights.start();
     },
+    insights,
     get watching() {
       return watching;
     },
@@ -182,6 +188,7 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
       for (const watchers of byRequest.values()) for (const w of watchers) w.wake?.();
       await listening?.unlisten();
       listening = null;
+      await insights.stop();
     },
   };
 }

@@ -50,6 +50,8 @@ import {
 } from "./pagination.ts";
 import { DateScalar, DateTimeScalar, JSONScalar } from "./scalars.ts";
 import { apiError, authenticationRequired, invalidInput } from "./errors.ts";
+import type { InsightUpdate } from "./insight_feed.ts";
+import { registerPushDevice, unregisterPushDevice } from "../notifications/push_devices.ts";
 import type { RequestUpdate } from "./request_updates.ts";
 
 type Args = Record<string, unknown>;
@@ -487,6 +489,33 @@ export const resolvers = {
       const outcome = await revokeDeviceToken(ctx.services.db, requireViewer(ctx), args.id);
       return payload(c, outcome, (deviceToken) => ({ deviceToken }), { deviceToken: null });
     },
+    async registerPushDevice(
+      _: unknown,
+      args: { token: string; environment?: string | null },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const environment = args.environment === "SANDBOX" ? "sandbox" : "production";
+      const outcome = await registerPushDevice(ctx.services.db, viewer.userId, {
+        token: args.token,
+        environment,
+      });
+      return payload(c, outcome, (row) => ({
+        device: {
+          id: row.id,
+          environment: row.environment.toUpperCase(),
+          createdAt: row.created_at,
+          lastPushedAt: row.last_pushed_at,
+        },
+      }), { device: null });
+    },
+    async unregisterPushDevice(_: unknown, args: { id: string }, c: Context) {
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const outcome = await unregisterPushDevice(ctx.services.db, viewer.userId, args.id);
+      return payload(c, outcome, (r) => ({ deviceId: r.id }), { deviceId: null });
+    },
     async markInsightRead(_: unknown, args: { id: string }, c: Context) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
@@ -555,6 +584,18 @@ export const resolvers = {
         return stream;
       },
       resolve: (update: RequestUpdate) => toAnalysisRequest(update.request),
+    },
+    insightAdded: {
+      subscribe(_: unknown, _args: Args, c: Context) {
+        const ctx = apiContext(c);
+        const viewer = requireViewer(ctx);
+        if (!ctx.live) {
+          throw invalidInput("Subscribe at /graphql/stream, over Server-Sent Events.");
+        }
+        const { updates, lastEventId, signal } = ctx.live;
+        return updates.insights.watch(viewer.userId, lastEventId, signal);
+      },
+      resolve: (update: InsightUpdate) => toInsight(update.insight),
     },
   },
 

@@ -65,6 +65,20 @@ export interface Config {
   /** How long POST /siri/ask waits for the answer. */
   siriWaitSeconds: number;
   actionRecoverySeconds: number;
+  /**
+   * Push to the iPhone app through APNs; null when no key is configured. In development without
+   * keys, `deno task start` runs the local APNs server instead (`localApns`).
+   */
+  apns: {
+    keyId: string;
+    teamId: string;
+    privateKeyPem: string;
+    topic: string;
+    url: string;
+    /** The devices it serves: sandbox builds for Apple's sandbox host, production otherwise. */
+    environment: "production" | "sandbox";
+  } | null;
+  localApns: { topic: string } | null;
 }
 
 /** Raised with every problem found, each naming its variable. */
@@ -144,6 +158,12 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("Alatar <no-reply@alatar.local>"),
   EMAIL_API_URL: z.url().optional(),
   EMAIL_API_KEY: optionalText,
+  APNS_KEY_ID: optionalText,
+  APNS_TEAM_ID: optionalText,
+  // The .p8 file's PEM; a single line with \n escapes (as env files hold it) is accepted too.
+  APNS_PRIVATE_KEY: optionalText.transform((v) => v?.replaceAll("\\n", "\n")),
+  APNS_TOPIC: z.string().min(1).default("com.alatar.app"),
+  APNS_URL: z.url().default("https://api.push.apple.com"),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   CORS_ORIGINS: list(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -199,6 +219,13 @@ export function parseConfig(
   for (const name of required) {
     if (withSecrets[name] === undefined) problems.push(`${name}: is required${hint(name)}`);
   }
+  const apnsSet = ["APNS_KEY_ID", "APNS_TEAM_ID", "APNS_PRIVATE_KEY"].filter((n) => cleaned[n]);
+  if (apnsSet.length > 0 && apnsSet.length < 3) {
+    problems.push(
+      "APNS_KEY_ID, APNS_TEAM_ID and APNS_PRIVATE_KEY: set all three (the .p8 key's id, the team " +
+        "id and the key's PEM) or none",
+    );
+  }
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   // Without Shopify keys outside production, the app talks to the local dev store.
   const devStore = !isProduction && !cleaned.SHOPIFY_API_KEY ? { port: e.DEVSTORE_PORT } : null;
@@ -240,6 +267,17 @@ export function parseConfig(
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     siriWaitSeconds: e.SIRI_WAIT_SECONDS,
     actionRecoverySeconds: e.ACTION_RECOVERY_SECONDS,
+    apns: e.APNS_KEY_ID && e.APNS_TEAM_ID && e.APNS_PRIVATE_KEY
+      ? {
+        keyId: e.APNS_KEY_ID,
+        teamId: e.APNS_TEAM_ID,
+        privateKeyPem: e.APNS_PRIVATE_KEY,
+        topic: e.APNS_TOPIC,
+        url: e.APNS_URL,
+        environment: new URL(e.APNS_URL).hostname.includes("sandbox") ? "sandbox" : "production",
+      }
+      : null,
+    localApns: !isProduction && apnsSet.length === 0 ? { topic: e.APNS_TOPIC } : null,
   };
 }
 

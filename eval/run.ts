@@ -567,7 +567,7 @@ const isolation: Array<{ name: string; run(): Promise<string | null> }> = [
     async run() {
       const mine = await submitAnalysisRequest({ db, boss }, viewer, { prompt: "Sales today?" });
       if (!mine.ok) return "could not submit";
-      const r = await cancelAnalysisRequest({ db }, them, mine.value.id);
+      const r = await cancelAnalysisRequest({ db, boss }, them, mine.value.id);
       const seen = await db.withTenant(
         intruder,
         (tx) => tx`select id from analysis_requests where id = ${mine.value.id}`,

@@ -66,7 +66,7 @@ async function settleRequest(deps: DeadLetterDeps, job: AnalysisJob) {
       to: "failed",
       message: ANALYSIS_TIMED_OUT,
       actor: "system",
-    });
+    }, deps.boss);
     deps.log.warn("dead analysis failed", { request_id: job.requestId });
     return { outcome: "request failed" };
   });

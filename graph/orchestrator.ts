@@ -538,7 +538,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         endRequest(tx, { userId: state.userId, requestId: state.requestId, from }, {
           to: "completed",
           result: state.result,
-        }),
+        }, deps.boss),
     );
     return { outcome: "completed" };
   });
@@ -551,7 +551,7 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
           to: "failed",
           message: (state.next as { failure: string }).failure,
           actor: "agent",
-        }),
+        }, deps.boss),
     );
     return { outcome: "failed" };
   });

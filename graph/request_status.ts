@@ -7,6 +7,8 @@
  * move requests through here.
  */
 import { type Actor, audit } from "../db/audit.ts";
+import type { Enqueuer } from "../jobs/enqueue.ts";
+import { queueDeliveries } from "../notifications/delivery_queue.ts";
 import type { Tx } from "../db/database.ts";
 
 export type Stage = "queued" | "planning" | "retrieving" | "analysing" | "writing" | "done";
@@ -81,6 +83,8 @@ export async function endRequest(
   tx: Tx,
   request: { userId: string; requestId: string; from: RequestStatus },
   ending: Ending,
+  /** Queues the delivery of an insight this request explains. */
+  boss: Enqueuer,
 ) {
   const { userId, requestId, from } = request;
   if (ending.to === "completed") {
@@ -100,9 +104,11 @@ export async function endRequest(
              where analysis_request_id = ${requestId} and status = 'proposed'`;
   }
   // An insight this request explains is ready to be shown now, however its explanation ended
-  // (migration 0024 announces it to insightAdded).
-  await tx`update insights set ready_at = now(), updated_at = now()
-           where analysis_request_id = ${requestId} and ready_at is null`;
+  // (migration 0024 announces it to insightAdded), and to be pushed.
+  const ready = await tx<{ id: string }[]>`
+    update insights set ready_at = now(), updated_at = now()
+    where analysis_request_id = ${requestId} and ready_at is null returning id`;
+  await queueDeliveries(boss, tx, userId, ready.map((r) => r.id));
   await audit(tx, {
     userId,
     actor: ending.to === "failed" ? ending.actor : ending.to === "cancelled" ? "user" : "agent",

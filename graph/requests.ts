@@ -194,7 +194,7 @@ async function chooseAccount(tx: Tx, named: string | null): Promise<Outcome<stri
 }
 
 export async function cancelAnalysisRequest(
-  deps: Pick<RequestDeps, "db">,
+  deps: RequestDeps,
   viewer: Viewer,
   id: string,
 ): Promise<Outcome<{ id: string; status: string }>> {
@@ -212,7 +212,7 @@ export async function cancelAnalysisRequest(
     }
     await endRequest(tx, { userId: viewer.userId, requestId: id, from: status }, {
       to: "cancelled",
-    });
+    }, deps.boss);
     return ok({ id, status: "cancelled" });
   });
 }

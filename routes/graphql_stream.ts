@@ -26,7 +26,7 @@ import { z } from "zod";
 import { authenticate } from "../api/authenticate.ts";
 import { createLoaders, type Loaders } from "../api/context.ts";
 import { createDocumentCache } from "../api/document_cache.ts";
-import type { RequestUpdate, RequestUpdates } from "../api/request_updates.ts";
+import type { RequestUpdates } from "../api/request_updates.ts";
 import {
   clientIp,
   costRulesFor,
@@ -160,17 +160,21 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
         void stream.write(":\n\n");
       }, heartbeatMs);
       try {
+        // A subscription is set up before the first line goes out: a client that has read
+        // `retry:` is subscribed, and nothing committed after that is missed.
+        const source = invalid.length === 0 && operation.operation === "subscription"
+          ? await createSourceEventStream(args)
+          : null;
         await stream.write(`retry: ${RETRY_MS}\n\n`);
         if (invalid.length > 0) {
           await send({ errors: invalid });
-        } else if (operation.operation !== "subscription") {
+        } else if (!source) {
           await send(await execute(args));
         } else {
-          const source = await createSourceEventStream(args);
           if (!(Symbol.asyncIterator in source)) {
             await send(source as ExecutionResult);
           } else {
-            for await (const update of source as AsyncIterable<RequestUpdate>) {
+            for await (const update of source as AsyncIterable<{ eventId: string }>) {
               // Fresh loaders per event: a cached read would repeat the first event's actions.
               loaders = null;
               const result = await execute({ ...args, rootValue: update });

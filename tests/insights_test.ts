@@ -8,6 +8,7 @@ import { expectedSales } from "../eval/expected.ts";
 import { runDailyCheck } from "../insights/check.ts";
 import { checkCron, checkMinute, reconcileSchedules } from "../insights/schedule.ts";
 import { INSIGHTS_CHECK_QUEUE } from "../insights/check.ts";
+import { INSIGHT_DELIVERY_QUEUE } from "../notifications/delivery_queue.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { waitForRequest } from "./helpers/analysis.ts";
 import { gql, signUp } from "./helpers/api.ts";
@@ -33,6 +34,10 @@ linkedStoreTest(
     await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
     const deps = { db: t.db, boss: api.boss };
     const week = weekBefore(TEST_TODAY);
+    // No quiet hours, so the deliveries below do not wait for the morning in New York.
+    await t.owner`insert into user_preferences (user_id, quiet_hours_start, quiet_hours_end)
+                  values (${userId}, 0, 0)
+                  on conflict (user_id) do update set quiet_hours_start = 0, quiet_hours_end = 0`;
     const outcomes = [];
     for (let day = week.from; day <= week.to; day = addDays(day, 1)) {
       outcomes.push(await runDailyCheck(deps, { userId, accountId, day }));
@@ -104,6 +109,14 @@ linkedStoreTest(
       select result->>'summary' as summary from analysis_requests
       where id = ${stall.analysis_request_id}`;
     assert.ok(explained!.summary.includes(best.title), explained!.summary);
+
+    // Ready, each is delivered (no APNs here: listed only), and the digest is e-mailed.
+    await waitForJob(
+      INSIGHT_DELIVERY_QUEUE,
+      (r) => (r.result as { emailed?: boolean })?.emailed === true,
+    );
+    const [mail] = await t.owner<{ subject: string }[]>`select subject from email_outbox`;
+    assert.equal(mail!.subject, digest.title);
 
     // Over GraphQL: newest first, with the explanation, an unread count, and marked read once.
     const list = await gql(api.app, INSIGHTS, {}, { token: token });

@@ -6,6 +6,7 @@
  * every subscriber re-reads the event log when the LISTEN comes back.
  */
 import assert from "node:assert/strict";
+import { INSIGHT_EVENTS_CHANNEL } from "../api/insight_feed.ts";
 import {
   createRequestUpdates,
   REQUEST_EVENTS_CHANNEL,
@@ -38,11 +39,14 @@ dbTest(
       const first = await stream.next();
       assert.deepEqual(first.value?.request.progress, { stage: "queued", percent: 0 });
 
+      // The one LISTEN session carries both channels (requests and insights); its last query
+      // names whichever it listened to last.
+      const channels = [`listen%${REQUEST_EVENTS_CHANNEL}%`, `listen%${INSIGHT_EVENTS_CHANNEL}%`];
       const listeners = () =>
         owner<{ pid: number }[]>`
           select pid from pg_stat_activity
           where datname = current_database() and pid <> pg_backend_pid()
-            and query ilike ${`listen%${REQUEST_EVENTS_CHANNEL}%`}`;
+            and (query ilike ${channels[0]!} or query ilike ${channels[1]!})`;
       // The LISTEN session goes; a change is committed only once no session listens, so its
       // NOTIFY reaches nobody. (postgres.js may listen again first: then try once more.)
       let missed = false;
@@ -54,7 +58,7 @@ dbTest(
           const [row] = await tx<{ n: number }[]>`
             select count(*)::int as n from pg_stat_activity
             where datname = current_database() and pid <> pg_backend_pid()
-              and query ilike ${`listen%${REQUEST_EVENTS_CHANNEL}%`}`;
+              and (query ilike ${channels[0]!} or query ilike ${channels[1]!})`;
           missed = row!.n === 0;
           await tx`update analysis_requests
                    set progress = ${tx.json({ stage: "planning", percent: attempt * 10 })}

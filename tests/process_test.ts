@@ -84,8 +84,11 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
       "live updates",
       "http server",
       "password hasher",
-      // The dev store and the job handlers' pool outlive pg-boss, so jobs in flight can finish.
+      // The dev store, the APNs client and the job handlers' pool outlive pg-boss, so jobs in
+      // flight can finish.
       "pg-boss",
+      "apns client",
+      "local apns",
       "job handler pools",
       "dev store",
       "database pools",

@@ -37,12 +37,16 @@ async function seedTenant(db: Database, userId: string) {
              values (${
       request!.id
     }, ${userId}, '10% off slow movers', 'create_discount_code', '{}')`;
-    await tx`insert into insights (user_id, linked_account_id, kind, cause, severity, title, summary,
-               period_from, period_to, analysis_request_id, ready_at)
-             values (${userId}, ${account!.id}, 'anomaly', 'netSales:down', 'warning',
-               'Net sales fell', 'Net sales fell.', '2026-12-01', '2026-12-01', ${
-      request!.id
-    }, now())`;
+    const [insight] = await tx`
+      insert into insights (user_id, linked_account_id, kind, cause, severity, title, summary,
+        period_from, period_to, analysis_request_id, ready_at)
+      values (${userId}, ${account!.id}, 'anomaly', 'netSales:down', 'warning',
+        'Net sales fell', 'Net sales fell.', '2026-12-01', '2026-12-01', ${request!.id}, now())
+      returning id`;
+    const [device] = await tx`insert into push_devices (user_id, token, environment)
+      values (${userId}, ${userId.replaceAll("-", "").padEnd(64, "0")}, 'production') returning id`;
+    await tx`insert into push_deliveries (user_id, insight_id, device_id, status, apns_id)
+             values (${userId}, ${insight!.id}, ${device!.id}, 'sent', 'apns-1')`;
     await tx`insert into user_preferences (user_id) values (${userId})`;
     await tx`insert into store_return_policies (linked_account_id, user_id)
              values (${account!.id}, ${userId})`;
