@@ -17,6 +17,7 @@ import { measureHostile } from "./hostile_bench.ts";
 import { measureStop } from "./stop_bench.ts";
 import { measureForecasts } from "./forecast_bench.ts";
 import { measureDetection } from "./detection_bench.ts";
+import { measurePush } from "./push_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
 
@@ -427,6 +428,28 @@ and the best seller selling nothing for two days. The dev store's data is seeded
 the figures move a little from day to day.
 `;
   await writeSection("insights", body);
+  console.log(body);
+}
+
+if (!only || only === "push") {
+  console.error("push: notifications to the local APNs server, by the client and by the delivery…");
+  const f = await measurePush();
+  const body = `## Push to the iPhone app (issue #12)
+
+Measured ${date} on ${machine} with \`deno task bench push\` (bench/push_bench.ts), against the local
+APNs server (notifications/local_apns.ts: HTTP/2 over TLS, the provider token checked on every
+request), both on this machine. Goal: ≥ 500 notifications a second.
+
+| path | notifications | per second |
+| --- | --- | --- |
+| APNs client alone: one HTTP/2 connection, up to 100 streams in flight | ${f.clientSent} | **${
+    Math.round(f.clientPerSecond)
+  }** |
+| the delivery job's code, 32 at a time: read the insight and devices, push, record the row | ${f.deliveries} (${f.received} received) | **${
+    Math.round(f.deliveriesPerSecond)
+  }** |
+`;
+  await writeSection("push", body);
   console.log(body);
 }
 

@@ -114,3 +114,41 @@ Deno.test("config errors never echo the secret values", () => {
   assert.ok(error);
   assert.doesNotMatch(error.message, /hunter2|c2VjcmV0/);
 });
+
+Deno.test("APNs: all three key variables or none; the sandbox host serves sandbox devices", () => {
+  const dev = parseConfig({}, secrets);
+  assert.equal(dev.apns, null);
+  assert.deepEqual(dev.localApns, { topic: "com.alatar.app" });
+  const pem = "-----BEGIN PRIVATE KEY-----\\nMIGH\\n-----END PRIVATE KEY-----";
+  const keyed = parseConfig({
+    APNS_KEY_ID: "ABC123DEFG",
+    APNS_TEAM_ID: "TEAM123456",
+    APNS_PRIVATE_KEY: pem,
+    APNS_TOPIC: "com.example.alatar",
+    APNS_URL: "https://api.sandbox.push.apple.com",
+  }, secrets);
+  assert.deepEqual(keyed.apns, {
+    keyId: "ABC123DEFG",
+    teamId: "TEAM123456",
+    // The one-line form of an env file: \n escapes become line breaks.
+    privateKeyPem: "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----",
+    topic: "com.example.alatar",
+    url: "https://api.sandbox.push.apple.com",
+    environment: "sandbox",
+  });
+  assert.equal(keyed.localApns, null);
+  const partial = problems(() => parseConfig({ APNS_KEY_ID: "ABC123DEFG" }, secrets));
+  assert.ok(partial.some((p) => p.startsWith("APNS_KEY_ID, APNS_TEAM_ID and APNS_PRIVATE_KEY")));
+  // Production without APNs keys runs without push (insights are still listed and e-mailed).
+  const production = parseConfig({
+    APP_ENV: "production",
+    DATABASE_URL: "postgres://u:p@db:5432/alatar",
+    APP_URL: "https://alatar.example",
+    EMAIL_API_URL: "https://mail.example/send",
+    EMAIL_API_KEY: "k",
+    SHOPIFY_API_KEY: "key",
+    ...secrets,
+  });
+  assert.equal(production.apns, null);
+  assert.equal(production.localApns, null);
+});

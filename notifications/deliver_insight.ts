@@ -19,7 +19,7 @@
 import type { Database, Tx } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import { EMAIL_QUEUE, type EmailJob } from "../auth/email_delivery.ts";
-import type { ApnsClient } from "./apns_client.ts";
+import type { ApnsClient, PushOutcome } from "./apns_client.ts";
 import { INSIGHT_DELIVERY_QUEUE, type InsightDeliveryJob } from "./delivery_queue.ts";
 import { quietUntil } from "./quiet_hours.ts";
 
@@ -90,6 +90,7 @@ export async function deliverInsight(
   }
 
   const later: string[] = [];
+  const settled: Array<{ deviceId: string; result: Exclude<PushOutcome, { kind: "retry" }> }> = [];
   if (deps.apns) {
     for (const device of read.devices) {
       const result = await deps.apns.send({
@@ -108,51 +109,41 @@ export async function deliverInsight(
           analysisRequestId: insight.analysis_request_id,
         },
       });
-      if (result.kind === "retry") {
-        later.push(result.reason);
-        continue;
-      }
-      await deps.db.withTenant(job.userId, async (tx) => {
-        if (result.kind === "sent") {
-          await recordDelivery(tx, job.userId, insight.id, device.id, "sent", result.apnsId, null);
-          await tx`update push_devices set last_pushed_at = now() where id = ${device.id}`;
-          outcome.pushed++;
-        } else if (result.kind === "drop_device") {
-          await recordDelivery(
-            tx,
-            job.userId,
-            insight.id,
-            device.id,
-            "device_removed",
-            null,
-            result.reason,
-          );
-          await tx`delete from push_devices where id = ${device.id}`;
-          outcome.removed++;
-        } else {
-          await recordDelivery(
-            tx,
-            job.userId,
-            insight.id,
-            device.id,
-            "failed",
-            null,
-            result.reason,
-          );
-          outcome.failed++;
-        }
-      });
+      if (result.kind === "retry") later.push(result.reason);
+      else settled.push({ deviceId: device.id, result });
     }
   }
-  if (later.length) throw new PushLater(later);
+  // One transaction for every answer (and, when nothing waits for a retry, the insight's end).
   await deps.db.withTenant(job.userId, async (tx) => {
-    if (insight.kind === "digest" && (await markDelivered(tx, insight.id))) {
+    for (const { deviceId, result } of settled) {
+      if (result.kind === "sent") {
+        await recordDelivery(tx, job.userId, insight.id, deviceId, "sent", result.apnsId, null);
+        await tx`update push_devices set last_pushed_at = now() where id = ${deviceId}`;
+        outcome.pushed++;
+      } else if (result.kind === "drop_device") {
+        await recordDelivery(
+          tx,
+          job.userId,
+          insight.id,
+          deviceId,
+          "device_removed",
+          null,
+          result.reason,
+        );
+        await tx`delete from push_devices where id = ${deviceId}`;
+        outcome.removed++;
+      } else {
+        await recordDelivery(tx, job.userId, insight.id, deviceId, "failed", null, result.reason);
+        outcome.failed++;
+      }
+    }
+    if (later.length) return;
+    if ((await markDelivered(tx, insight.id)) && insight.kind === "digest") {
       await queueDigestEmail(tx, deps.boss, job.userId, read);
       outcome.emailed = true;
-    } else {
-      await markDelivered(tx, insight.id);
     }
   });
+  if (later.length) throw new PushLater(later);
   return outcome;
 }
 
@@ -168,12 +159,15 @@ async function readDelivery(
       quiet_end: number | null;
       timezone: string | null;
       email: string;
+      unread: number;
     })[]
   >`
     select i.id, i.kind, i.title, i.summary, i.delivered_at is not null as delivered,
            i.analysis_request_id, r.result->>'summary' as explanation,
            p.notifications_enabled as enabled, p.quiet_hours_start as quiet_start,
-           p.quiet_hours_end as quiet_end, s.shop_timezone as timezone, u.email
+           p.quiet_hours_end as quiet_end, s.shop_timezone as timezone, u.email,
+           (select count(*)::int from insights
+            where ready_at is not null and read_at is null) as unread
     from insights i
     join users u on u.id = i.user_id
     left join user_preferences p on p.user_id = i.user_id
@@ -181,8 +175,6 @@ async function readDelivery(
     left join analysis_requests r on r.id = i.analysis_request_id
     where i.id = ${job.insightId} and i.ready_at is not null`;
   if (!row) return null;
-  const [unread] = await tx<{ n: number }[]>`
-    select count(*)::int as n from insights where ready_at is not null and read_at is null`;
   // Devices already done for this insight are left out: a retried job sends only the rest.
   const devices = await tx<{ id: string; token: string }[]>`
     select d.id, d.token from push_devices d
@@ -205,7 +197,7 @@ async function readDelivery(
     quietEnd: row.quiet_end ?? 8,
     timezone: row.timezone ?? "UTC",
     email: row.email,
-    unread: unread!.n,
+    unread: row.unread,
     devices,
   };
 }

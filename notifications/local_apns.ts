@@ -128,6 +128,33 @@ export async function startLocalApns(options: {
   const unregistered = new Map<string, number>();
   const failures: Array<{ status: number; reason: string }> = [];
 
+  // A token's signature is checked once (APNs, too, verifies a provider token once per
+  // connection, not per request); its age on every request.
+  const verified = new Map<string, number>();
+  async function checkProviderToken(token: string): Promise<string | null> {
+    let iat = verified.get(token);
+    if (iat === undefined) {
+      try {
+        const header = decodeProtectedHeader(token);
+        if (header.alg !== "ES256" || header.kid !== credentials.keyId) {
+          return "InvalidProviderToken";
+        }
+        const { payload } = await jwtVerify(token, signing.publicKey, {
+          algorithms: ["ES256"],
+          issuer: credentials.teamId,
+          currentDate: new Date(now()),
+        });
+        if (typeof payload.iat !== "number") return "InvalidProviderToken";
+        iat = payload.iat;
+      } catch {
+        return "InvalidProviderToken";
+      }
+      if (verified.size > 1000) verified.clear();
+      verified.set(token, iat);
+    }
+    return now() / 1000 - iat > 3600 ? "ExpiredProviderToken" : null;
+  }
+
   const answer = (status: number, reason: string, extra: Record<string, unknown> = {}) =>
     Response.json({ reason, ...extra }, { status, headers: { "apns-id": crypto.randomUUID() } });
 
@@ -146,22 +173,8 @@ export async function startLocalApns(options: {
       return answer(403, "MissingProviderToken");
     }
     const token = authorization.slice(7);
-    try {
-      const header = decodeProtectedHeader(token);
-      if (header.alg !== "ES256" || header.kid !== credentials.keyId) {
-        return answer(403, "InvalidProviderToken");
-      }
-      const { payload } = await jwtVerify(token, signing.publicKey, {
-        algorithms: ["ES256"],
-        issuer: credentials.teamId,
-        // APNs checks the age itself: issued within the last hour.
-        currentDate: new Date(now()),
-      });
-      if (typeof payload.iat !== "number") return answer(403, "InvalidProviderToken");
-      if (now() / 1000 - payload.iat > 3600) return answer(403, "ExpiredProviderToken");
-    } catch {
-      return answer(403, "InvalidProviderToken");
-    }
+    const problem = await checkProviderToken(token);
+    if (problem) return answer(403, problem);
     const deviceToken = decodeURIComponent(match[1]!);
     if (!DEVICE_TOKEN.test(deviceToken)) return answer(400, "BadDeviceToken");
     const topic = request.headers.get("apns-topic");

@@ -7,7 +7,8 @@
  * seconds (Shortcuts give up after roughly ten) for the answer's `speech`;
  * past that it says the work goes on, and `GET /siri/requests/:id` gives the
  * answer later. The same question answered for the merchant in the last few
- * minutes is answered again at once instead of being analysed twice.
+ * minutes is answered again at once instead of being analysed twice. "What's
+ * new?" speaks the latest unread insights (and marks them read).
  */
 import { type Context, Hono } from "hono";
 import { z } from "zod";
@@ -33,6 +34,16 @@ export interface SiriDeps {
   /** How long /siri/ask waits for the answer before saying it is still working. */
   waitSeconds?: number;
 }
+
+/**
+ * "What's new?" and its kin, as the whole question: Siri then speaks the latest unread insights
+ * instead of starting an analysis.
+ */
+const WHATS_NEW =
+  /^(hey alatar,? )?(what'?s|what is|anything|any) (new|news|new today|the news|happening)( today| with my (store|shop))?$|^(any|new) insights$|^what did you (find|notice)( today)?$/;
+
+/** How many insights Siri reads out at most; the app lists the rest. */
+export const SIRI_INSIGHTS = 3;
 
 const Ask = z.object({
   question: z.string({ error: 'Send JSON like {"question": "How were sales last week?"}.' })
@@ -99,6 +110,8 @@ export function siriRoutes(deps: SiriDeps): Hono {
     const body = Ask.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return refuse(c, 400, "INVALID_INPUT", body.error.issues[0]!.message);
     const question = body.data.question.trim();
+    const plain = question.toLowerCase().replace(/[’]/g, "'").replace(/[?.!]+$/, "").trim();
+    if (WHATS_NEW.test(plain)) return c.json(await whatsNew(device.userId));
 
     // Within a few minutes of this device's last question, this one continues its conversation
     // ("and the week before?"); the same question again there is answered from the last time.
@@ -143,6 +156,40 @@ export function siriRoutes(deps: SiriDeps): Hono {
       requestId,
     });
   });
+
+  /** The latest unread insights, spoken newest first and then marked read. */
+  async function whatsNew(userId: string) {
+    const spoken = await db.withTenant(userId, async (tx) => {
+      const rows = await tx<{ id: string; title: string }[]>`
+        select id, title from insights
+        where ready_at is not null and read_at is null
+        order by created_at desc, id desc limit ${SIRI_INSIGHTS + 1}`;
+      const said = rows.slice(0, SIRI_INSIGHTS);
+      if (said.length) {
+        await tx`update insights set read_at = now(), updated_at = now()
+                 where id in ${tx(said.map((r) => r.id))}`;
+      }
+      return { said, more: rows.length > SIRI_INSIGHTS };
+    });
+    if (!spoken.said.length) {
+      return {
+        status: "completed" as SiriStatus,
+        speech:
+          "Nothing new: I haven't noticed anything unusual in your store since you last looked.",
+        requestId: null,
+        insightIds: [],
+      };
+    }
+    const titles = spoken.said.map((r) => r.title.replace(/[.!]$/, "")).join(". ");
+    return {
+      status: "completed" as SiriStatus,
+      speech: `${titles}. ${
+        spoken.more ? "There's more in the Alatar app." : "Details are in the Alatar app."
+      }`,
+      requestId: null,
+      insightIds: spoken.said.map((r) => r.id),
+    };
+  }
 
   app.get("/siri/requests/:id", async (c) => {
     const device = c.get("device");

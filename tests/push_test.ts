@@ -235,3 +235,63 @@ apiTest(
     }
   },
 );
+
+Deno.test("the local APNs server answers as APNs does: token, topic, device and payload checks", async () => {
+  let clock = Date.now();
+  const apns = await startLocalApns({ topic: TOPIC, now: () => clock });
+  const http = Deno.createHttpClient({ http1: false, http2: true, caCerts: [apns.caCert] });
+  try {
+    const tokens = await createProviderTokens(apns.credentials, () => clock);
+    const post = async (path: string, headers: Record<string, string>, body = '{"aps":{}}') => {
+      const res = await fetch(`${apns.url}${path}`, {
+        method: "POST",
+        client: http,
+        headers,
+        body,
+      });
+      return [res.status, res.status === 200 ? null : (await res.json()).reason];
+    };
+    const good = async () => ({
+      authorization: `bearer ${await tokens.current()}`,
+      "apns-topic": TOPIC,
+    });
+    assert.deepEqual(await post(`/3/device/${hex(1)}`, await good()), [200, null]);
+    // Another key's token, none at all, a wrong topic, a malformed device, an oversized payload.
+    const stranger = await createProviderTokens({
+      ...apns.credentials,
+      privateKeyPem: (await startLocalApns({ topic: TOPIC }).then(async (o) => {
+        await o.close();
+        return o.credentials;
+      })).privateKeyPem,
+    });
+    assert.deepEqual(
+      await post(`/3/device/${hex(1)}`, {
+        authorization: `bearer ${await stranger.current()}`,
+        "apns-topic": TOPIC,
+      }),
+      [403, "InvalidProviderToken"],
+    );
+    assert.deepEqual(await post(`/3/device/${hex(1)}`, { "apns-topic": TOPIC }), [
+      403,
+      "MissingProviderToken",
+    ]);
+    assert.deepEqual(
+      await post(`/3/device/${hex(1)}`, { ...(await good()), "apns-topic": "com.other" }),
+      [400, "TopicDisallowed"],
+    );
+    assert.deepEqual(await post(`/3/device/xyz`, await good()), [400, "BadDeviceToken"]);
+    assert.deepEqual(
+      await post(`/3/device/${hex(1)}`, await good(), `{"a":"${"x".repeat(5000)}"}`),
+      [413, "PayloadTooLarge"],
+    );
+    // An hour and a bit later the same token has expired (the client renews at 50 minutes).
+    const old = await good();
+    clock += 61 * 60_000;
+    assert.deepEqual(await post(`/3/device/${hex(1)}`, old), [403, "ExpiredProviderToken"]);
+    assert.deepEqual(await post(`/3/device/${hex(1)}`, await good()), [200, null]);
+    assert.equal(apns.deliveries.length, 2);
+  } finally {
+    http.close();
+    await apns.close();
+  }
+});

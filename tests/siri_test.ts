@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Hono } from "hono";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { nodeGate, waitForRequest } from "./helpers/analysis.ts";
-import { gql, signUp } from "./helpers/api.ts";
+import { apiTest, gql, signUp } from "./helpers/api.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
 
 async function createDeviceToken(app: Hono, token: string, name = "Kitchen HomePod") {
@@ -218,4 +218,55 @@ linkedStoreTest(
     assert.ok(!(c.assumed as string[]).some((s) => s.includes("from your previous question")));
   },
   { worker: true },
+);
+
+apiTest(
+  '"what\'s new?" speaks the latest unread insights, marks them read, then says nothing is new',
+  async (api, t) => {
+    const me = await signUp(api.app);
+    const device = await createDeviceToken(api.app, me.accessToken);
+    const [account] = await t.owner`
+    insert into linked_accounts (user_id, provider, account_identifier, encrypted_access_token)
+    values (${me.userId}, 'shopify', 'news.myshopify.com', '\\x01') returning id`;
+    const titles = [
+      "Orders fell 30% on Monday",
+      "Sun Hat is out of stock",
+      "Refunds rose 80% on Tuesday",
+      "Your week: 30 November – 6 December 2026",
+    ];
+    for (const [i, title] of titles.entries()) {
+      await t.owner`insert into insights (user_id, linked_account_id, kind, cause, severity, title,
+        summary, period_from, period_to, ready_at, created_at)
+      values (${me.userId}, ${account!.id}, 'anomaly', ${`c${i}`}, 'warning', ${title}, ${title},
+        '2026-12-01', '2026-12-01', now(), now() + make_interval(secs => ${i}))`;
+    }
+    // Not ready yet (its explanation runs): not spoken.
+    await t.owner`insert into insights (user_id, linked_account_id, kind, cause, severity, title,
+      summary, period_from, period_to)
+    values (${me.userId}, ${account!.id}, 'anomaly', 'pending', 'info', 'Pending', 'Pending',
+      '2026-12-01', '2026-12-01')`;
+
+    const res = await siri(api.app, device.token, "/siri/ask", { question: "What’s new?" });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.status, "completed");
+    assert.equal(
+      body.speech,
+      "Your week: 30 November – 6 December 2026. Refunds rose 80% on Tuesday. Sun Hat is out of stock. " +
+        "There's more in the Alatar app.",
+    );
+    const read = await t.owner`select title from insights where read_at is not null order by title`;
+    assert.deepEqual(read.map((r) => r.title), [titles[2], titles[1], titles[3]].sort());
+    // No analysis was started for it.
+    const [requests] = await t.owner`select count(*)::int as n from analysis_requests`;
+    assert.equal(requests!.n, 0);
+
+    const next =
+      await (await siri(api.app, device.token, "/siri/ask", { question: "anything new" })).json();
+    assert.equal(next.speech, "Orders fell 30% on Monday. Details are in the Alatar app.");
+    const last =
+      await (await siri(api.app, device.token, "/siri/ask", { question: "What's new today?" }))
+        .json();
+    assert.match(last.speech, /^Nothing new/);
+  },
 );
