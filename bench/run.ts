@@ -18,6 +18,7 @@ import { measureStop } from "./stop_bench.ts";
 import { measureForecasts } from "./forecast_bench.ts";
 import { measureDetection } from "./detection_bench.ts";
 import { measurePush } from "./push_bench.ts";
+import { measureCheckScale } from "./check_scale_bench.ts";
 
 const DOC = new URL("../docs/benchmarks.md", import.meta.url);
 
@@ -450,6 +451,30 @@ request), both on this machine. Goal: ≥ 500 notifications a second.
   }** |
 `;
   await writeSection("push", body);
+  console.log(body);
+}
+
+if (!only || only === "scale") {
+  const shops = Number(Deno.args[1] ?? 10_000);
+  console.error(`scale: the daily check of ${shops} synthetic shops on one worker…`);
+  const f = await measureCheckScale(shops);
+  const body = `## The daily check at scale (issue #12)
+
+Measured ${date} on ${machine} with \`deno task bench scale\` (bench/check_scale_bench.ts). ${f.shops}
+synthetic small shops, 16 weeks of daily rollup each (the shop and three products: ${f.rows} rows,
+written in ${
+    f.seedSeconds.toFixed(0)
+  } s), each shop's check queued as its schedule queues it and run by one pg-boss worker
+with the worker's handler options, on the same machine as its Postgres. Goal: 10,000 shops within
+10 minutes.
+
+| shops | wall time | checks per second | one check p50 | p95 | insights written | failed |
+| --- | --- | --- | --- | --- | --- | --- |
+| ${f.shops} | **${(f.wallSeconds / 60).toFixed(1)} min** (${f.wallSeconds.toFixed(0)} s) | ${
+    f.perSecond.toFixed(1)
+  } | ${f.p50Ms} ms | ${f.p95Ms} ms | ${f.insights} | ${f.failed} |
+`;
+  await writeSection("scale", body);
   console.log(body);
 }
 
