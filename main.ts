@@ -73,15 +73,10 @@ async function startPush(config: Config, log: Logger, resources: Resources) {
     return { apns, environment: config.apns.environment };
   }
   if (!config.localApns) return { apns: null, environment: "production" as const };
-  const { startLocalApns } = await import("./notifications/local_apns.ts");
+  const { localApnsClient, startLocalApns } = await import("./notifications/local_apns.ts");
   const local = await startLocalApns({ topic: config.localApns.topic });
   resources.add("local apns", () => local.close());
-  const apns = createApnsClient({
-    url: local.url,
-    topic: config.localApns.topic,
-    tokens: await createProviderTokens(local.credentials),
-    caCerts: [local.caCert],
-  });
+  const apns = await localApnsClient(local, config.localApns.topic);
   resources.add("apns client", () => Promise.resolve(apns.close()));
   log.info("local APNs server (development)", { url: local.url });
   return { apns, environment: "any" as const };

@@ -11,10 +11,8 @@
  * The issue asks ≥ 500 notifications a second.
  */
 import { startDemoStack } from "./demo_stack.ts";
-import { createApnsClient } from "../notifications/apns_client.ts";
-import { createProviderTokens } from "../notifications/apns_token.ts";
 import { deliverInsight } from "../notifications/deliver_insight.ts";
-import { startLocalApns } from "../notifications/local_apns.ts";
+import { localApnsClient, startLocalApns } from "../notifications/local_apns.ts";
 import { createBoss } from "../jobs/boss.ts";
 
 const TOPIC = "com.alatar.bench";
@@ -37,12 +35,7 @@ async function inPool<T>(items: T[], width: number, run: (item: T) => Promise<un
 export async function measurePush(): Promise<PushFigures> {
   const stack = await startDemoStack({ jobs: true });
   const apns = await startLocalApns({ topic: TOPIC });
-  const client = createApnsClient({
-    url: apns.url,
-    topic: TOPIC,
-    tokens: await createProviderTokens(apns.credentials),
-    caCerts: [apns.caCert],
-  });
+  const client = await localApnsClient(apns, TOPIC);
   const boss = createBoss({ url: stack.pg.url, log: stack.log, max: 2, maintenance: false });
   await boss.start();
   try {

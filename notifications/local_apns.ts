@@ -19,7 +19,8 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify } from "jose";
-import type { ApnsCredentials } from "./apns_token.ts";
+import { type ApnsClient, createApnsClient } from "./apns_client.ts";
+import { type ApnsCredentials, createProviderTokens } from "./apns_token.ts";
 
 export interface LocalDelivery {
   apnsId: string;
@@ -230,4 +231,14 @@ export async function startLocalApns(options: {
     },
     close: () => server.shutdown(),
   };
+}
+
+/** The APNs client that talks to `apns`: its authority trusted, its key signing the tokens. */
+export async function localApnsClient(apns: LocalApns, topic: string): Promise<ApnsClient> {
+  return createApnsClient({
+    url: apns.url,
+    topic,
+    tokens: await createProviderTokens(apns.credentials),
+    caCerts: [apns.caCert],
+  });
 }

@@ -8,11 +8,10 @@
  */
 import assert from "node:assert/strict";
 import type { Sql } from "../db/database.ts";
-import { createApnsClient } from "../notifications/apns_client.ts";
 import { createProviderTokens } from "../notifications/apns_token.ts";
 import { deliverInsight, PushLater } from "../notifications/deliver_insight.ts";
 import { INSIGHT_DELIVERY_QUEUE } from "../notifications/delivery_queue.ts";
-import { startLocalApns } from "../notifications/local_apns.ts";
+import { localApnsClient, startLocalApns } from "../notifications/local_apns.ts";
 import { apiTest, gql, signUp } from "./helpers/api.ts";
 
 const TOPIC = "com.alatar.test";
@@ -90,12 +89,7 @@ apiTest(
   "an insight is pushed once per device; a gone device is removed and an outage retried",
   async (api, t) => {
     const apns = await startLocalApns({ topic: TOPIC });
-    const client = createApnsClient({
-      url: apns.url,
-      topic: TOPIC,
-      tokens: await createProviderTokens(apns.credentials),
-      caCerts: [apns.caCert],
-    });
+    const client = await localApnsClient(apns, TOPIC);
     try {
       const me = await signUp(api.app);
       const insight = await readyInsight(t.owner, me.userId);
@@ -173,12 +167,7 @@ apiTest(
   "quiet hours wait for 08:00 shop time; notifications off send nothing; a digest is e-mailed",
   async (api, t) => {
     const apns = await startLocalApns({ topic: TOPIC });
-    const client = createApnsClient({
-      url: apns.url,
-      topic: TOPIC,
-      tokens: await createProviderTokens(apns.credentials),
-      caCerts: [apns.caCert],
-    });
+    const client = await localApnsClient(apns, TOPIC);
     try {
       const me = await signUp(api.app);
       await gql(api.app, REGISTER, { token: hex(7) }, { token: me.accessToken });
