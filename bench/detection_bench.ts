@@ -22,10 +22,8 @@
 import { generateShop, SHOP_TIMEZONE } from "../devstore/seed.ts";
 import { expectedSales, shopDay } from "../eval/expected.ts";
 import { addDays } from "../metrics/calendar.ts";
-import { forecastSeries } from "../metrics/forecast.ts";
 import {
   type Anomaly,
-  averageOrderValues,
   checkShopDay,
   DEDUPE_DAYS,
   type ShopSeries,
@@ -171,29 +169,6 @@ const matches = (kind: Kind, a: Alert, bestId: string) => {
   }
 };
 
-/** What the check saw of a missed injection, with the thresholds off (for tuning). */
-function nearMiss(s: ShopSeries, at: number, kind: Kind) {
-  const cut = cutAt(s, at);
-  const measure = kind === "refunds"
-    ? "refunds"
-    : kind === "order value"
-    ? "averageOrderValue"
-    : "netSales";
-  const values = measure === "averageOrderValue"
-    ? averageOrderValues(cut.netSales, cut.orders)
-    : cut[measure];
-  const history = values.slice(0, -1);
-  const f = forecastSeries(history, addDays(cut.lastDay, -1), 7).points[0]!;
-  const best = s.products[0]!;
-  return {
-    actual: values.at(-1),
-    expected: f.value,
-    lower95: f.lower95,
-    upper95: f.upper95,
-    bestUnits: best.unitsSold.slice(at - 10, at + 3),
-  };
-}
-
 export function measureDetection(): DetectionFigures {
   const s = demoSeries();
   const n = s.netSales.length;
@@ -204,15 +179,6 @@ export function measureDetection(): DetectionFigures {
     day >= addDays(s.lastDay, dipEnd - 6 - (n - 1)) && day <= addDays(s.lastDay, dipEnd - (n - 1));
 
   const clean = replay(s);
-  if (Deno.env.get("VERBOSE")) {
-    console.error(
-      clean.alerts.map((a) =>
-        `${a.day} ${a.key} change ${a.anomaly.change.toFixed(2)} surprise ${
-          a.anomaly.surprise.toFixed(2)
-        }`
-      ).join("\n"),
-    );
-  }
   const outside = clean.alerts.filter((a) => !inDip(a.day));
   const dipDays =
     clean.alerts.filter((a) => inDip(a.day) && a.key.endsWith(s.products[0]!.id)).length;
@@ -233,7 +199,6 @@ export function measureDetection(): DetectionFigures {
   for (let at = n - WINDOW + 3, k = 0; k < 25 && at < dipEnd - 8; at += 6, k++) {
     const kind = KINDS[k % KINDS.length]!;
     const series = inject(s, kind, at);
-    const day = addDays(s.lastDay, at - (n - 1));
     const alerts = [at, at + 1].flatMap((end) =>
       checkShopDay(cutAt(series, end)).map((f) => ({
         key: f.cause,
@@ -244,9 +209,6 @@ export function measureDetection(): DetectionFigures {
     const hit = alerts.some((a) => matches(kind, a, s.products[0]!.id));
     injected++, byKind[kind][1]++;
     if (hit) found++, byKind[kind][0]++;
-    else if (Deno.env.get("VERBOSE")) {
-      console.error(`missed ${day} ${kind}`, JSON.stringify(nearMiss(series, at, kind)));
-    }
   }
   const cleanDays = WINDOW - 7;
   return {

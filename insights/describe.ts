@@ -107,10 +107,12 @@ export function describeFinding(
     title: `${subject} ${verb} ${percent(a.change)} ${
       week ? "last week" : `on ${weekday(a.from)}`
     }`,
-    summary: `${subject} ${week ? "were" : "was"} ${amount(a.actual)} ${on}, ${percent(a.change)} ${
-      a.direction === "down" ? "below" : "above"
-    } the ${amount(a.expected)} expected (95% range ${amount(a.lower95)}–${amount(a.upper95)}).`
-      .replace(/^(Orders|Refunds) was/, "$1 were"),
+    // Sales, orders, refunds and units are plural; an average is one figure.
+    summary: `${subject} ${a.measure === "averageOrderValue" ? "was" : "were"} ${
+      amount(a.actual)
+    } ${on}, ${percent(a.change)} ${a.direction === "down" ? "below" : "above"} the ${
+      amount(a.expected)
+    } expected (95% range ${amount(a.lower95)}–${amount(a.upper95)}).`,
     range,
     facts,
     prompt: `Why did ${m.question} ${a.direction === "down" ? "fall" : "rise"} ${

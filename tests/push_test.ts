@@ -7,6 +7,7 @@
  * weekly digest's e-mail.
  */
 import assert from "node:assert/strict";
+import { exportPKCS8, generateKeyPair } from "jose";
 import type { Sql } from "../db/database.ts";
 import { createProviderTokens } from "../notifications/apns_token.ts";
 import { deliverInsight, PushLater } from "../notifications/deliver_insight.ts";
@@ -246,12 +247,10 @@ Deno.test("the local APNs server answers as APNs does: token, topic, device and 
     });
     assert.deepEqual(await post(`/3/device/${hex(1)}`, await good()), [200, null]);
     // Another key's token, none at all, a wrong topic, a malformed device, an oversized payload.
+    const strangerKey = await generateKeyPair("ES256", { extractable: true });
     const stranger = await createProviderTokens({
       ...apns.credentials,
-      privateKeyPem: (await startLocalApns({ topic: TOPIC }).then(async (o) => {
-        await o.close();
-        return o.credentials;
-      })).privateKeyPem,
+      privateKeyPem: await exportPKCS8(strangerKey.privateKey),
     });
     assert.deepEqual(
       await post(`/3/device/${hex(1)}`, {
