@@ -85,6 +85,8 @@ export const QUEUES: Record<string, QueueOptions> = {
     retryBackoff: true,
     retryDelayMax: 900,
     expireInSeconds: 300,
+    // A killed worker's delivery is retried within seconds, not at its expiry.
+    heartbeatSeconds: 10,
     deadLetter: DEAD_LETTER_QUEUE,
     notify: true,
   },

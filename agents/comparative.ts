@@ -9,7 +9,7 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
-import { productMargins } from "../metrics/inventory.ts";
+import { productMargins, productsOnHand } from "../metrics/inventory.ts";
 import { round, salesKpis } from "../metrics/sales.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
 import { type DepartmentInput, type DepartmentResult, emptyResult } from "./department.ts";
@@ -87,11 +87,17 @@ export function comparativeDepartment(db: Database) {
         };
       }).sort((a, b) => a.change - b.change);
       const fallers = contributions.filter((c) => c.change < 0).slice(0, task.limit)
-        .map((c) => ({ ...c, lowestMargin: null as number | null }));
+        .map((c) => ({ ...c, lowestMargin: null as number | null, onHand: null as number | null }));
       const risers = contributions.filter((c) => c.change > 0).reverse().slice(0, task.limit);
-      // Their margins, so an offer proposed on them never goes below cost.
-      const margins = await productMargins(tx, scope.accountId, fallers.map((f) => f.productId));
-      for (const f of fallers) f.lowestMargin = margins.get(f.productId) ?? null;
+      // Their margins, so an offer proposed on them never goes below cost, and their stock:
+      // a product that fell because it sold out needs restocking, not a discount.
+      const ids = fallers.map((f) => f.productId);
+      const margins = await productMargins(tx, scope.accountId, ids);
+      const stock = await productsOnHand(tx, scope.accountId, ids);
+      for (const f of fallers) {
+        f.lowestMargin = margins.get(f.productId) ?? null;
+        f.onHand = stock.get(f.productId) ?? null;
+      }
       result.tables.drivers = { provenance: now.provenance, rows: [...fallers, ...risers] };
       for (const c of [...fallers, ...risers]) {
         fact(
@@ -108,11 +114,17 @@ export function comparativeDepartment(db: Database) {
         );
         fact(`drivers.product.${c.productId}.now`, `Net sales of ${c.title}`, c.netSales, "money");
       }
+      for (const f of fallers.filter((f) => f.onHand !== null && f.onHand <= 0)) {
+        fact(`drivers.product.${f.productId}.onHand`, `${f.title} on hand`, f.onHand!, "count");
+      }
       if (fallers[0]) {
+        const soldOut = fallers[0].onHand !== null && fallers[0].onHand <= 0;
         result.findings.push(
           `The biggest fall was ${fallers[0].title}: ${
             formatFact({ value: fallers[0].previousNetSales, unit: "money" }, currency)
-          } before, ${formatFact({ value: fallers[0].netSales, unit: "money" }, currency)} now.`,
+          } before, ${formatFact({ value: fallers[0].netSales, unit: "money" }, currency)} now${
+            soldOut ? ", and it is out of stock" : ""
+          }.`,
         );
       }
       if (risers[0]) {

@@ -113,9 +113,26 @@ export function recommendationDepartment() {
 
     // A fall in sales → a one-week win-back offer on the products that fell most.
     const drivers = (all.tables.drivers?.rows ?? []) as Array<
-      { productId: string; title: string; change: number; lowestMargin?: number | null }
+      {
+        productId: string;
+        title: string;
+        change: number;
+        lowestMargin?: number | null;
+        onHand?: number | null;
+      }
     >;
-    const fallers = drivers.filter((d) => d.change < 0)
+    const soldOut = (d: { onHand?: number | null }) => d.onHand != null && d.onHand <= 0;
+    // A product that fell because it sold out needs stock, not a discount on what cannot ship.
+    const restock = drivers.filter((d) => d.change < 0 && soldOut(d)).slice(0, 3);
+    if (input.plan.intent === "explain_change" && restock.length > 0) {
+      const names = restock.map((d) => d.title).join(", ");
+      result.findings.push(
+        `Restock ${names} first: ${
+          restock.length === 1 ? "it is" : "they are"
+        } out of stock, so a discount would not bring those sales back.`,
+      );
+    }
+    const fallers = drivers.filter((d) => d.change < 0 && !soldOut(d))
       .filter((d) => depthWithinMargin(0.1, d.lowestMargin ?? null) !== null)
       .slice(0, 3);
     if (input.plan.intent === "explain_change" && fallers.length > 0) {

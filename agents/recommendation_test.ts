@@ -70,3 +70,31 @@ Deno.test("slow-stock proposals keep every product at or above cost", async () =
     // Socks (5 % margin) get no discount at all.
   ]);
 });
+
+Deno.test("a product that fell because it sold out gets restocking, not a discount", async () => {
+  const drivers = {
+    provenance: null,
+    rows: [
+      // Sold out: the fall is a stock problem.
+      { productId: "1", title: "Trail Runner", change: -900, lowestMargin: 0.5, onHand: 0 },
+      // In stock, fell too: a win-back offer may help.
+      { productId: "2", title: "Day Pack", change: -300, lowestMargin: 0.4, onHand: 25 },
+      // Not tracked by Shopify: never called sold out.
+      { productId: "3", title: "Gift Card", change: -100, lowestMargin: null, onHand: null },
+    ],
+  };
+  const prior = { ...emptyResult(), tables: { drivers } };
+  const result = await recommendationDepartment().invoke({
+    today: "2026-12-06",
+    plan: { intent: "explain_change" },
+    prior: [{ department: "comparative", taskKey: "c", result: prior }],
+  } as unknown as DepartmentInput);
+  assert.deepEqual(
+    result.candidates.map((c) => c.parameters.productIds),
+    [["2", "3"]],
+  );
+  assert.ok(
+    result.findings.some((f) => f.startsWith("Restock Trail Runner first")),
+    result.findings.join(" | "),
+  );
+});

@@ -3,6 +3,7 @@
  * opened by `withTenant`, so row-level security applies; the explicit
  * `user_id` filter is there for the index, not for safety.
  */
+import { DEFAULT_PREFERENCES, type Preferences } from "../auth/accounts.ts";
 import type { Tx } from "../db/database.ts";
 import type { Position } from "./pagination.ts";
 
@@ -193,11 +194,6 @@ export function linkedAccountsOf(tx: Tx, userId: string) {
     where a.user_id = ${userId} order by a.created_at, a.id`;
 }
 
-export interface Preferences {
-  preferredLlm: string | null;
-  notificationsEnabled: boolean;
-}
-
 export interface UserRow {
   id: string;
   email: string;
@@ -208,27 +204,25 @@ export interface UserRow {
 
 export async function userById(tx: Tx, userId: string): Promise<UserRow | null> {
   const [row] = await tx<
-    (UserRow & { preferred_llm: string | null; notifications_enabled: boolean | null })[]
+    (UserRow & { preferences: Preferences | null })[]
   >`
-    select u.id, u.email, u.created_at as "createdAt", p.preferred_llm, p.notifications_enabled
+    select u.id, u.email, u.created_at as "createdAt",
+      case when p.user_id is not null then json_build_object(
+        'preferredLlm', p.preferred_llm, 'notificationsEnabled', p.notifications_enabled,
+        'quietHoursStart', p.quiet_hours_start, 'quietHoursEnd', p.quiet_hours_end) end
+        as preferences
     from users u left join user_preferences p on p.user_id = u.id
     where u.id = ${userId}`;
   if (!row) return null;
-  const { preferred_llm, notifications_enabled, ...user } = row;
-  return {
-    ...user,
-    preferences: {
-      preferredLlm: preferred_llm,
-      notificationsEnabled: notifications_enabled ?? true,
-    },
-  };
+  return { ...row, preferences: row.preferences ?? DEFAULT_PREFERENCES };
 }
 
 export async function preferencesOf(tx: Tx, userId: string): Promise<Preferences> {
   const [row] = await tx<Preferences[]>`
-    select preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled"
+    select preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled",
+      quiet_hours_start as "quietHoursStart", quiet_hours_end as "quietHoursEnd"
     from user_preferences where user_id = ${userId}`;
-  return row ?? { preferredLlm: null, notificationsEnabled: true };
+  return row ?? DEFAULT_PREFERENCES;
 }
 
 export interface AuditLogRow {

@@ -409,7 +409,12 @@ export const resolvers = {
     },
     async updatePreferences(
       _: unknown,
-      args: { preferredLlm?: string | null; notificationsEnabled?: boolean | null },
+      args: {
+        preferredLlm?: string | null;
+        notificationsEnabled?: boolean | null;
+        quietHoursStart?: number | null;
+        quietHoursEnd?: number | null;
+      },
       c: Context,
     ) {
       const ctx = apiContext(c);

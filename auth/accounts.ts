@@ -233,6 +233,21 @@ export async function resetPassword(
 export interface Preferences {
   preferredLlm: string | null;
   notificationsEnabled: boolean;
+  /** Pushes wait from this hour to `quietHoursEnd`, in the shop's time (equal: never wait). */
+  quietHoursStart: number;
+  quietHoursEnd: number;
+}
+
+/** The preferences of a user who never set any (the columns' defaults in migration 0024). */
+export const DEFAULT_PREFERENCES: Preferences = {
+  preferredLlm: null,
+  notificationsEnabled: true,
+  quietHoursStart: 22,
+  quietHoursEnd: 8,
+};
+
+function isHour(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 23;
 }
 
 const MODEL_ID = /^[A-Za-z0-9._-]{1,100}\/[A-Za-z0-9._:-]{1,100}$/;
@@ -241,7 +256,12 @@ const MODEL_ID = /^[A-Za-z0-9._-]{1,100}\/[A-Za-z0-9._:-]{1,100}$/;
 export async function updatePreferences(
   deps: Pick<AccountDeps, "db">,
   viewer: Viewer,
-  input: { preferredLlm?: string | null; notificationsEnabled?: boolean | null },
+  input: {
+    preferredLlm?: string | null;
+    notificationsEnabled?: boolean | null;
+    quietHoursStart?: number | null;
+    quietHoursEnd?: number | null;
+  },
 ): Promise<Outcome<Preferences>> {
   const llm = input.preferredLlm?.trim();
   if (llm && !MODEL_ID.test(llm)) {
@@ -254,16 +274,32 @@ export async function updatePreferences(
       field: "notificationsEnabled",
     });
   }
+  for (const field of ["quietHoursStart", "quietHoursEnd"] as const) {
+    const hour = input[field];
+    if (hour === null || (hour !== undefined && !isHour(hour))) {
+      return fail("INVALID_INPUT", `${field} must be an hour from 0 to 23 in the shop's time.`, {
+        field,
+      });
+    }
+  }
   const setLlm = input.preferredLlm !== undefined;
+  const start = input.quietHoursStart ?? null;
+  const end = input.quietHoursEnd ?? null;
   const [row] = await deps.db.withTenant(viewer.userId, (tx) =>
     tx<Preferences[]>`
-      insert into user_preferences (user_id, preferred_llm, notifications_enabled)
-      values (${viewer.userId}, ${llm || null}, ${input.notificationsEnabled ?? true})
+      insert into user_preferences
+        (user_id, preferred_llm, notifications_enabled, quiet_hours_start, quiet_hours_end)
+      values (${viewer.userId}, ${llm || null}, ${input.notificationsEnabled ?? true},
+              ${start ?? DEFAULT_PREFERENCES.quietHoursStart},
+              ${end ?? DEFAULT_PREFERENCES.quietHoursEnd})
       on conflict (user_id) do update set
         preferred_llm = case when ${setLlm} then excluded.preferred_llm
                              else user_preferences.preferred_llm end,
         notifications_enabled = coalesce(${input.notificationsEnabled ?? null},
-                                         user_preferences.notifications_enabled)
-      returning preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled"`);
+                                         user_preferences.notifications_enabled),
+        quiet_hours_start = coalesce(${start}::smallint, user_preferences.quiet_hours_start),
+        quiet_hours_end = coalesce(${end}::smallint, user_preferences.quiet_hours_end)
+      returning preferred_llm as "preferredLlm", notifications_enabled as "notificationsEnabled",
+        quiet_hours_start as "quietHoursStart", quiet_hours_end as "quietHoursEnd"`);
   return ok(row!);
 }

@@ -59,6 +59,9 @@ export function readingCases(today: string): ReadingCase[] {
   const yesterday = { from: daysBefore(today, 1), to: daysBefore(today, 1) };
   const thisMonth = { from: `${today.slice(0, 8)}01`, to: today };
   const ytd = { from: yearStart(today), to: today };
+  // "on Tuesday": the latest Tuesday up to today (Tuesday is day 2 of JavaScript's week).
+  const tuesdayBack = (new Date(`${today}T00:00:00Z`).getUTCDay() - 2 + 7) % 7;
+  const lastTuesday = { from: daysBefore(today, tuesdayBack), to: daysBefore(today, tuesdayBack) };
   // The period before, as a merchant means it: whole months before whole months, else as many days.
   const previous = (r: Range): Range => {
     const [fy, fm] = r.from.split("-").map(Number) as [number, number];
@@ -188,6 +191,24 @@ export function readingCases(today: string): ReadingCase[] {
         comparison: previous(ytd),
       }],
       ["refund rate last month vs the month before", sales(["refundRate"], m1, { comparison: m2 })],
+      [
+        "net sales on tuesday compared to the same day last week",
+        sales(["netSales"], lastTuesday, {
+          comparison: {
+            from: daysBefore(lastTuesday.from, 7),
+            to: daysBefore(lastTuesday.from, 7),
+          },
+        }),
+      ],
+      [
+        "orders yesterday vs the same day last year",
+        sales(["orders"], yesterday, {
+          comparison: {
+            from: `${Number(yesterday.from.slice(0, 4)) - 1}${yesterday.from.slice(4)}`,
+            to: `${Number(yesterday.from.slice(0, 4)) - 1}${yesterday.from.slice(4)}`,
+          },
+        }),
+      ],
     ] as Array<[string, ExpectedReading]>).map(([question, expect]) => ({
       category: "comparisons",
       question,

@@ -75,6 +75,17 @@ const partsOf = (day: string) => day.split("-").map(Number) as [number, number, 
 const firstOfMonth = (year: number, month: number) => isoOf(Date.UTC(year, month - 1, 1));
 const lastOfMonth = (year: number, month: number) => isoOf(Date.UTC(year, month, 0));
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const WEEKDAY_NAMES = [
+  "Sunday",
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+];
+/** 0 for a Sunday … 6 for a Saturday. */
+const partsOfWeekday = (day: string) => new Date(toMs(day)).getUTCDay();
 const mondayOf = (day: string) => addDays(day, -((new Date(toMs(day)).getUTCDay() + 6) % 7));
 /** The number of days a range covers, both ends included. */
 export const spanDays = (r: DateRange) => Math.round((toMs(r.to) - toMs(r.from)) / DAY) + 1;
@@ -99,6 +110,16 @@ export function yearBefore(range: DateRange): DateRange {
   const back = (day: string) => {
     const [y, m, d] = partsOf(day);
     return isoOf(Date.UTC(y - 1, m - 1, Math.min(d, daysIn(y - 1, m))));
+  };
+  return { from: back(range.from), to: back(range.to) };
+}
+
+/** `range` a month earlier, day for day (31 March becomes 28 or 29 February). */
+export function monthBefore(range: DateRange): DateRange {
+  const back = (day: string) => {
+    const [y, m, d] = partsOf(day);
+    const [py, pm] = m === 1 ? [y - 1, 12] : [y, m - 1];
+    return isoOf(Date.UTC(py, pm - 1, Math.min(d, daysIn(py, pm))));
   };
   return { from: back(range.from), to: back(range.to) };
 }
@@ -291,6 +312,8 @@ interface ChronoDay {
   /** The day of the month was said (not "October", which is a month). */
   dayKnown: boolean;
   yearKnown: boolean;
+  /** Only a weekday was said ("on Tuesday"): the latest such day up to today. */
+  weekdayOnly: boolean;
   text: string;
   index: number;
 }
@@ -305,6 +328,21 @@ function chronoDays(
     const month = c.get("month") ?? 1;
     const date = c.get("day") ?? 1;
     const yearKnown = c.isCertain("year");
+    if (c.isCertain("weekday") && !c.isCertain("day") && !c.isCertain("month")) {
+      // chrono picks the nearest such weekday, which may be ahead ("this Tuesday" on a
+      // Sunday); a question about sales means the latest one that has begun.
+      // "last Tuesday" said on a Tuesday is a week ago.
+      const back = (partsOfWeekday(today) - c.get("weekday")! + 7) % 7 ||
+        (/^(?:last|past|previous) /.test(text.trim()) ? 7 : 0);
+      return {
+        day: addDays(today, -back),
+        dayKnown: true,
+        yearKnown: true,
+        weekdayOnly: true,
+        text,
+        index,
+      };
+    }
     const year = yearKnown
       ? c.get("year")!
       : pastYearOf(month, c.isCertain("day") ? date : 1, today);
@@ -312,6 +350,7 @@ function chronoDays(
       day: isoOf(Date.UTC(year, month - 1, date)),
       dayKnown: c.isCertain("day"),
       yearKnown,
+      weekdayOnly: false,
       text,
       index,
     };
@@ -374,9 +413,16 @@ function periodOf(q: string, today: string, dayFirst: boolean): Period | null {
   const first = days[0];
   if (first && first.dayKnown) {
     const slash = /^\d{1,2}\/\d{1,2}$/.test(first.text.trim());
+    const said = first.text.trim().replace(/^(?:on|this|last|past) /, "");
     return {
       range: { from: first.day, to: first.day },
-      ...(slash
+      ...(first.weekdayOnly
+        ? {
+          assumption: `"${said}" read as ${WEEKDAY_NAMES[partsOfWeekday(first.day)]} ${
+            describeRange({ from: first.day, to: first.day })
+          }`,
+        }
+        : slash
         ? {
           assumption: `"${first.text}" read ${dayFirst ? "day" : "month"} first, as ${
             describeRange({ from: first.day, to: first.day })
@@ -433,13 +479,21 @@ export function readDates(
   }
   let range = take(periodOf(mainText, today, dayFirst));
   let comparison: DateRange | null = null;
-  const sameLastYear =
-    /\b(same (?:period|time|days|week|month) (?:last|a) year|year over year|yoy|last year's)\b/
-      .test(q);
+  // "the same day last week", "a month earlier", "same period last year": the asked period
+  // moved back by that unit, day for day.
+  const sameAgo =
+    /\b(?:(?:the )?same (?:period|time|days?|dates?|weekday|week|month) (?:last|a|the previous|the prior|one) (week|month|year)|(?:a|one) (week|month|year) (?:earlier|before|ago))\b/
+      .exec(q);
+  const agoUnit = sameAgo ? (sameAgo[1] ?? sameAgo[2]) as "week" | "month" | "year" : null;
+  const sameLastYear = agoUnit === "year" || /\b(year over year|yoy|last year's)\b/.test(q);
   const periodBefore =
     /\b(previous|prior|preceding) period\b|\b(week over week|month over month|wow|mom)\b|\bthe (day|week|month|quarter|year) before\b/
       .test(q);
-  if (otherText !== null && !sameLastYear && !periodBefore) {
+  if (range && agoUnit === "week") {
+    comparison = { from: addDays(range.from, -7), to: addDays(range.to, -7) };
+  }
+  if (range && agoUnit === "month") comparison = monthBefore(range);
+  if (otherText !== null && !sameLastYear && !periodBefore && !agoUnit) {
     comparison = take(periodOf(otherText, today, dayFirst));
     if (!range && comparison) {
       // "How did we do vs last week?": the current period of the same kind, against it.
@@ -448,7 +502,9 @@ export function readDates(
     }
   }
   if (range && !comparison && sameLastYear) comparison = yearBefore(range);
-  if (range && !comparison && (periodBefore || (otherText !== null && !sameLastYear))) {
+  if (
+    range && !comparison && (periodBefore || (otherText !== null && !sameLastYear && !agoUnit))
+  ) {
     comparison = previousPeriod(range);
   }
   if (!range && sameLastYear) {

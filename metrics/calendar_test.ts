@@ -91,6 +91,62 @@ Deno.test("comparisons: X vs Y, same period last year, previous period", () => {
   assert.deepEqual(before.comparison, r("2026-11-16", "2026-11-22"));
 });
 
+Deno.test("a weekday alone is the latest one up to today; 'last' on that weekday is a week ago", () => {
+  // TODAY is Friday 4 December 2026.
+  const cases: Array<[string, { from: string; to: string }]> = [
+    ["how were sales on tuesday?", r("2026-12-01", "2026-12-01")],
+    ["orders this tuesday", r("2026-12-01", "2026-12-01")],
+    ["sales last tuesday", r("2026-12-01", "2026-12-01")],
+    ["sales on friday", r("2026-12-04", "2026-12-04")],
+    ["sales last friday", r("2026-11-27", "2026-11-27")],
+    ["how did saturday go", r("2026-11-28", "2026-11-28")],
+  ];
+  for (const [q, expected] of cases) assert.deepEqual(rangeOf(q), expected, q);
+  assert.deepEqual(readDates("how were sales on tuesday?", TODAY).assumptions, [
+    '"tuesday" read as Tuesday 1 December 2026',
+  ]);
+});
+
+Deno.test("the same day a week, a month or a year earlier", () => {
+  const cases: Array<[string, { from: string; to: string }, { from: string; to: string }]> = [
+    [
+      "sales on tuesday compared to the same day last week",
+      r("2026-12-01", "2026-12-01"),
+      r("2026-11-24", "2026-11-24"),
+    ],
+    [
+      "orders on Tuesday 1 December 2026 compared to the same day a week earlier",
+      r("2026-12-01", "2026-12-01"),
+      r("2026-11-24", "2026-11-24"),
+    ],
+    ["sales yesterday vs a week ago", r("2026-12-03", "2026-12-03"), r("2026-11-26", "2026-11-26")],
+    [
+      "revenue this week vs the same days last week",
+      r("2026-11-30", "2026-12-04"),
+      r("2026-11-23", "2026-11-27"),
+    ],
+    [
+      "sales yesterday compared with the same day last year",
+      r("2026-12-03", "2026-12-03"),
+      r("2025-12-03", "2025-12-03"),
+    ],
+    [
+      "sales on 31 March 2026 vs a month earlier",
+      r("2026-03-31", "2026-03-31"),
+      r("2026-02-28", "2026-02-28"),
+    ],
+    [
+      "sales in november vs the same month last year",
+      r("2026-11-01", "2026-11-30"),
+      r("2025-11-01", "2025-11-30"),
+    ],
+  ];
+  for (const [q, range, comparison] of cases) {
+    const read = readDates(q, TODAY);
+    assert.deepEqual([read.range, read.comparison], [range, comparison], q);
+  }
+});
+
 Deno.test("future days are flagged, days that do not exist are errors naming them", () => {
   assert.equal(readDates("forecast sales for next month", TODAY).future, true);
   assert.equal(readDates("what will sales be tomorrow", TODAY).future, true);

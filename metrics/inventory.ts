@@ -155,3 +155,24 @@ export async function productMargins(
     group by product_id`;
   return new Map(rows.map((r) => [r.id, r.margin === null ? null : round(r.margin)]));
 }
+
+/**
+ * Each product's units on hand across its variants, from the mirror's latest inventory.
+ * Null for a product none of whose variants Shopify tracks (it cannot be "sold out").
+ */
+export async function productsOnHand(
+  tx: Tx,
+  accountId: string,
+  productIds: readonly string[],
+): Promise<Map<string, number | null>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await tx<{ id: string; onHand: number | null }[]>`
+    select product_id::text as id, sum(inventory_quantity)::int as "onHand"
+    from shop_variants
+    where linked_account_id = ${accountId}
+      and product_id in (select jsonb_array_elements_text(${
+    tx.json(productIds as string[])
+  })::bigint)
+    group by product_id`;
+  return new Map(rows.map((r) => [r.id, r.onHand]));
+}

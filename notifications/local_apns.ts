@@ -45,6 +45,11 @@ export interface LocalApns {
   unregister(deviceToken: string): void;
   /** The next `count` sends answer `status` with `reason` (an outage, throttling). */
   failNext(count: number, status: number, reason: string): void;
+  /**
+   * The next send to `deviceToken` reaches the device, but its answer never comes back (the
+   * provider dies or the connection drops in between). Resolves when that send arrives.
+   */
+  holdAnswerTo(deviceToken: string): Promise<LocalDelivery>;
   close(): Promise<void>;
 }
 
@@ -128,6 +133,9 @@ export async function startLocalApns(options: {
   const deliveries: LocalDelivery[] = [];
   const unregistered = new Map<string, number>();
   const failures: Array<{ status: number; reason: string }> = [];
+  const held = new Map<string, (delivery: LocalDelivery) => void>();
+  let closing: () => void = () => {};
+  const closed = new Promise<void>((resolve) => closing = resolve);
 
   // A token's signature is checked once (APNs, too, verifies a provider token once per
   // connection, not per request); its age on every request.
@@ -199,7 +207,7 @@ export async function startLocalApns(options: {
       return answer(400, "BadPayload");
     }
     const apnsId = request.headers.get("apns-id") ?? crypto.randomUUID();
-    deliveries.push({
+    const delivery: LocalDelivery = {
       apnsId,
       deviceToken: deviceToken.toLowerCase(),
       topic,
@@ -209,7 +217,14 @@ export async function startLocalApns(options: {
       collapseId,
       payload,
       at: new Date(now()),
-    });
+    };
+    deliveries.push(delivery);
+    const hold = held.get(delivery.deviceToken);
+    if (hold) {
+      held.delete(delivery.deviceToken);
+      hold(delivery);
+      await closed;
+    }
     return new Response(null, { status: 200, headers: { "apns-id": apnsId } });
   }
 
@@ -229,7 +244,12 @@ export async function startLocalApns(options: {
     failNext(count, status, reason) {
       for (let i = 0; i < count; i++) failures.push({ status, reason });
     },
-    close: () => server.shutdown(),
+    holdAnswerTo: (deviceToken) =>
+      new Promise((resolve) => held.set(deviceToken.toLowerCase(), resolve)),
+    close: () => {
+      closing();
+      return server.shutdown();
+    },
   };
 }
 

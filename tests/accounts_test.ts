@@ -312,6 +312,48 @@ apiTest(
 );
 
 apiTest(
+  "quiet hours: default 22 to 8, set one end or both, refuse an hour outside 0-23",
+  async ({ app }) => {
+    const { accessToken: token } = await signUp(app);
+    const QUIET = `mutation($s: Int, $e: Int) {
+      updatePreferences(quietHoursStart: $s, quietHoursEnd: $e) {
+        preferences { quietHoursStart quietHoursEnd notificationsEnabled }
+        userErrors { code field } } }`;
+    const fresh = await gql(app, `{ me { preferences { quietHoursStart quietHoursEnd } } }`, {}, {
+      token,
+    });
+    assert.deepEqual(fresh.body.data.me.preferences, { quietHoursStart: 22, quietHoursEnd: 8 });
+    const both = await gql(app, QUIET, { s: 23, e: 7 }, { token });
+    assert.deepEqual(both.body.data.updatePreferences, {
+      preferences: { quietHoursStart: 23, quietHoursEnd: 7, notificationsEnabled: true },
+      userErrors: [],
+    });
+    const one = await gql(app, QUIET, { e: 6 }, { token });
+    assert.deepEqual(one.body.data.updatePreferences.preferences, {
+      quietHoursStart: 23,
+      quietHoursEnd: 6,
+      notificationsEnabled: true,
+    });
+    for (
+      const [vars, field] of [[{ s: 24 }, "quietHoursStart"], [{ e: -1 }, "quietHoursEnd"], [
+        { s: null },
+        "quietHoursStart",
+      ]] as const
+    ) {
+      const bad = await gql(app, QUIET, vars, { token });
+      assert.deepEqual(bad.body.data.updatePreferences, {
+        preferences: null,
+        userErrors: [{ code: "INVALID_INPUT", field }],
+      });
+    }
+    const kept = await gql(app, `{ me { preferences { quietHoursStart quietHoursEnd } } }`, {}, {
+      token,
+    });
+    assert.deepEqual(kept.body.data.me.preferences, { quietHoursStart: 23, quietHoursEnd: 6 });
+  },
+);
+
+apiTest(
   "login rate limits trip per e-mail and per IP, say when to retry, and reset",
   async ({ app }, t) => {
     const { email } = await signUp(app);

@@ -5,46 +5,18 @@
  * request completes exactly once, and nothing it created is created twice.
  */
 import assert from "node:assert/strict";
-import { encodeBase64 } from "@oslojs/encoding";
 import { importStore } from "../mirror/import.ts";
 import { ask, waitForRequest } from "./helpers/analysis.ts";
-import { TEST_ENCRYPTION_KEY } from "./helpers/api.ts";
 import { type LinkedStore, linkedStoreTest } from "./helpers/linked_store.ts";
+import { spawnWorker, type WorkerProcess } from "./helpers/spawn_worker.ts";
 
-function spawnWorker(env: LinkedStore, pauseAt?: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./helpers/worker_process.ts", import.meta.url).pathname],
-    env: {
-      TEST_DATABASE_URL: env.t.url,
-      TEST_ENCRYPTION_KEY: encodeBase64(TEST_ENCRYPTION_KEY),
-      TEST_SHOPIFY_ADMIN_BASE_URL: env.deps.shopify.adminBaseUrl,
-      TEST_APP_URL: env.deps.appUrl,
-      ...(pauseAt ? { PAUSE_AT: pauseAt } : {}),
-    },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  return {
-    child,
-    /** Resolves once the process has printed `marker`. */
-    async waitFor(marker: string) {
-      while (!seen.includes(marker)) {
-        const { value, done } = await lines.read();
-        if (done) throw new Error(`worker exited before printing ${marker}`);
-        seen += value;
-      }
-    },
-    async stop() {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-      await child.status;
-      await lines.cancel().catch(() => {});
-    },
-  };
-}
+const worker = (env: LinkedStore, pauseAt?: string) =>
+  spawnWorker({
+    databaseUrl: env.t.url,
+    shopifyAdminBaseUrl: env.deps.shopify.adminBaseUrl,
+    appUrl: env.deps.appUrl,
+    ...(pauseAt ? { pauseAt } : {}),
+  });
 
 linkedStoreTest(
   "a worker killed mid-graph: another process resumes it and the request completes once",
@@ -53,8 +25,8 @@ linkedStoreTest(
     await importStore(env.deps, { userId: env.userId, accountId: env.accountId }, {
       pollIntervalMs: 20,
     });
-    const first = spawnWorker(env, "finalize");
-    let second: ReturnType<typeof spawnWorker> | null = null;
+    const first = worker(env, "finalize");
+    let second: WorkerProcess | null = null;
     try {
       await first.waitFor("READY");
       const id = await ask(api.app, token, "Which products should I discount?");
@@ -64,7 +36,7 @@ linkedStoreTest(
       assert.ok(before!.n > 0, "actions were proposed before the kill");
       await first.stop();
 
-      second = spawnWorker(env);
+      second = worker(env);
       await second.waitFor("READY");
       const request = await waitForRequest(t, api.app, token, id, ["completed", "failed"], 60_000)
         .catch(async (error) => {

@@ -14,6 +14,7 @@ import { deliverInsight, PushLater } from "../notifications/deliver_insight.ts";
 import { INSIGHT_DELIVERY_QUEUE } from "../notifications/delivery_queue.ts";
 import { localApnsClient, startLocalApns } from "../notifications/local_apns.ts";
 import { apiTest, gql, signUp } from "./helpers/api.ts";
+import { spawnWorker, type WorkerProcess } from "./helpers/spawn_worker.ts";
 
 const TOPIC = "com.alatar.test";
 const REGISTER = `mutation($token: String!, $environment: PushEnvironment) {
@@ -283,3 +284,89 @@ Deno.test("the local APNs server answers as APNs does: token, topic, device and 
     await apns.close();
   }
 });
+
+apiTest(
+  "a worker killed mid-delivery: another delivers it, each device gets one notification",
+  async (api, t) => {
+    const apns = await startLocalApns({ topic: TOPIC });
+    const workers: WorkerProcess[] = [];
+    const worker = async () => {
+      const process = spawnWorker({
+        databaseUrl: t.url,
+        // No store is linked: the worker never calls Shopify here.
+        shopifyAdminBaseUrl: "http://127.0.0.1:9/admin",
+        appUrl: "http://localhost:8000",
+        env: {
+          TEST_APNS_URL: apns.url,
+          TEST_APNS_CA: apns.caCert,
+          TEST_APNS_TOPIC: TOPIC,
+          TEST_APNS_KEY_ID: apns.credentials.keyId,
+          TEST_APNS_TEAM_ID: apns.credentials.teamId,
+          TEST_APNS_PRIVATE_KEY: apns.credentials.privateKeyPem,
+        },
+      });
+      workers.push(process);
+      await process.waitFor("READY");
+      return process;
+    };
+    try {
+      const me = await signUp(api.app);
+      for (const n of [1, 2, 3]) {
+        await gql(api.app, REGISTER, { token: hex(n) }, { token: me.accessToken });
+      }
+      // Whatever the hour in New York now, no quiet hours.
+      await gql(
+        api.app,
+        `mutation { updatePreferences(quietHoursStart: 0, quietHoursEnd: 0) { userErrors { code } } }`,
+        {},
+        { token: me.accessToken },
+      );
+      const insight = await readyInsight(t.owner, me.userId);
+
+      // The second device's push reaches the phone, and the worker dies before Apple answers.
+      const first = await worker();
+      const held = apns.holdAnswerTo(hex(2));
+      await api.boss.send(INSIGHT_DELIVERY_QUEUE, { userId: me.userId, insightId: insight });
+      await held;
+      await first.stop();
+      const [midway] = await t.owner`select
+          (select count(*)::int from push_deliveries) as rows,
+          (select delivered_at from insights where id = ${insight}) as delivered`;
+      assert.deepEqual(midway, { rows: 0, delivered: null });
+
+      // Its heartbeat lapses; pg-boss retries the job on another worker process.
+      await worker();
+      const deadline = Date.now() + 90_000;
+      let delivered = null;
+      while (!delivered && Date.now() < deadline) {
+        const [row] = await t.owner`select delivered_at from insights where id = ${insight}`;
+        delivered = row!.delivered_at;
+        if (!delivered) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.ok(delivered, "delivered after the retry");
+
+      // One row per device; the resends carry the insight's collapse id, so each phone shows the
+      // insight once (the second push replaces the first).
+      const rows = await t.owner`select d.token, x.status from push_deliveries x
+        join push_devices d on d.id = x.device_id order by d.token`;
+      assert.deepEqual(rows.map((r) => [r.token, r.status]), [
+        [hex(1), "sent"],
+        [hex(2), "sent"],
+        [hex(3), "sent"],
+      ]);
+      const shown = new Map<string, Set<string | null>>();
+      for (const d of apns.deliveries) {
+        shown.set(d.deviceToken, (shown.get(d.deviceToken) ?? new Set()).add(d.collapseId));
+      }
+      assert.deepEqual([...shown].sort(), [
+        [hex(1), new Set([insight])],
+        [hex(2), new Set([insight])],
+        [hex(3), new Set([insight])],
+      ]);
+      assert.ok(apns.deliveries.filter((d) => d.deviceToken === hex(2)).length === 2);
+    } finally {
+      for (const w of workers) await w.stop();
+      await apns.close();
+    }
+  },
+);

@@ -13,6 +13,8 @@ import { connectDatabase } from "../../db/database.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { startWorker } from "../../worker.ts";
 import { createLogger } from "../../log/logger.ts";
+import { createApnsClient } from "../../notifications/apns_client.ts";
+import { createProviderTokens } from "../../notifications/apns_token.ts";
 import { TEST_LOOKUP_KEY, TEST_SHOPIFY_APP } from "./api.ts";
 
 const env = (name: string) => {
@@ -34,10 +36,28 @@ const db = connectDatabase({
 });
 const boss = createBoss({ url, log, superviseSeconds: 1 });
 await boss.start();
+// Pushes go to the test's local APNs server when it gives one (its URL, CA, key and topic).
+const apnsUrl = Deno.env.get("TEST_APNS_URL");
+const push = apnsUrl
+  ? {
+    environment: "any" as const,
+    apns: createApnsClient({
+      url: apnsUrl,
+      topic: env("TEST_APNS_TOPIC"),
+      tokens: await createProviderTokens({
+        keyId: env("TEST_APNS_KEY_ID"),
+        teamId: env("TEST_APNS_TEAM_ID"),
+        privateKeyPem: env("TEST_APNS_PRIVATE_KEY"),
+      }),
+      caCerts: [env("TEST_APNS_CA")],
+    }),
+  }
+  : undefined;
 await startWorker({
   boss,
   db,
   log,
+  ...(push ? { push } : {}),
   emailSender: createFileEmailSender(await Deno.makeTempDir(), log),
   mirror: {
     db,
