@@ -16,6 +16,7 @@ import { EmbeddedPostgresError } from "./db/embedded.ts";
 import { migrate } from "./db/migrate.ts";
 import { provisionDatabase } from "./db/provision.ts";
 import { buildApiSchema } from "./api/schema.ts";
+import { createIdTokenVerifiers } from "./auth/platform_tokens.ts";
 import { createAccessTokens } from "./auth/access_tokens.ts";
 import { createFileEmailSender, createHttpEmailSender } from "./auth/mail.ts";
 import { DEMO_EMAIL, DEMO_PASSWORD, ensureDemoAccount } from "./auth/demo_account.ts";
@@ -256,6 +257,7 @@ async function main(args: string[]): Promise<number> {
         limits: DEFAULT_RATE_LIMITS,
         appUrl: config.appUrl,
         actionRecoverySeconds: config.actionRecoverySeconds,
+        idTokens: createIdTokenVerifiers(config.platformLogins, log),
       };
       const graphql = {
         schema: await buildApiSchema(log),

@@ -7,7 +7,7 @@ import DataLoader from "dataloader";
 import type { Context } from "hono";
 import type { Viewer } from "../auth/access_tokens.ts";
 import { isUuid } from "../db/database.ts";
-import type { AccountDeps } from "../auth/accounts.ts";
+import type { PlatformLoginDeps } from "../auth/platform_logins.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
 import { authenticationRequired } from "./errors.ts";
@@ -21,7 +21,7 @@ import {
 } from "./queries.ts";
 
 /** Everything resolvers may use; also what linking a Shopify store needs. */
-export type ApiServices = AccountDeps & ShopifyLinkDeps & {
+export type ApiServices = PlatformLoginDeps & ShopifyLinkDeps & {
   /** When an action's recovery job looks at it (ACTION_RECOVERY_SECONDS by default). */
   actionRecoverySeconds?: number;
 };

@@ -8,6 +8,14 @@ import { approveAction, type Decision, rejectAction } from "../actions/approval.
 import { previewOfStored } from "../actions/preview.ts";
 import { createDeviceToken, liveDeviceTokens, revokeDeviceToken } from "../auth/device_tokens.ts";
 import { issueTokens, rotateRefreshToken } from "../auth/sessions.ts";
+import {
+  linkPlatformLogin,
+  type PlatformLogin,
+  platformLogins,
+  signInWithPlatform,
+  unlinkPlatformLogin,
+} from "../auth/platform_logins.ts";
+import type { LoginProvider } from "../auth/platform_tokens.ts";
 import { startShopifyOAuth } from "../shopify/oauth.ts";
 import { completeShopifyOAuth } from "../mirror/link_store.ts";
 import { fail, type Outcome, rateLimited, type UserError } from "../auth/user_errors.ts";
@@ -89,15 +97,16 @@ const clientKeyOf = (c: Context, args: { clientMutationId?: string | null }) =>
   args.clientMutationId ?? c.req.header("idempotency-key") ?? null;
 
 async function actionPayload(c: Context, viewer: Viewer, outcome: Outcome<Decision>) {
-  if (!outcome.ok) return payload(c, outcome, () => ({}), { action: null });
+  if (!outcome.ok) {
+    return payload(c, outcome, () => ({}), { success: false, proposedAction: null, action: null });
+  }
   const [row] = await apiContext(c).services.db.withTenant(
     viewer.userId,
     (tx) => proposedActionsByIds(tx, viewer.userId, [outcome.value.id]),
   );
-  return {
-    action: row ? toProposedAction(row) : null,
-    userErrors: outcome.value.error ? [outcome.value.error] : [],
-  };
+  const action = row ? toProposedAction(row) : null;
+  const userErrors = outcome.value.error ? [outcome.value.error] : [];
+  return { success: userErrors.length === 0, proposedAction: action, action, userErrors };
 }
 
 function toAuditEntry(row: AuditLogRow) {
@@ -114,6 +123,13 @@ function toAuditEntry(row: AuditLogRow) {
     createdAt: row.created_at,
   };
 }
+
+const providerOf = (provider: "APPLE" | "GOOGLE"): LoginProvider =>
+  provider === "APPLE" ? "apple" : "google";
+const toPlatformLogin = (login: PlatformLogin) => ({
+  ...login,
+  provider: login.provider.toUpperCase(),
+});
 
 const signedIn = (value: accounts.SignedIn) => ({
   accessToken: value.accessToken,
@@ -374,6 +390,47 @@ export const resolvers = {
       const outcome = await accounts.login(ctx.services, { ...args, ip: ctx.ip });
       return payload(c, outcome, signedIn, noSession);
     },
+    async signInWithApple(_: unknown, args: { idToken: string; nonce: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await signInWithPlatform(ctx.services, {
+        provider: "apple",
+        ...args,
+        ip: ctx.ip,
+      });
+      return payload(c, outcome, signedIn, noSession);
+    },
+    async signInWithGoogle(_: unknown, args: { idToken: string }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await signInWithPlatform(ctx.services, {
+        provider: "google",
+        ...args,
+        ip: ctx.ip,
+      });
+      return payload(c, outcome, signedIn, noSession);
+    },
+    async linkPlatformLogin(
+      _: unknown,
+      args: { provider: "APPLE" | "GOOGLE"; idToken: string; nonce?: string | null },
+      c: Context,
+    ) {
+      const ctx = apiContext(c);
+      const outcome = await linkPlatformLogin(ctx.services, requireViewer(ctx), {
+        ...args,
+        provider: providerOf(args.provider),
+      });
+      return payload(c, outcome, (login) => ({ platformLogin: toPlatformLogin(login) }), {
+        platformLogin: null,
+      });
+    },
+    async unlinkPlatformLogin(_: unknown, args: { provider: "APPLE" | "GOOGLE" }, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await unlinkPlatformLogin(
+        ctx.services.db,
+        requireViewer(ctx),
+        providerOf(args.provider),
+      );
+      return payload(c, outcome, () => ({ provider: args.provider }), { provider: null });
+    },
     async refreshToken(_: unknown, args: { refreshToken: string }, c: Context) {
       const ctx = apiContext(c);
       const outcome = await rotateRefreshToken(ctx.services, args.refreshToken);
@@ -565,6 +622,13 @@ export const resolvers = {
 
   User: {
     // The parent came from `me` or a sign-in payload, so it is the caller's own account.
+    async platformLogins(user: UserRow, _: Args, c: Context) {
+      const logins = await apiContext(c).services.db.withTenant(
+        user.id,
+        (tx) => platformLogins(tx),
+      );
+      return logins.map(toPlatformLogin);
+    },
     preferences(user: UserRow, _: Args, c: Context) {
       return user.preferences ??
         apiContext(c).services.db.withTenant(user.id, (tx) => preferencesOf(tx, user.id));

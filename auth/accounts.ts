@@ -218,7 +218,10 @@ export async function resetPassword(
     const used = await tx`update password_reset_tokens set used_at = now()
                           where id = ${found.id} and used_at is null`;
     if (used.count === 0) return fail("INVALID_INPUT", BAD_RESET_TOKEN, { field: "token" });
-    await tx`update users set password_hash = ${passwordHash} where id = ${parsed.userId}`;
+    // The link reached the address's inbox: the account has proved its e-mail.
+    await tx`update users set password_hash = ${passwordHash},
+               email_verified_at = coalesce(email_verified_at, now())
+             where id = ${parsed.userId}`;
     const revoked = await revokeAllSessions(tx, parsed.userId, "password_reset");
     await audit(tx, {
       userId: parsed.userId,

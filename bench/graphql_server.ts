@@ -14,6 +14,7 @@ import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders, type RequestContext } from "../api/context.ts";
 import { depthLimit, nodeLimit } from "../api/limits.ts";
 import { buildApiSchema } from "../api/schema.ts";
+import { createIdTokenVerifiers, NO_PLATFORM_LOGINS } from "../auth/platform_tokens.ts";
 import { createAccessTokens } from "../auth/access_tokens.ts";
 import { createPasswordHasher } from "../auth/passwords.ts";
 import { createTokenCipher } from "../auth/token_cipher.ts";
@@ -63,6 +64,7 @@ const services: ApiServices = {
     loginPerIp: unlimited,
   },
   appUrl: env("APP_URL"),
+  idTokens: createIdTokenVerifiers(NO_PLATFORM_LOGINS, log),
 };
 const schema = await buildApiSchema(log);
 

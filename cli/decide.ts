@@ -21,16 +21,17 @@ export async function decideAction(
   const field = verb === "approve" ? "userApprovesAction" : "userRejectsAction";
   const payload = (await call(
     `mutation($id: ID!) { ${field}(actionId: $id) {
-       action { id status preview executionResult } userErrors { code message } } }`,
+       success proposedAction { id status preview executionResult } userErrors { code message } } }`,
     { id: actionId },
     token,
   ))[field];
-  if (payload.action) console.log(`${payload.action.status}: ${payload.action.preview}`);
-  if (payload.action?.executionResult && payload.action.status === "EXECUTED") {
-    console.log(`Shopify: ${JSON.stringify(payload.action.executionResult)}`);
+  const action = payload.proposedAction;
+  if (action) console.log(`${action.status}: ${action.preview}`);
+  if (action?.executionResult && action.status === "EXECUTED") {
+    console.log(`Shopify: ${JSON.stringify(action.executionResult)}`);
   }
   for (const error of payload.userErrors) console.error(`${error.code}: ${error.message}`);
-  return payload.userErrors.length ? 1 : 0;
+  return payload.success ? 0 : 1;
 }
 
 export async function printAudit(call: Call, token: string, first = 20): Promise<number> {

@@ -79,6 +79,8 @@ export interface Config {
     environment: "production" | "sandbox";
   } | null;
   localApns: { topic: string } | null;
+  /** Sign in with Apple and Google: the client ids accepted as audience (none: off). */
+  platformLogins: Record<"apple" | "google", { clientIds: string[]; jwksUrl: string }>;
 }
 
 /** Raised with every problem found, each naming its variable. */
@@ -122,6 +124,12 @@ const optionalText = z.string().trim().min(1).optional().catch(undefined);
 const list = (fallback: string) =>
   z.string().default(fallback).transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 
+/** Where Apple and Google publish the keys their ID tokens are signed with. */
+export const DEFAULT_JWKS_URLS = {
+  apple: "https://appleid.apple.com/auth/keys",
+  google: "https://www.googleapis.com/oauth2/v3/certs",
+} as const;
+
 /** The Admin API version spoken unless SHOPIFY_API_VERSION says otherwise (supported to 2027-10). */
 export const DEFAULT_SHOPIFY_API_VERSION = "2026-10";
 /** Analysis jobs a worker runs side by side per queue, sized for jobs that wait on a model. */
@@ -164,6 +172,11 @@ const EnvSchema = z.object({
   APNS_PRIVATE_KEY: optionalText.transform((v) => v?.replaceAll("\\n", "\n")),
   APNS_TOPIC: z.string().min(1).default("com.alatar.app"),
   APNS_URL: z.url().default("https://api.push.apple.com"),
+  // Sign in with Apple / Google: the audiences accepted (none: that sign-in is off).
+  APPLE_CLIENT_IDS: list(""),
+  GOOGLE_CLIENT_IDS: list(""),
+  APPLE_JWKS_URL: z.url().default(DEFAULT_JWKS_URLS.apple),
+  GOOGLE_JWKS_URL: z.url().default(DEFAULT_JWKS_URLS.google),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   CORS_ORIGINS: list(""),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -278,6 +291,10 @@ export function parseConfig(
       }
       : null,
     localApns: !isProduction && apnsSet.length === 0 ? { topic: e.APNS_TOPIC } : null,
+    platformLogins: {
+      apple: { clientIds: e.APPLE_CLIENT_IDS, jwksUrl: e.APPLE_JWKS_URL },
+      google: { clientIds: e.GOOGLE_CLIENT_IDS, jwksUrl: e.GOOGLE_JWKS_URL },
+    },
   };
 }
 

@@ -152,3 +152,23 @@ Deno.test("APNs: all three key variables or none; the sandbox host serves sandbo
   assert.equal(production.apns, null);
   assert.equal(production.localApns, null);
 });
+
+Deno.test("Sign in with Apple / Google: off without client ids; lists and key-set URLs parsed", () => {
+  const dev = parseConfig({}, secrets);
+  assert.deepEqual(dev.platformLogins, {
+    apple: { clientIds: [], jwksUrl: "https://appleid.apple.com/auth/keys" },
+    google: { clientIds: [], jwksUrl: "https://www.googleapis.com/oauth2/v3/certs" },
+  });
+  const set = parseConfig({
+    APPLE_CLIENT_IDS: "com.alatar.app, com.alatar.web",
+    GOOGLE_CLIENT_IDS: "123-abc.apps.googleusercontent.com",
+    APPLE_JWKS_URL: "http://127.0.0.1:9999/auth/keys",
+  }, secrets);
+  assert.deepEqual(set.platformLogins.apple, {
+    clientIds: ["com.alatar.app", "com.alatar.web"],
+    jwksUrl: "http://127.0.0.1:9999/auth/keys",
+  });
+  assert.deepEqual(set.platformLogins.google.clientIds, ["123-abc.apps.googleusercontent.com"]);
+  const bad = problems(() => parseConfig({ GOOGLE_JWKS_URL: "not a url" }, secrets));
+  assert.ok(bad.some((p) => p.startsWith("GOOGLE_JWKS_URL")), bad.join("; "));
+});

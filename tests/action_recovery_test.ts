@@ -12,7 +12,7 @@ import { startApiProcess } from "./helpers/api_process.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
 
 const APPROVE = `mutation($id: ID!) { userApprovesAction(actionId: $id) {
-  action { status } userErrors { code } } }`;
+  proposedAction { status } userErrors { code } } }`;
 
 async function statusOf(
   t: { owner: import("./helpers/test_db.ts").TestDatabase["owner"] },

@@ -46,8 +46,8 @@ linkedStoreTest(
     });
     const done = await decide(api.app, token, refund!.id);
     assert.deepEqual(done.userErrors, []);
-    assert.equal(done.action.status, "EXECUTED");
-    assert.match(done.action.executionResult.refundId, /^gid:\/\/shopify\/Refund\/\d+$/);
+    assert.equal(done.proposedAction.status, "EXECUTED");
+    assert.match(done.proposedAction.executionResult.refundId, /^gid:\/\/shopify\/Refund\/\d+$/);
     const made = first!.refunds;
     assert.equal(made.length, 1, "one refund on the order");
     const refunded = made[0]!.lines.reduce((s, l) => s + l.amount, 0) + made[0]!.shipping;
@@ -79,7 +79,7 @@ linkedStoreTest(
     const line = second!.lineItems[0]!;
     await store.changes.refundLine(second!.id, line.id, line.quantity);
     const refused = await decide(api.app, token, stale!.id);
-    assert.equal(refused.action.status, "FAILED");
+    assert.equal(refused.proposedAction.status, "FAILED");
     assert.equal(refused.userErrors[0].code, "INVALID_INPUT");
     assert.match(refused.userErrors[0].message, /no longer fits the store's returns policy/);
     assert.equal(second!.refunds.length, 1, "only the merchant's own refund");
@@ -100,10 +100,13 @@ linkedStoreTest(
     );
     const done = await decide(api.app, token, draft!.id);
     assert.deepEqual(done.userErrors, []);
-    assert.equal(done.action.status, "EXECUTED");
+    assert.equal(done.proposedAction.status, "EXECUTED");
     assert.equal(store.shop.draftOrders.length, 1);
     const made = store.shop.draftOrders[0]!;
-    assert.equal(done.action.executionResult.draftOrderId, `gid://shopify/DraftOrder/${made.id}`);
+    assert.equal(
+      done.proposedAction.executionResult.draftOrderId,
+      `gid://shopify/DraftOrder/${made.id}`,
+    );
     assert.equal(made.customerId, order.customerId);
     assert.deepEqual(
       made.lines.map((l) => [l.variantId, l.quantity]).sort(),
@@ -133,7 +136,7 @@ linkedStoreTest(
     const since = new Date().toISOString();
     const done = await decide(api.app, token, fix!.id);
     assert.deepEqual(done.userErrors, []);
-    assert.equal(done.action.status, "EXECUTED");
+    assert.equal(done.proposedAction.status, "EXECUTED");
     assert.deepEqual(product.seo, {
       title: fix!.parameters.seoTitle,
       description: fix!.parameters.seoDescription,
@@ -199,7 +202,7 @@ linkedStoreTest(
     const refused = await decide(api.app, token, action.id);
     assert.equal(refused.userErrors[0].code, "PERMISSION_DENIED");
     assert.match(refused.userErrors[0].message, /no longer linked/);
-    assert.equal(refused.action, null);
+    assert.equal(refused.proposedAction, null);
     const [row] = await t.owner`select status from proposed_actions where id = ${action.id}`;
     assert.equal(row!.status, "proposed", "it can still run once the store is linked again");
     assert.equal(store.shop.discounts.length, discounts);

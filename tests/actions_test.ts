@@ -37,9 +37,10 @@ linkedStoreTest(
 
     const approved = await decide(api.app, token, approve!.id);
     assert.deepEqual(approved.userErrors, []);
-    assert.equal(approved.action.status, "EXECUTED");
+    assert.equal(approved.success, true);
+    assert.equal(approved.proposedAction.status, "EXECUTED");
     assert.match(
-      approved.action.executionResult.discountId,
+      approved.proposedAction.executionResult.discountId,
       /^gid:\/\/shopify\/DiscountCodeNode\/\d+$/,
     );
     const created = store.shop.discounts.find((d) => d.code === approve!.parameters.code);
@@ -49,7 +50,7 @@ linkedStoreTest(
 
     const rejected = await decide(api.app, token, reject!.id, "userRejectsAction");
     assert.deepEqual(rejected.userErrors, []);
-    assert.equal(rejected.action.status, "REJECTED");
+    assert.equal(rejected.proposedAction.status, "REJECTED");
     assert.equal(store.shop.discounts.some((d) => d.code === reject!.parameters.code), false);
 
     // Decided actions do not move again.
@@ -66,13 +67,14 @@ linkedStoreTest(
       from proposed_actions where id = ${approve!.id}
       returning id`;
     const twice = await decide(api.app, token, copy!.id);
-    assert.equal(twice.action.status, "FAILED");
+    assert.equal(twice.success, false);
+    assert.equal(twice.proposedAction.status, "FAILED");
     assert.match(twice.userErrors[0].message, /Code must be unique/);
     const [stored] = await t.owner<{ key: string }[]>`
       select idempotency_key::text as key from proposed_actions where id = ${approve!.id}`;
     assert.equal(
       created.title,
-      `${approved.action.parameters.title} (Alatar ${stored!.key.slice(0, 8)})`,
+      `${approved.proposedAction.parameters.title} (Alatar ${stored!.key.slice(0, 8)})`,
     );
 
     // Both are in the merchant's own audit trail, from proposal to outcome.
@@ -104,7 +106,7 @@ linkedStoreTest(
         [reject!.id, "USER", "action.rejected", "proposed", "rejected"],
       ],
     );
-    assert.equal(entries[4].details.discountId, approved.action.executionResult.discountId);
+    assert.equal(entries[4].details.discountId, approved.proposedAction.executionResult.discountId);
     assert.ok(entries.every((n: { analysisRequestId: string }) => n.analysisRequestId));
     // Another user's trail holds none of it.
     const stranger = await signUp(api.app);
@@ -139,7 +141,7 @@ linkedStoreTest(
     ]);
     const winners = [a, b].filter((r) => r.userErrors.length === 0);
     assert.equal(winners.length, 1);
-    assert.equal(winners[0].action.status, "EXECUTED");
+    assert.equal(winners[0].proposedAction.status, "EXECUTED");
     const loser = [a, b].find((r) => r.userErrors.length > 0);
     assert.equal(loser.userErrors[0].code, "INVALID_INPUT");
     assert.equal(store.shop.discounts.length, before + 1);
@@ -157,7 +159,7 @@ linkedStoreTest(
     const [action] = await proposedDiscounts(env);
     const before = store.shop.discounts.length;
     const result = await decide(api.app, token, action!.id);
-    assert.equal(result.action.status, "FAILED");
+    assert.equal(result.proposedAction.status, "FAILED");
     assert.equal(result.userErrors[0].code, "PERMISSION_DENIED");
     assert.match(result.userErrors[0].message, /`write_discounts`.*Link the store again/);
     assert.equal(store.shop.discounts.length, before, "nothing was sent to Shopify");
@@ -186,16 +188,16 @@ linkedStoreTest(
       endsAt: null,
     });
     const refused = await decide(api.app, token, taken!.id);
-    assert.equal(refused.action.status, "FAILED");
+    assert.equal(refused.proposedAction.status, "FAILED");
     assert.equal(refused.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
     assert.match(refused.userErrors[0].message, /Code must be unique/);
-    assert.equal(refused.action.executionResult.userErrors[0].code, "TAKEN");
+    assert.equal(refused.proposedAction.executionResult.userErrors[0].code, "TAKEN");
 
     // Shopify keeps failing: the client's retries run out.
     for (let i = 0; i < 10; i++) store.faults.push({ kind: "server_error", status: 503 });
     const down = await decide(api.app, token, unreachable!.id);
     store.faults.length = 0;
-    assert.equal(down.action.status, "FAILED");
+    assert.equal(down.proposedAction.status, "FAILED");
     assert.equal(down.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
     assert.match(down.userErrors[0].message, /^Shopify did not carry it out/);
 
@@ -205,7 +207,7 @@ linkedStoreTest(
       set parameters = jsonb_set(parameters, '{percentage}', '0.95') where id = ${fresh!.id}`;
     const before = store.shop.discounts.length;
     const tampered = await decide(api.app, token, fresh!.id);
-    assert.equal(tampered.action.status, "FAILED");
+    assert.equal(tampered.proposedAction.status, "FAILED");
     assert.equal(tampered.userErrors[0].code, "INVALID_INPUT");
     assert.match(tampered.userErrors[0].message, /percentage/);
     assert.equal(store.shop.discounts.length, before);
@@ -222,7 +224,8 @@ linkedStoreTest(
     for (const verb of ["userApprovesAction", "userRejectsAction"] as const) {
       const result = await decide(api.app, stranger.accessToken, action!.id, verb);
       assert.deepEqual(result, {
-        action: null,
+        success: false,
+        proposedAction: null,
         userErrors: [{
           code: "NOT_FOUND",
           message: "There is no proposed action with this id.",

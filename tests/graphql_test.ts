@@ -51,6 +51,10 @@ Deno.test("schema.graphql is exactly the served schema, and every root field has
       "requestPasswordReset",
       "resetPassword",
       "updatePreferences",
+      "signInWithApple",
+      "signInWithGoogle",
+      "linkPlatformLogin",
+      "unlinkPlatformLogin",
     ]
   ) {
     assert.ok(mutation.includes(name), `Mutation.${name} missing`);

@@ -84,7 +84,7 @@ linkedStoreTest(
     const codes = () => store.shop.discounts.filter((d) => d.code === approve.parameters.code);
 
     const first = await decide(api.app, token, approve.id, "userApprovesAction", "tap-1");
-    assert.equal(first.action.status, "EXECUTED");
+    assert.equal(first.proposedAction.status, "EXECUTED");
     const again = await decide(api.app, token, approve.id, "userApprovesAction", "tap-1");
     assert.deepEqual(again, first, "the retry answers exactly as the first approval did");
     assert.equal(codes().length, 1, "one discount in the store");
@@ -95,7 +95,7 @@ linkedStoreTest(
       "clientMutationId",
     ]);
     assert.equal(reused.userErrors[0].code, "INVALID_INPUT");
-    assert.equal(reused.action, null);
+    assert.equal(reused.proposedAction, null);
     const flipped = await decide(api.app, token, approve.id, "userRejectsAction", "tap-1");
     assert.equal(flipped.userErrors[0].code, "INVALID_INPUT");
 
@@ -103,7 +103,7 @@ linkedStoreTest(
     await t.owner`update proposed_actions
       set parameters = jsonb_set(parameters, '{percentage}', '0.95') where id = ${tamper.id}`;
     const failed = await decide(api.app, token, tamper.id, "userApprovesAction", "tap-2");
-    assert.equal(failed.action.status, "FAILED");
+    assert.equal(failed.proposedAction.status, "FAILED");
     assert.equal(failed.userErrors[0].code, "INVALID_INPUT");
     assert.deepEqual(
       await decide(api.app, token, tamper.id, "userApprovesAction", "tap-2"),
@@ -121,14 +121,20 @@ linkedStoreTest(
         },
         body: JSON.stringify({
           query: `mutation($id: ID!) { userRejectsAction(actionId: $id) {
-            action { id status } userErrors { code } } }`,
+            success proposedAction { id status } action { id status } userErrors { code } } }`,
           variables: { id: reject.id },
         }),
       });
       return (await res.json()).data.userRejectsAction;
     };
     const rejected = await byHeader();
-    assert.deepEqual(rejected, { action: { id: reject.id, status: "REJECTED" }, userErrors: [] });
+    // The seed's payload, and `action`, its deprecated alias, alike.
+    assert.deepEqual(rejected, {
+      success: true,
+      proposedAction: { id: reject.id, status: "REJECTED" },
+      action: { id: reject.id, status: "REJECTED" },
+      userErrors: [],
+    });
     assert.deepEqual(await byHeader(), rejected);
 
     // Without a key, a second approval is refused as before.

@@ -47,6 +47,8 @@ async function seedTenant(db: Database, userId: string) {
       values (${userId}, ${userId.replaceAll("-", "").padEnd(64, "0")}, 'production') returning id`;
     await tx`insert into push_deliveries (user_id, insight_id, device_id, status, apns_id)
              values (${userId}, ${insight!.id}, ${device!.id}, 'sent', 'apns-1')`;
+    await tx`insert into platform_logins (user_id, provider, subject, email)
+             values (${userId}, 'apple', ${`apple-${userId}`}, 'relay@privaterelay.appleid.com')`;
     await tx`insert into user_preferences (user_id) values (${userId})`;
     await tx`insert into store_return_policies (linked_account_id, user_id)
              values (${account!.id}, ${userId})`;

@@ -10,7 +10,7 @@ type Verb = "userApprovesAction" | "userRejectsAction";
 
 const DECIDE = (verb: Verb) =>
   `mutation($id: ID!, $key: String) { ${verb}(actionId: $id, clientMutationId: $key) {
-     action { id status preview executionResult parameters }
+     success proposedAction { id status preview executionResult parameters }
      userErrors { code message field } } }`;
 
 /** The payload of approving (or rejecting) action `id`, with client key `key` if given. */

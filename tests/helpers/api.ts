@@ -9,6 +9,7 @@ import { buildApiSchema } from "../../api/schema.ts";
 import type { ApiServices } from "../../api/context.ts";
 import { createAccessTokens } from "../../auth/access_tokens.ts";
 import { createPasswordHasher } from "../../auth/passwords.ts";
+import { createIdTokenVerifiers, NO_PLATFORM_LOGINS } from "../../auth/platform_tokens.ts";
 import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
 import { createBoss } from "../../jobs/boss.ts";
@@ -66,6 +67,8 @@ export async function createTestApi(
     siriWaitSeconds?: number;
     actionRecoverySeconds?: number;
     bodyReadTimeoutMs?: number;
+    /** Sign in with Apple/Google verifiers (default: both off). */
+    idTokens?: ApiServices["idTokens"];
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -90,6 +93,7 @@ export async function createTestApi(
     limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },
     appUrl: options.appUrl ?? TEST_ISSUER,
     actionRecoverySeconds: options.actionRecoverySeconds,
+    idTokens: options.idTokens ?? createIdTokenVerifiers(NO_PLATFORM_LOGINS, log),
   };
   // On the test's own database even when `db` stands in for one that is down.
   const updates = createRequestUpdates({ db: t.db, log });
