@@ -45,7 +45,14 @@ export function previewOf(actionType: ActionType, p: Record<string, unknown>): s
  * that does not parse (an unknown type, or a row changed since) shows its
  * description instead, and approving it will fail the same check.
  */
-export function previewOfStored(actionType: string, parameters: unknown, description: string) {
+export function previewOfStored(
+  actionType: string,
+  parameters: unknown,
+  description: string,
+  /** The store it acts on: a merchant with several approves knowing which. */
+  shop: string | null = null,
+) {
   const checked = parseActionParameters(actionType, parameters);
-  return checked.ok ? previewOf(checked.actionType, checked.parameters) : description;
+  const preview = checked.ok ? previewOf(checked.actionType, checked.parameters) : description;
+  return shop ? `${preview} Store: ${shop}.` : preview;
 }

@@ -72,3 +72,16 @@ Deno.test("a draft order's preview counts items and lines and shows its note", (
     "Create a draft order of 1 item on 1 line.",
   );
 });
+
+Deno.test("a stored action's preview names the store it acts on", () => {
+  const parameters = {
+    productId: "7",
+    seoTitle: "Trail Runner | Alatar",
+    seoDescription: "Light trail shoes.",
+  };
+  assert.equal(
+    previewOfStored("update_product_seo", parameters, "SEO", "alatar-eu.myshopify.com"),
+    `Set product 7's search title to "Trail Runner | Alatar" and its description to ` +
+      `"Light trail shoes.". Store: alatar-eu.myshopify.com.`,
+  );
+});

@@ -118,6 +118,9 @@ export function conversationRequests(
 export interface ProposedActionRow {
   id: string;
   analysis_request_id: string;
+  linked_account_id: string | null;
+  /** The store's domain, read with the action so its preview can name it. */
+  shop: string | null;
   description: string;
   action_type: string;
   parameters: unknown;
@@ -129,8 +132,10 @@ export interface ProposedActionRow {
 }
 
 const actionColumns = (tx: Tx) =>
-  tx`id, analysis_request_id, description, action_type, parameters, status, execution_result,
-     created_at, updated_at, ${cursorAt(tx)} as cursor_at`;
+  tx`id, analysis_request_id, linked_account_id, description, action_type, parameters, status,
+     execution_result, created_at, updated_at, ${cursorAt(tx)} as cursor_at,
+     (select l.account_identifier from linked_accounts l
+      where l.id = proposed_actions.linked_account_id) as shop`;
 
 export function proposedActionsByIds(tx: Tx, userId: string, ids: readonly string[]) {
   return tx<ProposedActionRow[]>`

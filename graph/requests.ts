@@ -15,6 +15,7 @@ import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import { InvalidDateError, readDates } from "../metrics/calendar.ts";
 import { endRequest, lockedStatus, recordSubmitted } from "./request_status.ts";
 import { ANALYSIS_QUEUE, type AnalysisJob } from "./queues.ts";
+import { handleOf, storeNamedIn } from "./store_choice.ts";
 
 export const PROMPT_MIN = 3;
 export const PROMPT_MAX = 2000;
@@ -80,7 +81,7 @@ export async function submitAnalysisRequest<T = undefined>(
       const [found] = await tx`select 1 from conversations where id = ${input.conversationId}`;
       if (!found) return noConversation;
     }
-    const account = await chooseAccount(tx, input.linkedAccountId ?? null);
+    const account = await chooseAccount(tx, input.linkedAccountId ?? null, prompt);
     if (!account.ok) return account;
     if (clientKey) {
       // A retry of a request already made answers with it, whatever conversation it names.
@@ -161,10 +162,21 @@ async function replay<T>(
   return ok({ id: first!.id, replayed: true, read: read ? await read(tx, first!.id) : undefined });
 }
 
-/** The store to analyse: the one named, or the only active one when none is named. */
-async function chooseAccount(tx: Tx, named: string | null): Promise<Outcome<string>> {
-  const accounts = await tx<{ id: string; status: string }[]>`
-    select id, status from linked_accounts where provider = 'shopify' order by created_at`;
+/**
+ * The store to analyse: the one whose id is given, else the only active one, else the one the
+ * question names ("in my EU store"; graph/store_choice.ts).
+ */
+async function chooseAccount(
+  tx: Tx,
+  named: string | null,
+  prompt: string,
+): Promise<Outcome<string>> {
+  const accounts = await tx<
+    { id: string; status: string; domain: string; country: string | null }[]
+  >`
+    select a.id, a.status, a.account_identifier as domain, s.shop_country as country
+    from linked_accounts a left join store_sync_state s on s.linked_account_id = a.id
+    where a.provider = 'shopify' order by a.created_at`;
   if (named) {
     // Another tenant's account is invisible here (RLS): it answers like one that does not exist.
     const account = accounts.find((a) => a.id === named.toLowerCase());
@@ -184,11 +196,21 @@ async function chooseAccount(tx: Tx, named: string | null): Promise<Outcome<stri
   }
   const active = accounts.filter((a) => a.status === "active");
   if (active.length === 1) return ok(active[0]!.id);
+  if (active.length === 0) {
+    return fail("INVALID_INPUT", "Link a Shopify store first: there is no store to analyse.", {
+      field: "linkedAccountId",
+    });
+  }
+  const choice = storeNamedIn(prompt, active);
+  if (choice.kind === "named") return ok(choice.id);
+  const names = active.map((a) => a.domain).join(", ");
   return fail(
     "INVALID_INPUT",
-    active.length === 0
-      ? "Link a Shopify store first: there is no store to analyse."
-      : "You have several stores linked: say which one with linkedAccountId.",
+    choice.kind === "several"
+      ? `The question names several of your stores: ask about one at a time (${names}).`
+      : `You have several stores linked (${names}): name one in the question ("in my ${
+        handleOf(active[1]!.domain)
+      } store") or pass linkedAccountId.`,
     { field: "linkedAccountId" },
   );
 }

@@ -34,6 +34,7 @@ linkedStoreTest(
       preview,
       new RegExp(`^Create discount code ${approve!.parameters.code}: \\d+% off`),
     );
+    assert.ok(preview.endsWith(` Store: ${store.shop.domain}.`), preview);
 
     const approved = await decide(api.app, token, approve!.id);
     assert.deepEqual(approved.userErrors, []);

@@ -85,6 +85,42 @@ apiTest(
   },
 );
 
+apiTest(
+  "with several stores, the question may name one; a revoked or another tenant's store is never chosen",
+  async (api, t) => {
+    const user = await signUp(api.app);
+    const other = await signUp(api.app);
+    const us = await linkStore(t, user.userId, "alatar-us.myshopify.com");
+    const eu = await linkStore(t, user.userId, "alatar-eu.myshopify.com");
+    await linkStore(t, user.userId, "alatar-uk.myshopify.com", "revoked");
+    await linkStore(t, other.userId, "alatar-ca.myshopify.com");
+    const submit = (prompt: string) =>
+      gql(api.app, SUBMIT, { prompt }, { token: user.accessToken })
+        .then((r) => r.body.data.submitAnalysisRequest);
+
+    const named = await submit("How were sales in my EU store last week?");
+    assert.deepEqual(named.userErrors, []);
+    assert.equal(named.analysisRequest.linkedAccountId, eu);
+    const byDomain = await submit("orders on alatar-us.myshopify.com yesterday");
+    assert.equal(byDomain.analysisRequest.linkedAccountId, us);
+
+    // A revoked store and a stranger's are not candidates: naming them names no store of yours.
+    for (const prompt of ["sales in my UK store", "sales in my CA store", "sales last week"]) {
+      const refused = await submit(prompt);
+      assert.equal(refused.analysisRequest, null, prompt);
+      assert.equal(refused.userErrors[0].code, "INVALID_INPUT", prompt);
+      assert.match(
+        refused.userErrors[0].message,
+        /several stores linked \(alatar-us\.myshopify\.com, alatar-eu\.myshopify\.com\)/,
+      );
+    }
+    const both = await submit("compare my US and EU stores");
+    assert.match(both.userErrors[0].message, /names several of your stores/);
+    const [rows] = await t.owner`select count(*)::int as n from analysis_requests`;
+    assert.equal(rows!.n, 2);
+  },
+);
+
 apiTest("a pending request can be cancelled once, and only by its owner", async (api, t) => {
   const user = await signUp(api.app);
   const other = await signUp(api.app);

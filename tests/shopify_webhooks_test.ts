@@ -151,9 +151,27 @@ webhookTest(
 );
 
 webhookTest(
-  "shop/redact deletes the account and its cached data, and is audited",
+  "shop/redact deletes the account and its cached data, is audited, and spares the user's other store",
   async ({ api, store, t, url }) => {
     const { userId } = await linkedUser(t);
+    // The same merchant's second store, with its cache, an analysis and an insight.
+    const other = await t.db.withTenant(userId, async (tx) => {
+      const [row] = await tx`
+        insert into linked_accounts (user_id, provider, account_identifier, encrypted_access_token,
+                                     scopes)
+        values (${userId}, 'shopify', 'alatar-eu.myshopify.com', '\\x03', '{read_orders}')
+        returning id`;
+      await tx`insert into cached_shopify_data (user_id, linked_account_id, data_key, data_value,
+                 expires_at)
+               values (${userId}, ${row!.id}, 'orders:2026-11', '{}', now() + interval '1 hour')`;
+      const [request] = await tx`insert into analysis_requests (user_id, linked_account_id, prompt)
+        values (${userId}, ${row!.id}, 'sales last week') returning id`;
+      await tx`insert into insights (user_id, linked_account_id, kind, cause, severity, title,
+                 summary, period_from, period_to, analysis_request_id)
+               values (${userId}, ${row!.id}, 'anomaly', 'netSales:down', 'warning', 'Sales fell',
+                 'Sales fell.', '2026-12-01', '2026-12-01', ${request!.id})`;
+      return row!.id as string;
+    });
     await store.sendWebhook(url, "shop/redact", { shop_id: 1, shop_domain: SHOP_DOMAIN });
     const [webhookId] = await jobsFor(t);
     await processWebhook(
@@ -161,13 +179,25 @@ webhookTest(
       webhookId!,
     );
     const remaining = await t.db.withTenant(userId, async (tx) => ({
-      accounts: (await tx`select id from linked_accounts`).length,
-      cache: (await tx`select id from cached_shopify_data`).length,
+      accounts: (await tx`select id from linked_accounts`).map((r) => r.id),
+      cache: (await tx`select linked_account_id from cached_shopify_data`).map((r) =>
+        r.linked_account_id
+      ),
+      requests: (await tx`select linked_account_id from analysis_requests`).map((r) =>
+        r.linked_account_id
+      ),
+      insights: (await tx`select linked_account_id from insights`).map((r) => r.linked_account_id),
       audit: (await tx`select details from audit_log where action = 'shopify.shop_redacted'`).map((
         r,
       ) => r.details),
     }));
-    assert.deepEqual(remaining, { accounts: 0, cache: 0, audit: [{ cached_rows_deleted: 1 }] });
+    assert.deepEqual(remaining, {
+      accounts: [other],
+      cache: [other],
+      requests: [other],
+      insights: [other],
+      audit: [{ cached_rows_deleted: 1 }],
+    });
   },
 );
 
