@@ -86,7 +86,7 @@ export function createLoaders(services: Pick<ApiServices, "db">, viewer: () => V
         viewer().userId,
         (tx) => proposedActionsByRequestIds(tx, viewer().userId, requestIds),
       );
-      return requestIds.map((id) => rows.filter((r) => r.analysis_request_id === id));
+      return requestIds.map((id) => rows.filter((r) => r.asked_in === id));
     }),
     mirrorCounts: new DataLoader(async (accountIds) => {
       const counts = await services.db.withTenant(

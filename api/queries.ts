@@ -54,7 +54,7 @@ export function analysisRequestPage(
 ) {
   return tx<AnalysisRequestRow[]>`
     select ${requestColumns(tx)} from analysis_requests
-    where user_id = ${userId}
+    where user_id = ${userId} and parent_request_id is null
       ${updatedSince ? tx`and updated_at >= ${updatedSince}` : tx``}
       ${
     after ? tx`and (created_at, id) < (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
@@ -108,6 +108,7 @@ export function conversationRequests(
   return tx<AnalysisRequestRow[]>`
     select ${requestColumns(tx)} from analysis_requests
     where user_id = ${userId} and conversation_id = ${conversationId}
+      and parent_request_id is null
       ${
     after ? tx`and (created_at, id) > (${after.at}::text::timestamptz, ${after.id}::uuid)` : tx``
   }
@@ -143,11 +144,30 @@ export function proposedActionsByIds(tx: Tx, userId: string, ids: readonly strin
     where user_id = ${userId} and id = any(${ids as string[]}::uuid[])`;
 }
 
+/**
+ * The actions of each request; a question across stores has those of its stores' parts
+ * (`asked_in` is the request the merchant asked: the part's question, or the request itself).
+ */
 export function proposedActionsByRequestIds(tx: Tx, userId: string, requestIds: readonly string[]) {
-  return tx<ProposedActionRow[]>`
-    select ${actionColumns(tx)} from proposed_actions
-    where user_id = ${userId} and analysis_request_id = any(${requestIds as string[]}::uuid[])
+  return tx<(ProposedActionRow & { asked_in: string })[]>`
+    select ${
+    actionColumns(tx)
+  }, (select coalesce(r.parent_request_id, r.id) from analysis_requests r
+                                  where r.id = proposed_actions.analysis_request_id) as asked_in
+    from proposed_actions
+    where user_id = ${userId} and analysis_request_id in (
+      select id from analysis_requests
+      where id = any(${requestIds as string[]}::uuid[])
+         or parent_request_id = any(${requestIds as string[]}::uuid[]))
     order by created_at, id`;
+}
+
+/** The stores' parts of a question across stores, in the order the stores were linked. */
+export function storeParts(tx: Tx, userId: string, requestId: string) {
+  return tx<AnalysisRequestRow[]>`
+    select ${requestColumns(tx)} from analysis_requests r
+    where user_id = ${userId} and parent_request_id = ${requestId}
+    order by (select created_at from linked_accounts a where a.id = r.linked_account_id), id`;
 }
 
 export function proposedActionPage(

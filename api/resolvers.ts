@@ -37,6 +37,7 @@ import {
   preferencesOf,
   proposedActionPage,
   proposedActionsByIds,
+  storeParts,
   unreadInsights,
   userById,
 } from "./queries.ts";
@@ -503,6 +504,7 @@ export const resolvers = {
       args: {
         prompt: string;
         linkedAccountId?: string | null;
+        linkedAccountIds?: string[] | null;
         clientMutationId?: string | null;
         conversationId?: string | null;
       },
@@ -516,6 +518,7 @@ export const resolvers = {
         {
           prompt: args.prompt,
           linkedAccountId: args.linkedAccountId,
+          linkedAccountIds: args.linkedAccountIds,
           clientKey: clientKeyOf(c, args),
           conversationId: args.conversationId,
         },
@@ -701,6 +704,21 @@ export const resolvers = {
     async proposedActions(request: { id: string }, _: Args, c: Context) {
       const rows = await apiContext(c).loaders.proposedActionsOfRequest.load(request.id);
       return rows.map(toProposedAction);
+    },
+    async storeAnswers(
+      request: { id: string; linkedAccountId: string | null },
+      _: Args,
+      c: Context,
+    ) {
+      // Only a question across stores has none of its own store.
+      if (request.linkedAccountId) return [];
+      const ctx = apiContext(c);
+      const viewer = requireViewer(ctx);
+      const rows = await ctx.services.db.withTenant(
+        viewer.userId,
+        (tx) => storeParts(tx, viewer.userId, request.id),
+      );
+      return rows.map(toAnalysisRequest);
     },
   },
 

@@ -343,6 +343,8 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         left join lateral (
           select b.prompt, b.agent_state from analysis_requests b
           where b.conversation_id = r.conversation_id and b.agent_state is not null
+            -- Stores' parts of a question across stores are not questions the merchant asked.
+            and b.parent_request_id is null
             and (b.created_at, b.id) < (r.created_at, r.id)
           order by b.created_at desc, b.id desc limit 1
         ) before on true

@@ -10,6 +10,7 @@ import { type Actor, audit } from "../db/audit.ts";
 import type { Enqueuer } from "../jobs/enqueue.ts";
 import { queueDeliveries } from "../notifications/delivery_queue.ts";
 import type { Tx } from "../db/database.ts";
+import { combineStoreAnswers, type StoreAnswer } from "./store_breakdown.ts";
 
 export type Stage = "queued" | "planning" | "retrieving" | "analysing" | "writing" | "done";
 export type RequestStatus = "pending" | "processing" | "completed" | "failed" | "cancelled";
@@ -87,21 +88,30 @@ export async function endRequest(
   boss: Enqueuer,
 ) {
   const { userId, requestId, from } = request;
+  let ended: { parent_request_id: string | null }[];
   if (ending.to === "completed") {
-    await tx`update analysis_requests
+    ended = await tx`update analysis_requests
              set status = 'completed', result = ${tx.json(ending.result as never)},
                  progress = ${tx.json({ stage: "done", percent: 100 })}, finished_at = now()
-             where id = ${requestId}`;
+             where id = ${requestId} returning parent_request_id`;
   } else {
     const [code, message] = ending.to === "failed"
       ? [AGENT_PROCESSING_ERROR, ending.message]
       : ["TASK_CANCELLED", "Cancelled at your request."];
-    await tx`update analysis_requests
+    ended = await tx`update analysis_requests
              set status = ${ending.to}, error_code = ${code}, error_message = ${message},
                  finished_at = now()
-             where id = ${requestId}`;
+             where id = ${requestId} returning parent_request_id`;
     await tx`update proposed_actions set status = 'rejected', rejected_at = now()
              where analysis_request_id = ${requestId} and status = 'proposed'`;
+    // A question across stores that is cancelled (or fails) ends its stores' parts with it.
+    const parts = await tx<{ id: string; status: RequestStatus }[]>`
+      select id, status from analysis_requests
+      where parent_request_id = ${requestId} and status in ('pending', 'processing')
+      for no key update`;
+    for (const part of parts) {
+      await endRequest(tx, { userId, requestId: part.id, from: part.status }, ending, boss);
+    }
   }
   // An insight this request explains is ready to be shown now, however its explanation ended
   // (migration 0024 announces it to insightAdded), and to be pushed.
@@ -118,4 +128,48 @@ export async function endRequest(
     from,
     to: ending.to,
   });
+  const parent = ended[0]?.parent_request_id;
+  if (parent) await settleParent(tx, boss, userId, parent);
+}
+
+/**
+ * A store's part of a question across stores has ended: the question's progress moves on, or,
+ * once every part has ended, its answer is their figures combined (graph/store_breakdown.ts).
+ * Parts ending at once take turns on the question's row lock, so exactly one combines.
+ */
+async function settleParent(tx: Tx, boss: Enqueuer, userId: string, parentId: string) {
+  const status = await lockedStatus(tx, parentId);
+  if (!isOpen(status)) return;
+  const parts = await tx<
+    (Omit<StoreAnswer, "result" | "status"> & {
+      status: RequestStatus;
+      result: StoreAnswer["result"];
+    })[]
+  >`
+    select r.id as "requestId", r.linked_account_id as "linkedAccountId",
+           coalesce(a.account_identifier, 'an unlinked store') as shop, r.status,
+           r.error_message as "errorMessage", r.result
+    from analysis_requests r left join linked_accounts a on a.id = r.linked_account_id
+    where r.parent_request_id = ${parentId}
+    order by a.created_at, r.id`;
+  const open = parts.filter((p) => isOpen(p.status)).length;
+  if (open > 0) {
+    const percent = 10 + Math.floor((80 * (parts.length - open)) / parts.length);
+    await setProgress(tx, parentId, "analysing", percent);
+    return;
+  }
+  const [question] = await tx<{ prompt: string }[]>`
+    select prompt from analysis_requests where id = ${parentId}`;
+  const combined = combineStoreAnswers(
+    question!.prompt,
+    parts.map((p) => ({ ...p, status: p.status as StoreAnswer["status"] })),
+  );
+  await endRequest(
+    tx,
+    { userId, requestId: parentId, from: status! },
+    combined.ok
+      ? { to: "completed", result: combined.result }
+      : { to: "failed", message: combined.message, actor: "agent" },
+    boss,
+  );
 }

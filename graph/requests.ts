@@ -13,7 +13,7 @@ import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import { InvalidDateError, readDates } from "../metrics/calendar.ts";
-import { endRequest, lockedStatus, recordSubmitted } from "./request_status.ts";
+import { endRequest, lockedStatus, recordSubmitted, startProcessing } from "./request_status.ts";
 import { ANALYSIS_QUEUE, type AnalysisJob } from "./queues.ts";
 import { handleOf, storeNamedIn } from "./store_choice.ts";
 
@@ -37,6 +37,8 @@ export async function submitAnalysisRequest<T = undefined>(
   input: {
     prompt: string;
     linkedAccountId?: string | null;
+    /** Several stores: the question is answered for each, and their figures side by side. */
+    linkedAccountIds?: readonly string[] | null;
     clientKey?: string | null;
     /** Continues this conversation; omitted, the question starts a new one. */
     conversationId?: string | null;
@@ -67,6 +69,16 @@ export async function submitAnalysisRequest<T = undefined>(
       field: "linkedAccountId",
     });
   }
+  if (input.linkedAccountIds?.some((id) => !isUuid(id))) {
+    return fail("NOT_FOUND", "There is no linked store with this id.", {
+      field: "linkedAccountIds",
+    });
+  }
+  if (input.linkedAccountId && input.linkedAccountIds?.length) {
+    return fail("INVALID_INPUT", "Give linkedAccountId or linkedAccountIds, not both.", {
+      field: "linkedAccountIds",
+    });
+  }
   const noConversation = fail("NOT_FOUND", "There is no conversation with this id.", {
     field: "conversationId",
   });
@@ -81,22 +93,29 @@ export async function submitAnalysisRequest<T = undefined>(
       const [found] = await tx`select 1 from conversations where id = ${input.conversationId}`;
       if (!found) return noConversation;
     }
-    const account = await chooseAccount(tx, input.linkedAccountId ?? null, prompt);
-    if (!account.ok) return account;
+    const stores = await chooseStores(
+      tx,
+      input.linkedAccountId ?? null,
+      input.linkedAccountIds ?? null,
+      prompt,
+    );
+    if (!stores.ok) return stores;
     if (clientKey) {
       // A retry of a request already made answers with it, whatever conversation it names.
       const [made] = await tx<{ id: string }[]>`
         select id from analysis_requests where client_key = ${clientKey}`;
       if (made) return await replay(tx, clientKey, prompt, read);
     }
-    const id = await insertAnalysisRequest(tx, deps.boss, {
+    const request = {
       userId: viewer.userId,
-      accountId: account.value,
       prompt,
       clientKey,
       conversationId: input.conversationId ?? null,
       deviceTokenId: input.deviceTokenId ?? null,
-    });
+    };
+    const id = stores.value.length === 1
+      ? await insertAnalysisRequest(tx, deps.boss, { ...request, accountId: stores.value[0]! })
+      : await insertQuestionAcrossStores(tx, deps.boss, { ...request, accountIds: stores.value });
     // A concurrent retry with the same key committed first: that one is the answer.
     if (!id) return await replay(tx, clientKey!, prompt, read);
     return ok({ id, replayed: false, read: read ? await read(tx, id) : undefined });
@@ -163,6 +182,108 @@ async function replay<T>(
 }
 
 /**
+ * A question across several stores: the question itself (no store, not run by the
+ * orchestrator) and one ordinary request per store under it, in its conversation. The status
+ * writer combines their answers when the last one ends (graph/request_status.ts).
+ */
+async function insertQuestionAcrossStores(
+  tx: Tx,
+  boss: Enqueuer,
+  input: {
+    userId: string;
+    accountIds: string[];
+    prompt: string;
+    clientKey: string | null;
+    conversationId: string | null;
+    deviceTokenId: string | null;
+  },
+): Promise<string | null> {
+  const [question] = await tx<{ id: string; conversation_id: string }[]>`
+    insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id,
+      device_token_id)
+    values (${input.userId}, null, ${input.prompt}, ${input.clientKey}, ${input.conversationId},
+      ${input.deviceTokenId})
+    on conflict (user_id, client_key) where client_key is not null do nothing
+    returning id, conversation_id`;
+  if (!question) return null;
+  if (input.conversationId) {
+    await tx`update conversations set updated_at = now() where id = ${input.conversationId}`;
+  }
+  await recordSubmitted(tx, input.userId, question.id);
+  await startProcessing(tx, question.id);
+  for (const accountId of input.accountIds) {
+    const [part] = await tx<{ id: string }[]>`
+      insert into analysis_requests (user_id, linked_account_id, prompt, conversation_id,
+        parent_request_id)
+      values (${input.userId}, ${accountId}, ${input.prompt}, ${question.conversation_id},
+        ${question.id})
+      returning id`;
+    await enqueueInTransaction(
+      boss,
+      tx,
+      ANALYSIS_QUEUE,
+      { userId: input.userId, requestId: part!.id } satisfies AnalysisJob,
+      { singletonKey: part!.id },
+    );
+    await recordSubmitted(tx, input.userId, part!.id);
+  }
+  return question.id;
+}
+
+/** "across all my stores", "every store", "all stores", "each of my stores", "all shops". */
+const ALL_STORES =
+  /\b(?:across|all|every|each)(?: of)?(?: (?:my|our|the))? (?:stores?|shops?)\b|\bstore by store\b|\bper store\b|\bby store\b/i;
+
+/**
+ * The stores to answer for: the ids given; else the question's stores when it asks across
+ * them ("across all my stores", "compare my US and EU stores"); else one store (chooseAccount).
+ */
+async function chooseStores(
+  tx: Tx,
+  named: string | null,
+  several: readonly string[] | null,
+  prompt: string,
+): Promise<Outcome<string[]>> {
+  if (several?.length) {
+    const ids = [...new Set(several.map((id) => id.toLowerCase()))];
+    const rows = await tx<{ id: string; status: string }[]>`
+      select id, status from linked_accounts
+      where provider = 'shopify' and id = any(${ids}::uuid[])`;
+    // Another tenant's account is invisible here (RLS): it answers like one that does not exist.
+    if (rows.length !== ids.length) {
+      return fail("NOT_FOUND", "There is no linked store with this id.", {
+        field: "linkedAccountIds",
+      });
+    }
+    if (rows.some((r) => r.status !== "active")) {
+      return fail(
+        "PERMISSION_DENIED",
+        "Alatar no longer has access to one of these stores. Link it again, then ask.",
+        { field: "linkedAccountIds" },
+      );
+    }
+    return ok(ids);
+  }
+  if (!named) {
+    const active = await activeStores(tx);
+    if (active.length > 1) {
+      const choice = storeNamedIn(prompt, active);
+      if (choice.kind === "several") return ok(choice.ids);
+      if (choice.kind === "none" && ALL_STORES.test(prompt)) return ok(active.map((a) => a.id));
+    }
+  }
+  const one = await chooseAccount(tx, named, prompt);
+  return one.ok ? ok([one.value]) : one;
+}
+
+function activeStores(tx: Tx) {
+  return tx<{ id: string; domain: string; country: string | null }[]>`
+    select a.id, a.account_identifier as domain, s.shop_country as country
+    from linked_accounts a left join store_sync_state s on s.linked_account_id = a.id
+    where a.provider = 'shopify' and a.status = 'active' order by a.created_at`;
+}
+
+/**
  * The store to analyse: the one whose id is given, else the only active one, else the one the
  * question names ("in my EU store"; graph/store_choice.ts).
  */
@@ -203,14 +324,13 @@ async function chooseAccount(
   }
   const choice = storeNamedIn(prompt, active);
   if (choice.kind === "named") return ok(choice.id);
+  // (Several named, or "across all my stores", is a question across stores: chooseStores.)
   const names = active.map((a) => a.domain).join(", ");
   return fail(
     "INVALID_INPUT",
-    choice.kind === "several"
-      ? `The question names several of your stores: ask about one at a time (${names}).`
-      : `You have several stores linked (${names}): name one in the question ("in my ${
-        handleOf(active[1]!.domain)
-      } store") or pass linkedAccountId.`,
+    `You have several stores linked (${names}): name one in the question ("in my ${
+      handleOf(active[1]!.domain)
+    } store"), ask "across all my stores", or pass linkedAccountId.`,
     { field: "linkedAccountId" },
   );
 }

@@ -114,10 +114,23 @@ apiTest(
         /several stores linked \(alatar-us\.myshopify\.com, alatar-eu\.myshopify\.com\)/,
       );
     }
+    // Two stores named: one question across them, with a part per store (tests/store_breakdown_test.ts).
     const both = await submit("compare my US and EU stores");
-    assert.match(both.userErrors[0].message, /names several of your stores/);
+    assert.deepEqual(both.userErrors, []);
+    assert.equal(both.analysisRequest.linkedAccountId, null);
+    const parts = await t.owner`select linked_account_id from analysis_requests
+      where parent_request_id = ${both.analysisRequest.id} order by linked_account_id`;
+    assert.deepEqual(parts.map((p) => p.linked_account_id), [us, eu].sort());
     const [rows] = await t.owner`select count(*)::int as n from analysis_requests`;
-    assert.equal(rows!.n, 2);
+    assert.equal(rows!.n, 5);
+    // Cancelling the question cancels its stores' parts.
+    const cancelled = await gql(api.app, CANCEL, { id: both.analysisRequest.id }, {
+      token: user.accessToken,
+    });
+    assert.equal(cancelled.body.data.cancelAnalysisRequest.analysisRequest.status, "CANCELLED");
+    const statuses = await t.owner`select status from analysis_requests
+      where parent_request_id = ${both.analysisRequest.id}`;
+    assert.deepEqual(statuses.map((r) => r.status), ["cancelled", "cancelled"]);
   },
 );
 
