@@ -28,11 +28,13 @@ import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
-import { ensureQueues } from "./queues.ts";
+import { DEAD_LETTER_QUEUE, ensureQueues } from "./queues.ts";
+import { ANALYSIS_DEAD_LETTER_QUEUE } from "./graph/queues.ts";
 import { installLastResort } from "./log/last_resort.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
-import { createMetrics } from "./routes/metrics.ts";
+import { createMetrics, observeOperations } from "./routes/metrics.ts";
+import { operationsSource } from "./jobs/operations.ts";
 
 const ROLES = ["start", "api", "worker", "migrate", "keys:rotate", "sync", "insights"] as const;
 type Role = typeof ROLES[number];
@@ -275,10 +277,15 @@ async function main(args: string[]): Promise<number> {
       }
       const updates = createRequestUpdates({ db, log });
       await updates.start();
+      const metrics = createMetrics();
+      observeOperations(metrics, operationsSource({ boss, db }), [
+        DEAD_LETTER_QUEUE,
+        ANALYSIS_DEAD_LETTER_QUEUE,
+      ]);
       const app = createApp({
         config,
         log,
-        metrics: createMetrics(),
+        metrics,
         services,
         graphql,
         updates,

@@ -235,3 +235,21 @@ platformTest("bad tokens answer userErrors with a code, never a fault", async ({
   });
   assert.deepEqual(fine.body.data.signInWithGoogle.userErrors, []);
 });
+
+platformTest(
+  "the provider's keys unreachable and none held: EXTERNAL_SERVICE_ERROR, nothing created",
+  async ({ api, t, google }) => {
+    google.setDown(true);
+    const idToken = await google.sign({
+      audience: GOOGLE_ID,
+      subject: "9",
+      email: "n@example.com",
+    });
+    const res = await gql(api.app, GOOGLE, { idToken });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.data.signInWithGoogle.accessToken, null);
+    assert.equal(res.body.data.signInWithGoogle.userErrors[0].code, "EXTERNAL_SERVICE_ERROR");
+    const [users] = await t.owner`select count(*)::int as n from users`;
+    assert.equal(users!.n, 0);
+  },
+);
