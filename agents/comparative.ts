@@ -9,7 +9,7 @@
 import { RunnableLambda } from "@langchain/core/runnables";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
-import { productMargins, productsOnHand } from "../metrics/inventory.ts";
+import { productStock } from "../metrics/inventory.ts";
 import { round, salesKpis } from "../metrics/sales.ts";
 import { DateRangeSchema } from "../metrics/scope.ts";
 import { type DepartmentInput, type DepartmentResult, emptyResult } from "./department.ts";
@@ -91,12 +91,10 @@ export function comparativeDepartment(db: Database) {
       const risers = contributions.filter((c) => c.change > 0).reverse().slice(0, task.limit);
       // Their margins, so an offer proposed on them never goes below cost, and their stock:
       // a product that fell because it sold out needs restocking, not a discount.
-      const ids = fallers.map((f) => f.productId);
-      const margins = await productMargins(tx, scope.accountId, ids);
-      const stock = await productsOnHand(tx, scope.accountId, ids);
+      const stock = await productStock(tx, scope.accountId, fallers.map((f) => f.productId));
       for (const f of fallers) {
-        f.lowestMargin = margins.get(f.productId) ?? null;
-        f.onHand = stock.get(f.productId) ?? null;
+        f.lowestMargin = stock.get(f.productId)?.lowestMargin ?? null;
+        f.onHand = stock.get(f.productId)?.onHand ?? null;
       }
       result.tables.drivers = { provenance: now.provenance, rows: [...fallers, ...risers] };
       for (const c of [...fallers, ...risers]) {

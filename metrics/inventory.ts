@@ -132,47 +132,38 @@ export async function inventoryKpis(
   };
 }
 
-/**
- * Each product's thinnest variant margin at full price, (price − cost) ÷
- * price: the deepest discount that keeps every variant at or above cost. Null
- * for a product with a variant that has no cost (never taken as free).
- */
-export async function productMargins(
-  tx: Tx,
-  accountId: string,
-  productIds: readonly string[],
-): Promise<Map<string, number | null>> {
-  if (productIds.length === 0) return new Map();
-  const rows = await tx<{ id: string; margin: number | null }[]>`
-    select product_id::text as id,
-           case when bool_and(unit_cost is not null)
-                then min((price - unit_cost) / nullif(price, 0))::float8 end as margin
-    from shop_variants
-    where linked_account_id = ${accountId}
-      and product_id in (select jsonb_array_elements_text(${
-    tx.json(productIds as string[])
-  })::bigint)
-    group by product_id`;
-  return new Map(rows.map((r) => [r.id, r.margin === null ? null : round(r.margin)]));
+/** What a discount on a product must respect, read from its variants. */
+export interface ProductStock {
+  /**
+   * The thinnest variant margin at full price, (price − cost) ÷ price: the deepest discount that
+   * keeps every variant at or above cost. Null when a variant has no cost (never taken as free).
+   */
+  lowestMargin: number | null;
+  /** Units on hand across its variants; null when Shopify tracks none of them. */
+  onHand: number | null;
 }
 
-/**
- * Each product's units on hand across its variants, from the mirror's latest inventory.
- * Null for a product none of whose variants Shopify tracks (it cannot be "sold out").
- */
-export async function productsOnHand(
+export async function productStock(
   tx: Tx,
   accountId: string,
   productIds: readonly string[],
-): Promise<Map<string, number | null>> {
+): Promise<Map<string, ProductStock>> {
   if (productIds.length === 0) return new Map();
-  const rows = await tx<{ id: string; onHand: number | null }[]>`
-    select product_id::text as id, sum(inventory_quantity)::int as "onHand"
+  const rows = await tx<{ id: string; margin: number | null; onHand: number | null }[]>`
+    select product_id::text as id,
+           case when bool_and(unit_cost is not null)
+                then min((price - unit_cost) / nullif(price, 0))::float8 end as margin,
+           sum(inventory_quantity)::int as "onHand"
     from shop_variants
     where linked_account_id = ${accountId}
       and product_id in (select jsonb_array_elements_text(${
     tx.json(productIds as string[])
   })::bigint)
     group by product_id`;
-  return new Map(rows.map((r) => [r.id, r.onHand]));
+  return new Map(
+    rows.map((r) => [r.id, {
+      lowestMargin: r.margin === null ? null : round(r.margin),
+      onHand: r.onHand,
+    }]),
+  );
 }
