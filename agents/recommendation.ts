@@ -74,10 +74,27 @@ export function recommendationDepartment() {
       return fact;
     };
 
-    // Slow stock → one discount per depth, on the slowest products with stock.
+    // Slow stock → one discount per depth, on the slowest products with stock. Products the
+    // merchant named ("a discount for the worst one") are offered whether slow or not.
     const stock = (all.tables.slowStock?.rows ?? []) as unknown as StockRow[];
+    const named = new Set(
+      (input.task.input.filters as { productIds?: string[] } | undefined)?.productIds ?? [],
+    );
+    for (const row of stock.filter((r) => named.has(r.productId))) {
+      if (row.onHand <= 0) {
+        result.findings.push(
+          `${row.title} is out of stock: restock it first, a discount cannot sell what is not there.`,
+        );
+      } else if (depthWithinMargin(0.1, row.lowestMargin ?? null) === null) {
+        result.findings.push(
+          `${row.title}'s margin cannot take the smallest discount without selling below cost: no discount proposed.`,
+        );
+      }
+    }
     const slow = stock
-      .filter((r) => r.onHand > 0 && (r.daysOfCover === null || r.daysOfCover > 60))
+      .filter((r) =>
+        r.onHand > 0 && (named.has(r.productId) || r.daysOfCover === null || r.daysOfCover > 60)
+      )
       .filter((r) => !r.tags.some((t) => t.toLowerCase() === "final-sale"))
       .slice(0, 6);
     const byDepth = new Map<number, StockRow[]>();

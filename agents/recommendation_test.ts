@@ -55,6 +55,7 @@ Deno.test("slow-stock proposals keep every product at or above cost", async () =
   const result = await recommendationDepartment().invoke({
     today: "2026-12-06",
     plan: { intent: "recommend" },
+    task: { key: "discounts", input: { actionType: "create_discount_code" } },
     prior: [{ department: "quantitative", taskKey: "q", result: prior }],
   } as unknown as DepartmentInput);
   const offers = result.candidates.map((c) => [
@@ -87,6 +88,7 @@ Deno.test("a product that fell because it sold out gets restocking, not a discou
   const result = await recommendationDepartment().invoke({
     today: "2026-12-06",
     plan: { intent: "explain_change" },
+    task: { key: "actions", input: {} },
     prior: [{ department: "comparative", taskKey: "c", result: prior }],
   } as unknown as DepartmentInput);
   assert.deepEqual(
@@ -95,6 +97,48 @@ Deno.test("a product that fell because it sold out gets restocking, not a discou
   );
   assert.ok(
     result.findings.some((f) => f.startsWith("Restock Trail Runner first")),
+    result.findings.join(" | "),
+  );
+});
+
+Deno.test("a product the merchant named is offered a discount even when it is not slow", async () => {
+  const slowStock = {
+    provenance: null,
+    rows: [
+      // Named, selling well (20 days of cover): offered, at the shallowest step.
+      {
+        productId: "1",
+        title: "Trail Runner",
+        onHand: 30,
+        daysOfCover: 20,
+        tags: [],
+        lowestMargin: 0.5,
+      },
+      // Named and sold out: restock first, no discount.
+      { productId: "2", title: "Day Pack", onHand: 0, daysOfCover: 0, tags: [], lowestMargin: 0.5 },
+      // Not named, not slow: nothing.
+      { productId: "3", title: "Beanie", onHand: 30, daysOfCover: 20, tags: [], lowestMargin: 0.5 },
+    ],
+  };
+  const result = await recommendationDepartment().invoke({
+    today: "2026-12-06",
+    plan: { intent: "discount_candidates" },
+    task: {
+      key: "discounts",
+      input: { actionType: "create_discount_code", filters: { productIds: ["1", "2"] } },
+    },
+    prior: [{
+      department: "quantitative",
+      taskKey: "q",
+      result: { ...emptyResult(), tables: { slowStock } },
+    }],
+  } as unknown as DepartmentInput);
+  assert.deepEqual(
+    result.candidates.map((c) => [c.parameters.productIds, c.parameters.percentage]),
+    [[["1"], 0.1]],
+  );
+  assert.ok(
+    result.findings.some((f) => f.startsWith("Day Pack is out of stock")),
     result.findings.join(" | "),
   );
 });

@@ -40,6 +40,36 @@ import {
 export interface PreviousTurn {
   prompt: string;
   plan: Plan;
+  /** The products its answer ranked, weakest first ("the worst one", "the best one"). */
+  ranked?: Array<{ productId: string; title: string }>;
+}
+
+/**
+ * The products an answer ranked, weakest first, from its stored tables: the fallers of an
+ * explained change (the biggest fall first), or a split by product (the lowest first).
+ */
+export function rankedProducts(
+  tables: Record<string, { rows?: Array<Record<string, unknown>> }> | null | undefined,
+): Array<{ productId: string; title: string }> {
+  const drivers = (tables?.drivers?.rows ?? []).filter((r) =>
+    typeof r.change === "number" && typeof r.productId === "string"
+  );
+  if (drivers.length) {
+    return [...drivers].sort((a, b) => (a.change as number) - (b.change as number))
+      .map((r) => ({ productId: r.productId as string, title: String(r.title) }));
+  }
+  const breakdown = tables?.breakdown as
+    | {
+      dimension?: string;
+      columns?: Array<{ key: string }>;
+      rows?: Array<Record<string, unknown>>;
+    }
+    | undefined;
+  const key = breakdown?.columns?.[0]?.key;
+  if (breakdown?.dimension !== "product" || !key) return [];
+  return (breakdown.rows ?? []).filter((r) => typeof r[key] === "number" && r.key)
+    .sort((a, b) => (a[key] as number) - (b[key] as number))
+    .map((r) => ({ productId: String(r.key), title: String(r.title) }));
 }
 
 /** Words that make a question lean on the one before it. */
@@ -59,6 +89,9 @@ const ALL_CHANNELS = /\b(all|every|any) (sales )?channels?\b|\ball orders\b/;
 const CHANNEL_WORDS =
   /\b(online (store|orders|sales)|web orders|website|point of sale|in-store|in person|retail store|pos)( orders| sales)?\b/g;
 const ALL_PRODUCTS = /\b(all|every) products?\b|\bwhole (store|shop)\b/;
+const WORST =
+  /\b(the )?(worst|weakest|lowest|slowest)( one| product| seller)?\b|\b(the )?one that (fell|dropped) (the )?most\b|\bbiggest (fall|drop)\b/;
+const BEST = /\b(the )?(best|top|strongest)( one| product| seller)\b/;
 
 /**
  * The reading of `question` as a follow-up of `previous`; null when the question stands on its
@@ -135,8 +168,40 @@ export function readFollowUp(
         : []),
     ]);
   }
-  // "make a discount for it": proposals over the same period.
+  // "make a discount for it": proposals over the same period; "for the worst one": for the
+  // product the previous answer ranked weakest (or, "the best one", strongest).
   if (ACTION.test(text)) {
+    const which = WORST.test(text) ? "worst" : BEST.test(text) ? "best" : null;
+    if (which) {
+      const ranked = previous!.ranked ?? [];
+      const chosen = which === "worst" ? ranked[0] : ranked.at(-1);
+      if (!chosen) {
+        return {
+          intent: "unanswerable",
+          spec: null,
+          range: spec.range,
+          comparison: null,
+          assumptions: [],
+          declined:
+            `Your previous answer ranked no products, so I cannot tell which is the ${which} ` +
+            'one. Name the product, for example "make a discount for the Trail Runner".',
+        };
+      }
+      return reading("discount_candidates", {
+        ...spec,
+        dimensions: [],
+        filters: { productIds: [chosen.productId] },
+        range,
+        comparison: null,
+        sort: null,
+        limit: null,
+      }, [
+        ...assumptions,
+        `"the ${which} one" read as ${chosen.title}, the ${
+          which === "worst" ? "weakest" : "strongest"
+        } product of your previous answer`,
+      ]);
+    }
     return reading("discount_candidates", { ...spec, range, comparison: null }, [
       ...assumptions,
       carriedFrom(carried),

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { readFollowUp } from "./follow_up.ts";
+import { rankedProducts, readFollowUp } from "./follow_up.ts";
 import { planOffline } from "./offline_planner.ts";
 
 // Friday 4 December 2026; last week is Monday 23 to Sunday 29 November.
 const TODAY = "2026-12-04";
 const PRODUCTS = [{ id: "11", title: "Trail Runner" }, { id: "12", title: "Trail Runner Pro" }];
 const turn = (prompt: string) => ({ prompt, plan: planOffline(prompt, TODAY) });
-const follow = (question: string, previous: ReturnType<typeof turn>) =>
+const follow = (question: string, previous: Parameters<typeof readFollowUp>[2]) =>
   readFollowUp(question, TODAY, previous, { products: PRODUCTS });
 
 Deno.test("a new period keeps the figures, split and filters", () => {
@@ -95,4 +95,45 @@ Deno.test("a question that stands on its own is read on its own; one that says n
   );
   // Nothing follows a declined question.
   assert.equal(follow("and the week before?", turn("what's the weather in Paris")), null);
+});
+
+Deno.test("'a discount for the worst one' is for the product the previous answer ranked weakest", () => {
+  const why = {
+    ...turn("Why did sales drop last week?"),
+    ranked: rankedProducts({
+      drivers: {
+        rows: [
+          { productId: "12", title: "Trail Runner Pro", change: -120 },
+          { productId: "11", title: "Trail Runner", change: -900 },
+          { productId: "13", title: "Day Pack", change: 300 },
+        ],
+      },
+    }),
+  };
+  const worst = follow("ok, make a discount for the worst one", why)!;
+  assert.equal(worst.intent, "discount_candidates");
+  assert.deepEqual(worst.spec!.filters, { productIds: ["11"] });
+  assert.deepEqual(worst.spec!.range, { from: "2026-11-23", to: "2026-11-29" });
+  assert.match(worst.assumptions.at(-1)!, /"the worst one" read as Trail Runner/);
+  const best = follow("create a promo for the best one", why)!;
+  assert.deepEqual(best.spec!.filters, { productIds: ["13"] });
+
+  // A split by product ranks by its first figure, the lowest first.
+  const byProduct = rankedProducts({
+    breakdown: {
+      dimension: "product",
+      columns: [{ key: "netSales" }],
+      rows: [
+        { key: "11", title: "Trail Runner", netSales: 5000 },
+        { key: "14", title: "Beanie", netSales: 40 },
+      ],
+    } as never,
+  });
+  assert.deepEqual(byProduct.map((p) => p.title), ["Beanie", "Trail Runner"]);
+
+  // Nothing ranked before: asked back, never guessed.
+  const sales = turn("How were sales last week?");
+  const unclear = follow("make a discount for the worst one", { ...sales, ranked: [] })!;
+  assert.equal(unclear.intent, "unanswerable");
+  assert.match(unclear.declined!, /ranked no products/);
 });

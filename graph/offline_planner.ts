@@ -68,13 +68,22 @@ export function planFor(question: string, reading: QuestionReading): Plan {
           narrative,
           task("recommendation", "actions", {}, false),
         ];
-      case "discount_candidates":
+      case "discount_candidates": {
+        // Products named ("a discount for the Trail Runner", "for the worst one"): those only.
+        const named = spec?.filters.productIds?.length
+          ? { filters: { productIds: spec.filters.productIds } }
+          : {};
         return [
           retrieve,
-          task("quantitative", "inventory", { kpis: ["inventory", "sales_by_product"], range }),
-          task("recommendation", "discounts", { actionType: "create_discount_code" }),
+          task("quantitative", "inventory", {
+            kpis: ["inventory", "sales_by_product"],
+            range,
+            ...named,
+          }),
+          task("recommendation", "discounts", { actionType: "create_discount_code", ...named }),
           narrative,
         ];
+      }
       case "customer_service":
         return [
           retrieve,

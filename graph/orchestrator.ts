@@ -47,6 +47,7 @@ import { dayFirstIn } from "../metrics/calendar.ts";
 import type { KpiScope } from "../metrics/scope.ts";
 import type { ShopInfo } from "../shopify/queries.ts";
 import { type Interpretation, interpretationOf } from "./interpretation.ts";
+import { rankedProducts } from "./follow_up.ts";
 import { planWithModel } from "./llm_planner.ts";
 import { planOffline } from "./offline_planner.ts";
 import { departmentQueue } from "./queues.ts";
@@ -116,6 +117,8 @@ export interface RequestRow {
   /** The conversation's turn before this one, if it was planned: what a follow-up leans on. */
   previous_prompt: string | null;
   previous_state: { plan: Plan } | null;
+  /** The previous answer's tables, for "the worst one" (its ranked products). */
+  previous_tables: Parameters<typeof rankedProducts>[0];
   /** The shop's date now, for a request not yet planned. */
   today: string;
 }
@@ -338,10 +341,12 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
                 where c.linked_account_id = r.linked_account_id and c.data_key = ${SHOP_PROFILE_KEY}
                   and c.expires_at > now()) as profile,
                to_char(now() at time zone coalesce(s.shop_timezone, 'UTC'), 'YYYY-MM-DD') as today,
-               before.prompt as previous_prompt, before.agent_state as previous_state
+               before.prompt as previous_prompt, before.agent_state as previous_state,
+               before.tables as previous_tables
         from analysis_requests r
         left join lateral (
-          select b.prompt, b.agent_state from analysis_requests b
+          select b.prompt, b.agent_state, b.result->'rawData'->'tables' as tables
+          from analysis_requests b
           where b.conversation_id = r.conversation_id and b.agent_state is not null
             -- Stores' parts of a question across stores are not questions the merchant asked.
             and b.parent_request_id is null
@@ -385,7 +390,11 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
     const calendar = { dayFirst: dayFirstIn(request.country) };
     const conversation = {
       previous: request.previous_state
-        ? { prompt: request.previous_prompt!, plan: request.previous_state.plan }
+        ? {
+          prompt: request.previous_prompt!,
+          plan: request.previous_state.plan,
+          ranked: rankedProducts(request.previous_tables),
+        }
         : null,
       products: state.products,
     };

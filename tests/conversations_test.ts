@@ -143,3 +143,44 @@ linkedStoreTest(
   },
   { worker: true },
 );
+
+linkedStoreTest(
+  "'why did sales drop?' then 'make a discount for the worst one': a discount on the biggest faller",
+  async ({ api, token, t, store, waitForJob }) => {
+    await waitForJob(SYNC_QUEUE, (r) => r.outcome === "completed");
+    const why = await askIn(api.app, token, "Why did sales drop last week?");
+    const explained = await waitForRequest(t, api.app, token, why.id);
+    assert.equal(explained.status, "COMPLETED", JSON.stringify(explained));
+    const asked = await askIn(
+      api.app,
+      token,
+      "ok, make a discount for the worst one",
+      why.conversationId,
+    );
+    const request = await waitForRequest(t, api.app, token, asked.id);
+    assert.equal(request.status, "COMPLETED", JSON.stringify(request));
+
+    // The biggest fall, product by product, from the dev store's raw orders.
+    const week = explained.result.rawData.plan.range as Range;
+    const before = explained.result.rawData.plan.comparisonRange as Range;
+    assert.ok(week && before, JSON.stringify(explained.result.rawData.plan));
+    const worst = store.shop.products.map((p) => ({
+      id: String(p.id),
+      title: p.title,
+      change: expectedSales(store.shop, week, undefined, p.id).netSales -
+        expectedSales(store.shop, before, undefined, p.id).netSales,
+    })).sort((a, b) => a.change - b.change)[0]!;
+    assert.ok(
+      request.result.interpretation.assumptions.some((a: string) =>
+        a.startsWith(`"the worst one" read as ${worst.title}`)
+      ),
+      JSON.stringify(request.result.interpretation),
+    );
+    const discounts = request.proposedActions.filter((a: { actionType: string }) =>
+      a.actionType === "create_discount_code"
+    );
+    assert.ok(discounts.length >= 1, JSON.stringify(request.proposedActions));
+    for (const d of discounts) assert.deepEqual(d.parameters.productIds, [worst.id]);
+  },
+  { worker: true },
+);
