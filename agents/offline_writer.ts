@@ -49,7 +49,9 @@ function metricSentences(r: DepartmentResult, plan: Plan, currency: string): str
   const spec = plan.spec;
   if (!spec) return [];
   const f = (fact: Fact) => formatFact(fact, currency);
-  const period = describeRange(spec.range);
+  const dates = describeRange(spec.range);
+  // "on 1 December 2026" for a day, "in 23–29 November 2026" for a span.
+  const period = `${spec.range.from === spec.range.to ? "on" : "in"} ${dates}`;
   const totals = spec.metrics.map((m) => [m, factOf(r.facts, FACT_ID[m])] as const)
     .filter((pair): pair is readonly [MetricName, Fact] => Boolean(pair[1]));
   const sentences: string[] = [];
@@ -57,15 +59,17 @@ function metricSentences(r: DepartmentResult, plan: Plan, currency: string): str
   if (totals.length === 3 && totals.every(([m], i) => m === overview[i])) {
     const [net, orders, aov] = totals.map(([, fact]) => fact) as [Fact, Fact, Fact];
     sentences.push(
-      `Net sales were ${f(net)} in ${period}, from ${f(orders)} orders averaging ${f(aov)}.`,
+      `Net sales were ${f(net)} ${period}, from ${f(orders)} orders averaging ${f(aov)}.`,
     );
   } else if (totals.length === 1) {
     const [metric, fact] = totals[0]!;
     const plural = /s$/.test(METRICS[metric].label) && metric !== "averageOrderValue";
-    sentences.push(`${METRICS[metric].label} ${plural ? "were" : "was"} ${f(fact)} in ${period}.`);
+    sentences.push(`${METRICS[metric].label} ${plural ? "were" : "was"} ${f(fact)} ${period}.`);
   } else if (totals.length > 1) {
     sentences.push(
-      `In ${period}: ${list(totals.map(([m, fact]) => `${lower(METRICS[m].label)} ${f(fact)}`))}.`,
+      `${period[0]!.toUpperCase()}${period.slice(1)}: ${
+        list(totals.map(([m, fact]) => `${lower(METRICS[m].label)} ${f(fact)}`))
+      }.`,
     );
   }
   if (spec.comparison) {
@@ -99,18 +103,18 @@ function metricSentences(r: DepartmentResult, plan: Plan, currency: string): str
     });
     const things = DIMENSION_NAMES[dimension].many;
     if (!named.length) {
-      sentences.push(`No ${things} to show in ${period}.`);
+      sentences.push(`No ${things} to show ${period}.`);
     } else if (METRICS[metric].family === "inventory") {
       const what = metric === "daysOfCover"
         ? "closest to running out, at the rate they sold in"
         : metric === "sellThrough"
         ? "selling slowest for their stock, over"
         : "with the most stock, by sales over";
-      sentences.push(`The products ${what} ${period}: ${named.join(", ")}.`);
+      sentences.push(`The products ${what} ${dates}: ${named.join(", ")}.`);
     } else {
       const order = spec.sort?.direction === "asc" ? "Lowest" : "Top";
       sentences.push(
-        `${order} ${things} by ${lower(METRICS[metric].label)} in ${period}: ${
+        `${order} ${things} by ${lower(METRICS[metric].label)} ${period}: ${
           named.join(", then ")
         }.`,
       );
