@@ -176,16 +176,11 @@ export function readFollowUp(
       const ranked = previous!.ranked ?? [];
       const chosen = which === "worst" ? ranked[0] : ranked.at(-1);
       if (!chosen) {
-        return {
-          intent: "unanswerable",
-          spec: null,
-          range: spec.range,
-          comparison: null,
-          assumptions: [],
-          declined:
-            `Your previous answer ranked no products, so I cannot tell which is the ${which} ` +
+        return askBack(
+          spec.range,
+          `Your previous answer ranked no products, so I cannot tell which is the ${which} ` +
             'one. Name the product, for example "make a discount for the Trail Runner".',
-        };
+        );
       }
       return reading("discount_candidates", {
         ...spec,
@@ -260,18 +255,14 @@ export function readFollowUp(
   }
 
   if (changed.length === 0) {
-    // Nothing recognisable changed: ask rather than repeat or guess.
-    return {
-      intent: "unanswerable",
-      spec: null,
-      range: spec.range,
-      comparison: null,
-      assumptions: [],
-      // The previous question is not quoted: its numbers are not facts of this answer.
-      declined: "I could not tell what to change in your previous question. Say a period, a " +
+    // Nothing recognisable changed: ask rather than repeat or guess. (The previous question is
+    // not quoted: its numbers are not facts of this answer.)
+    return askBack(
+      spec.range,
+      "I could not tell what to change in your previous question. Say a period, a " +
         'figure, a split or a filter, for example "and the week before?", "by product", ' +
         '"only online orders" or "and orders?".',
-    };
+    );
   }
 
   // A figure that cannot be split this way keeps the figure and drops the split, said.
@@ -307,6 +298,18 @@ export function readFollowUp(
     limit: ranked ? spec.limit ?? 10 : null,
   };
   return reading("metric_query", next, [...assumptions, carriedFrom(carried)]);
+}
+
+/** A follow-up that cannot be resolved: the answer asks what was meant, never guesses. */
+function askBack(range: DateRange, question: string): QuestionReading {
+  return {
+    intent: "unanswerable",
+    spec: null,
+    range,
+    comparison: null,
+    assumptions: [],
+    declined: question,
+  };
 }
 
 function reading(
