@@ -137,14 +137,16 @@ export async function insertAnalysisRequest(
     clientKey?: string | null;
     conversationId?: string | null;
     deviceTokenId?: string | null;
+    /** A store's part of a question across stores (insertQuestionAcrossStores). */
+    parentRequestId?: string | null;
   },
 ): Promise<string | null> {
   const conversation = input.conversationId ?? null;
   const [row] = await tx<{ id: string }[]>`
     insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id,
-      device_token_id)
+      device_token_id, parent_request_id)
     values (${input.userId}, ${input.accountId}, ${input.prompt}, ${input.clientKey ?? null},
-      ${conversation}, ${input.deviceTokenId ?? null})
+      ${conversation}, ${input.deviceTokenId ?? null}, ${input.parentRequestId ?? null})
     on conflict (user_id, client_key) where client_key is not null do nothing
     returning id`;
   if (!row) return null;
@@ -212,20 +214,13 @@ async function insertQuestionAcrossStores(
   await recordSubmitted(tx, input.userId, question.id);
   await startProcessing(tx, question.id);
   for (const accountId of input.accountIds) {
-    const [part] = await tx<{ id: string }[]>`
-      insert into analysis_requests (user_id, linked_account_id, prompt, conversation_id,
-        parent_request_id)
-      values (${input.userId}, ${accountId}, ${input.prompt}, ${question.conversation_id},
-        ${question.id})
-      returning id`;
-    await enqueueInTransaction(
-      boss,
-      tx,
-      ANALYSIS_QUEUE,
-      { userId: input.userId, requestId: part!.id } satisfies AnalysisJob,
-      { singletonKey: part!.id },
-    );
-    await recordSubmitted(tx, input.userId, part!.id);
+    await insertAnalysisRequest(tx, boss, {
+      userId: input.userId,
+      accountId,
+      prompt: input.prompt,
+      conversationId: question.conversation_id,
+      parentRequestId: question.id,
+    });
   }
   return question.id;
 }
@@ -264,40 +259,38 @@ async function chooseStores(
     }
     return ok(ids);
   }
+  const stores = await storesOf(tx);
   if (!named) {
-    const active = await activeStores(tx);
+    const active = stores.filter((a) => a.status === "active");
     if (active.length > 1) {
       const choice = storeNamedIn(prompt, active);
       if (choice.kind === "several") return ok(choice.ids);
       if (choice.kind === "none" && ALL_STORES.test(prompt)) return ok(active.map((a) => a.id));
     }
   }
-  const one = await chooseAccount(tx, named, prompt);
+  const one = chooseAccount(stores, named, prompt);
   return one.ok ? ok([one.value]) : one;
 }
 
-function activeStores(tx: Tx) {
-  return tx<{ id: string; domain: string; country: string | null }[]>`
-    select a.id, a.account_identifier as domain, s.shop_country as country
+type Store = { id: string; status: string; domain: string; country: string | null };
+
+/** The tenant's Shopify stores, in the order they were linked (RLS: its own only). */
+function storesOf(tx: Tx) {
+  return tx<Store[]>`
+    select a.id, a.status, a.account_identifier as domain, s.shop_country as country
     from linked_accounts a left join store_sync_state s on s.linked_account_id = a.id
-    where a.provider = 'shopify' and a.status = 'active' order by a.created_at`;
+    where a.provider = 'shopify' order by a.created_at`;
 }
 
 /**
  * The store to analyse: the one whose id is given, else the only active one, else the one the
  * question names ("in my EU store"; graph/store_choice.ts).
  */
-async function chooseAccount(
-  tx: Tx,
+function chooseAccount(
+  accounts: readonly Store[],
   named: string | null,
   prompt: string,
-): Promise<Outcome<string>> {
-  const accounts = await tx<
-    { id: string; status: string; domain: string; country: string | null }[]
-  >`
-    select a.id, a.status, a.account_identifier as domain, s.shop_country as country
-    from linked_accounts a left join store_sync_state s on s.linked_account_id = a.id
-    where a.provider = 'shopify' order by a.created_at`;
+): Outcome<string> {
   if (named) {
     // Another tenant's account is invisible here (RLS): it answers like one that does not exist.
     const account = accounts.find((a) => a.id === named.toLowerCase());
