@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
+import { finished } from "node:stream/promises";
 import { dbTest } from "./helpers/test_db.ts";
 
 /** Runs `body` in a transaction and resolves with its backend pid once it has one. */
@@ -69,3 +70,48 @@ dbTest(
     }
   },
 );
+
+dbTest(
+  "a COPY FROM that fails at its end rejects, rolls back, and the connection goes on",
+  async ({ url }) => {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await sql`create table copy_target (id int primary key)`;
+      const failed = await sql.begin(async (tx) => {
+        const stream = await tx`copy copy_target (id) from stdin`.writable();
+        // Two equal keys: the unique check fails only once the rows are in, after the client ended.
+        stream.write("1\n1\n");
+        stream.end();
+        await finished(stream);
+      }).then(() => null, (error: Error & { code?: string }) => error);
+      assert.equal(failed?.code, "23505", `got ${failed}`);
+      // Unpatched, `finished` never settled: the transaction neither committed nor rolled back.
+      const [row] = await sql`select count(*)::int as n from copy_target`;
+      assert.equal(row!.n, 0);
+    } finally {
+      await sql.end();
+    }
+  },
+);
+
+dbTest("a COPY TO read slowly leaves its connection usable", async ({ url }) => {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql.begin(async (tx) => {
+      const stream = await tx`copy (select g, repeat('x', 100) from generate_series(1, 20000) g)
+        to stdout`.readable();
+      let lines = 0;
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+        for (const byte of chunk) if (byte === 10) lines++;
+        // A slow reader lets the stream fill and pause the socket.
+        if (lines % 5000 < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const [after] = await tx`select 1 as one`;
+      assert.equal(after!.one, 1);
+      return lines;
+    });
+    assert.equal(rows, 20000);
+  } finally {
+    await sql.end();
+  }
+});

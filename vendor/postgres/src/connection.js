@@ -400,6 +400,11 @@ function Connection(options, queues = {}, { onopen = noop, onend = noop, onclose
 
   function errored(err) {
     stream && (stream.destroy(err), stream = null)
+    // Alatar patch (porsager/postgres#1173, pull request #1183): a COPY FROM
+    // that fails after the client ended it (a constraint checked at the end
+    // of the statement) settles the writable with the error; otherwise its
+    // `final` callback was never called and the writer waited forever.
+    final && (final(err), final = null)
     query && queryError(query, err)
     initial && (queryError(initial, err), initial = null)
   }
@@ -929,6 +934,10 @@ function Connection(options, queues = {}, { onopen = noop, onend = noop, onclose
   function CopyDone() {
     stream && stream.push(null)
     stream = null
+    // Alatar patch (porsager/postgres#499, pull request #1016): CopyData that
+    // filled the stream paused the socket; when CopyDone arrives in the same
+    // chunk, nothing resumes it and the connection's next query never ends.
+    socket.resume()
   }
 
   function NoticeResponse(x) {
