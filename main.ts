@@ -8,6 +8,8 @@
  *   deno run -A main.ts keys:rotate  re-encrypts stored credentials under the newest key
  *   deno run -A main.ts sync <account> [--full]  syncs one linked store's mirror now
  *   deno run -A main.ts insights [account] [--day D]  runs the daily check now
+ *   deno run -A main.ts backup [file]  writes a consistent archive of the whole database
+ *   deno run -A main.ts restore <file> [--database name]  restores one into an empty database
  */
 import { type Config, ConfigError } from "./config/config.ts";
 import { loadConfig } from "./config/load_config.ts";
@@ -28,7 +30,7 @@ import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
-import { DEAD_LETTER_QUEUE, ensureQueues } from "./queues.ts";
+import { DEAD_LETTER_QUEUE, ensureQueues, installJobSchema } from "./queues.ts";
 import { ANALYSIS_DEAD_LETTER_QUEUE } from "./graph/queues.ts";
 import { installLastResort } from "./log/last_resort.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
@@ -36,7 +38,17 @@ import { createApp } from "./routes/app.ts";
 import { createMetrics, observeOperations } from "./routes/metrics.ts";
 import { operationsSource } from "./jobs/operations.ts";
 
-const ROLES = ["start", "api", "worker", "migrate", "keys:rotate", "sync", "insights"] as const;
+const ROLES = [
+  "start",
+  "api",
+  "worker",
+  "migrate",
+  "keys:rotate",
+  "sync",
+  "insights",
+  "backup",
+  "restore",
+] as const;
 type Role = typeof ROLES[number];
 
 /** Closers run in reverse order of opening: stop taking work before closing what it needs. */
@@ -111,10 +123,29 @@ async function main(args: string[]): Promise<number> {
   const shutdown = () => resources.closeAll(log);
 
   try {
-    const oneShot = role === "migrate" || role === "keys:rotate" || role === "sync" ||
-      role === "insights";
+    const oneShot = role !== "start" && role !== "api" && role !== "worker";
     const database = await provisionDatabase(config, log, { attachIfRunning: oneShot });
     resources.add("postgres", database.stop);
+
+    // Neither migrates first: a backup leaves the database as it is, a restore migrates itself.
+    if (role === "backup" || role === "restore") {
+      const { runBackupCommand, runRestoreCommand } = await import("./ops/backup_command.ts");
+      const print = (line: string) => console.log(line);
+      const code = role === "backup"
+        ? await runBackupCommand({ ownerUrl: database.ownerUrl, log }, args.slice(1), print)
+        : await runRestoreCommand(
+          {
+            ownerUrl: database.ownerUrl,
+            log,
+            cipher: await createTokenCipher(config.encryptionKeys),
+            installJobSchema: (url) => installJobSchema(url, log),
+          },
+          args.slice(1),
+          print,
+        );
+      await shutdown();
+      return code;
+    }
     await migrate(database.ownerUrl, log);
     if (role === "migrate") {
       await shutdown();
