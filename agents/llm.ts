@@ -11,6 +11,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import { ChatOpenAI } from "@langchain/openai";
 import type { Logger } from "../log/logger.ts";
+import { inSpan } from "../log/tracing.ts";
 
 export interface LlmConfig {
   apiKey: string | undefined;
@@ -71,8 +72,22 @@ export async function callModel(
   purpose: string,
 ): Promise<string> {
   const started = performance.now();
-  const reply = await chosen.model.invoke(messages);
-  const usage = "usage_metadata" in reply ? reply.usage_metadata : undefined;
+  // A span with the GenAI conventions' names: model and tokens, never the messages.
+  const { reply, usage } = await inSpan(`llm ${purpose}`, {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.request.model": chosen.name,
+    "alatar.llm.purpose": purpose,
+  }, async (span) => {
+    const reply = await chosen.model.invoke(messages);
+    const usage = "usage_metadata" in reply ? reply.usage_metadata : undefined;
+    if (usage) {
+      span.setAttributes({
+        "gen_ai.usage.input_tokens": usage.input_tokens,
+        "gen_ai.usage.output_tokens": usage.output_tokens,
+      });
+    }
+    return { reply, usage };
+  });
   log.info("llm call", {
     purpose,
     model: chosen.name,

@@ -11,6 +11,7 @@ import { RunnableLambda } from "@langchain/core/runnables";
 import { type Fact, type FactUnit, formatFact, type Table } from "./facts.ts";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
+import { inSpan } from "../log/tracing.ts";
 import { cohorts, lifetimeValue, newVsReturning } from "../metrics/customers.ts";
 import { inventoryKpis } from "../metrics/inventory.ts";
 import { type MetricName, METRICS, TIME_DIMENSIONS } from "../metrics/catalog.ts";
@@ -69,6 +70,11 @@ const DATA_FLAG_WORDS: Record<string, string> = {
   sales_truncated: "more sales records than were read",
 };
 
+/** One KPI's SQL, as a span of the analysis's trace (its name only: never the shop's data). */
+function kpi<T>(name: string, run: () => Promise<T>): Promise<T> {
+  return inSpan(`kpi ${name}`, { "db.system.name": "postgresql", "alatar.kpi": name }, run);
+}
+
 export function quantitativeDepartment(db: Database) {
   return RunnableLambda.from(
     async (
@@ -79,7 +85,8 @@ export function quantitativeDepartment(db: Database) {
         const spec = task.spec;
         return await db.withTenant(
           scope.userId,
-          async (tx) => specFacts(spec, await runSpec(tx, scope, spec)),
+          async (tx) =>
+            specFacts(spec, await kpi(spec.metrics.join(","), () => runSpec(tx, scope, spec))),
         );
       }
       const range = task.range!;
@@ -88,7 +95,7 @@ export function quantitativeDepartment(db: Database) {
         const tables: QuantitativeResult["tables"] = {};
         const filters = task.filters ?? {};
         if (task.kpis.includes("sales")) {
-          const now = await salesKpis(tx, scope, { range, filters });
+          const now = await kpi("sales", () => salesKpis(tx, scope, { range, filters }));
           for (const [measure, label, unit] of HEADLINE) {
             facts.push({
               id: `sales.${measure}`,
@@ -98,8 +105,12 @@ export function quantitativeDepartment(db: Database) {
               provenance: now.provenance,
             });
           }
-          if (task.comparisonRange) {
-            const before = await salesKpis(tx, scope, { range: task.comparisonRange, filters });
+          const comparisonRange = task.comparisonRange;
+          if (comparisonRange) {
+            const before = await kpi(
+              "sales",
+              () => salesKpis(tx, scope, { range: comparisonRange, filters }),
+            );
             for (const [measure, label, unit] of HEADLINE) {
               const was = before.total[measure];
               facts.push({
@@ -122,7 +133,10 @@ export function quantitativeDepartment(db: Database) {
           }
         }
         if (task.kpis.includes("sales_by_day")) {
-          const byDay = await salesKpis(tx, scope, { range, filters, groupBy: "day" });
+          const byDay = await kpi(
+            "sales_by_day",
+            () => salesKpis(tx, scope, { range, filters, groupBy: "day" }),
+          );
           tables.salesByDay = {
             provenance: byDay.provenance,
             rows: byDay.rows.map((r) => ({
@@ -133,13 +147,14 @@ export function quantitativeDepartment(db: Database) {
           };
         }
         if (task.kpis.includes("sales_by_product")) {
-          const byProduct = await salesKpis(tx, scope, {
-            range,
-            filters,
-            groupBy: "product",
-            orderBy: "netSales",
-            limit: task.limit,
-          });
+          const byProduct = await kpi("sales_by_product", () =>
+            salesKpis(tx, scope, {
+              range,
+              filters,
+              groupBy: "product",
+              orderBy: "netSales",
+              limit: task.limit,
+            }));
           tables.topProducts = {
             provenance: byProduct.provenance,
             rows: byProduct.rows.map((r) => ({
@@ -160,7 +175,10 @@ export function quantitativeDepartment(db: Database) {
           );
         }
         if (task.kpis.includes("inventory")) {
-          const stock = await inventoryKpis(tx, scope, range, { filters, limit: task.limit });
+          const stock = await kpi(
+            "inventory",
+            () => inventoryKpis(tx, scope, range, { filters, limit: task.limit }),
+          );
           tables.slowStock = {
             provenance: stock.provenance,
             rows: stock.rows.map((r) => ({ ...r })),
@@ -185,7 +203,7 @@ export function quantitativeDepartment(db: Database) {
           }
         }
         if (task.kpis.includes("new_vs_returning")) {
-          const split = await newVsReturning(tx, scope, range);
+          const split = await kpi("new_vs_returning", () => newVsReturning(tx, scope, range));
           for (
             const [id, label, value, unit] of [
               ["customers.new", "New customers", split.newCustomers, "count"],
@@ -195,14 +213,14 @@ export function quantitativeDepartment(db: Database) {
           ) facts.push({ id, label, value, unit, provenance: split.provenance });
         }
         if (task.kpis.includes("cohorts")) {
-          const groups = await cohorts(tx, scope, range);
+          const groups = await kpi("cohorts", () => cohorts(tx, scope, range));
           tables.cohorts = {
             provenance: groups.provenance,
             rows: groups.cohorts.map((c) => ({ ...c })),
           };
         }
         if (task.kpis.includes("ltv")) {
-          const ltv = await lifetimeValue(tx, scope, range);
+          const ltv = await kpi("ltv", () => lifetimeValue(tx, scope, range));
           facts.push({
             id: "customers.lifetimeValue",
             label: "Average lifetime value of customers acquired in the period",

@@ -20,6 +20,7 @@
  * for await (const { eventId, request } of stream ?? []) send(eventId, request);
  * ```
  */
+import { startSpanIn, TRACING, userHash } from "../log/tracing.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { isUuid } from "../db/database.ts";
 import type { Logger } from "../log/logger.ts";
@@ -163,7 +164,12 @@ export function createRequestUpdates(deps: { db: Database; log: Logger }): Reque
           first = null;
           while (read) {
             for (const update of read.updates) {
+              // The final event closes the analysis's trace (a no-op unless tracing is on).
+              const span = TRACING && TERMINAL.has(update.request.status)
+                ? await finalEventSpan(db, userId, requestId)
+                : null;
               yield update;
+              span?.end();
               last = update.eventId;
             }
             if (TERMINAL.has(read.status)) return;
@@ -233,4 +239,15 @@ async function readUpdates(
     },
   }));
   return { status: row.status, updates };
+}
+
+/** A span in the trace of the request's submission, around sending its final event. */
+async function finalEventSpan(db: Database, userId: string, requestId: string) {
+  const [row] = await db.withTenant(userId, (tx) =>
+    tx<{ trace_parent: string | null }[]>`
+      select trace_parent from analysis_requests where id = ${requestId}`);
+  return startSpanIn(row?.trace_parent ?? null, "sse final event", {
+    "alatar.request_id": requestId,
+    "alatar.user_hash": userHash(userId),
+  });
 }

@@ -9,6 +9,7 @@
  * its stage queues the orchestrator to resume, in the same transaction as
  * its result.
  */
+import { inSpan } from "../log/tracing.ts";
 import type { Database, Tx } from "../db/database.ts";
 import { MirrorNotReady } from "../mirror/sync_job.ts";
 import { ShopifyApiError } from "../shopify/admin_client.ts";
@@ -158,7 +159,11 @@ export async function runDepartmentJob(
   let result: DepartmentResult;
   try {
     const department = deps.departmentsFor(task.preferred_llm)[task.department];
-    result = await department.invoke(input, signal ? { signal } : {});
+    result = await inSpan(
+      `department ${task.department}`,
+      { "alatar.request_id": job.requestId, "alatar.task_key": task.task_key },
+      () => department.invoke(input, signal ? { signal } : {}),
+    );
   } catch (error) {
     const final = retryCount >= DEPARTMENT_RETRY_LIMIT;
     const message = reasonFor(error);

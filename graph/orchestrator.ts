@@ -25,6 +25,7 @@
  * lock after checking it is still open, so a node re-run by a retry writes
  * nothing twice, and a request cancelled or failed elsewhere stops the graph.
  */
+import { inSpan, userHash } from "../log/tracing.ts";
 import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { auditAction } from "../actions/audit.ts";
 import { type CandidateAction, checkAction } from "../actions/action_types.ts";
@@ -263,7 +264,10 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
       const started = performance.now();
       let update: Partial<State>;
       try {
-        update = await fn(state);
+        update = await inSpan(`node ${name}`, {
+          "alatar.request_id": state.requestId,
+          "alatar.user_hash": userHash(state.userId),
+        }, () => fn(state));
       } catch (error) {
         if (error instanceof Stopped) {
           deps.onNodeEnd?.(name, state.requestId, "stopped");
@@ -444,7 +448,11 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
         // Data retrieval is inline only when nothing is stale: its result is what load read.
         result: task.department === "data_retrieval"
           ? retrievedWithoutCallingOut(storeOf(request))!
-          : await departments[task.department].invoke(input),
+          : await inSpan(
+            `department ${task.department}`,
+            { "alatar.request_id": input.requestId, "alatar.task_key": task.taskKey },
+            () => departments[task.department].invoke(input),
+          ),
       });
     }
     return { tasks: [...state.tasks, ...computed], unwritten: [...state.unwritten, ...computed] };

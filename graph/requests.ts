@@ -6,6 +6,7 @@
  * Cancel moves a pending or processing request to `cancelled`; the worker
  * checks the status between steps and writes nothing after it.
  */
+import { traceCarrier } from "../log/tracing.ts";
 import type { Viewer } from "../auth/access_tokens.ts";
 import { clientKey as checkClientKey } from "../auth/client_keys.ts";
 import { fail, ok, type Outcome } from "../auth/user_errors.ts";
@@ -144,9 +145,10 @@ export async function insertAnalysisRequest(
   const conversation = input.conversationId ?? null;
   const [row] = await tx<{ id: string }[]>`
     insert into analysis_requests (user_id, linked_account_id, prompt, client_key, conversation_id,
-      device_token_id, parent_request_id)
+      device_token_id, parent_request_id, trace_parent)
     values (${input.userId}, ${input.accountId}, ${input.prompt}, ${input.clientKey ?? null},
-      ${conversation}, ${input.deviceTokenId ?? null}, ${input.parentRequestId ?? null})
+      ${conversation}, ${input.deviceTokenId ?? null}, ${input.parentRequestId ?? null},
+      ${traceCarrier()?.traceparent ?? null})
     on conflict (user_id, client_key) where client_key is not null do nothing
     returning id`;
   if (!row) return null;

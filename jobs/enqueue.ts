@@ -13,6 +13,7 @@
  */
 import type { PgBoss } from "pg-boss";
 import type { Tx } from "../db/database.ts";
+import { TRACE_KEY, traceCarrier } from "../log/tracing.ts";
 
 export type Enqueuer = Pick<PgBoss, "send">;
 
@@ -23,7 +24,9 @@ export function enqueueInTransaction(
   data: object,
   options: { singletonKey?: string; priority?: number; startAfter?: number } = {},
 ): Promise<string | null> {
-  return boss.send(queue, data, {
+  // The job continues the caller's trace (log/tracing.ts); absent when nothing is traced.
+  const carrier = traceCarrier();
+  return boss.send(queue, carrier ? { ...data, [TRACE_KEY]: carrier } : data, {
     ...options,
     db: {
       executeSql: (text, values) =>

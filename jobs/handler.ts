@@ -8,6 +8,7 @@
  */
 import type { Job, JobResult } from "pg-boss";
 import type { Logger } from "../log/logger.ts";
+import { carrierOf, inCarriedContext, inSpan, userHash } from "../log/tracing.ts";
 
 /** What an observer (metrics, a test waiting for a job) learns of each run. */
 export interface JobRun {
@@ -48,7 +49,10 @@ export function loggedHandler<T extends object>(
       const started = performance.now();
       const run: JobRun = { queue: job.name, jobId: job.id, attempt, outcome: "failed", ms: 0 };
       try {
-        run.result = await handle(job, jobLog);
+        run.result = await inCarriedContext(
+          carrierOf(job.data),
+          () => inSpan(`job ${job.name}`, jobAttributes(job, attempt), () => handle(job, jobLog)),
+        );
         run.outcome = "completed";
         results.push({ id: job.id, status: "completed", output: run.result });
       } catch (error) {
@@ -72,4 +76,19 @@ export function loggedHandler<T extends object>(
     }
     return results;
   };
+}
+
+/** What a job's span says of it: ids only (the user's hashed), never its data. */
+function jobAttributes(job: Job<object>, attempt: number): Record<string, string | number> {
+  const data = job.data as Record<string, unknown>;
+  const attributes: Record<string, string | number> = {
+    "messaging.system": "pg-boss",
+    "messaging.destination.name": job.name,
+    "messaging.message.id": job.id,
+    "alatar.job.attempt": attempt,
+  };
+  if (typeof data.requestId === "string") attributes["alatar.request_id"] = data.requestId;
+  if (typeof data.taskId === "string") attributes["alatar.task_id"] = data.taskId;
+  if (typeof data.userId === "string") attributes["alatar.user_hash"] = userHash(data.userId);
+  return attributes;
 }

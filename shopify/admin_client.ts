@@ -18,6 +18,7 @@
  * for await (const order of client.paginate(ORDERS, {}, (d) => d.orders)) { … }
  * ```
  */
+import { inSpan } from "../log/tracing.ts";
 import type { Logger } from "../log/logger.ts";
 import { adminUrl } from "./admin_url.ts";
 
@@ -128,7 +129,24 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     if (available < cost) await wait(Math.ceil(((cost - available) / bucket.restoreRate) * 1000));
   };
 
-  async function request<T>(query: string, variables: Record<string, unknown> = {}) {
+  /** One query as a span of the caller's trace, with what Shopify charged for it. */
+  function request<T>(query: string, variables: Record<string, unknown> = {}) {
+    const operation = /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] ?? "anonymous";
+    return inSpan(`shopify ${operation}`, { "graphql.operation.name": operation }, async (span) => {
+      const answer = await send<T>(query, variables);
+      if (answer.cost) {
+        span.setAttributes({
+          "alatar.shopify.requested_cost": answer.cost.requestedQueryCost,
+          "alatar.shopify.actual_cost": answer.cost.actualQueryCost ??
+            answer.cost.requestedQueryCost,
+          "alatar.shopify.available": answer.cost.throttleStatus.currentlyAvailable,
+        });
+      }
+      return answer;
+    });
+  }
+
+  async function send<T>(query: string, variables: Record<string, unknown>) {
     const key = `${query}\u0000${JSON.stringify(variables.first ?? null)}`;
     let attempt = 0;
     let throttledInARow = 0;

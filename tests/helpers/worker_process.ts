@@ -12,6 +12,7 @@ import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { connectDatabase } from "../../db/database.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { startWorker } from "../../worker.ts";
+import { chooseModel } from "../../agents/llm.ts";
 import { createLogger } from "../../log/logger.ts";
 import { createApnsClient } from "../../notifications/apns_client.ts";
 import { createProviderTokens } from "../../notifications/apns_token.ts";
@@ -24,6 +25,7 @@ const env = (name: string) => {
 };
 const url = env("TEST_DATABASE_URL");
 const pauseAt = Deno.env.get("PAUSE_AT");
+const openAiUrl = Deno.env.get("TEST_OPENAI_URL");
 const reportPlanStarts = Deno.env.get("REPORT_PLAN_STARTS") === "1";
 const log = createLogger({ level: "error" });
 // Pools as a deployed worker has them (DATABASE_POOL_MAX's default, committing as main.ts's job
@@ -77,7 +79,16 @@ await startWorker({
     lookupKey: TEST_LOOKUP_KEY,
   },
   analysis: {
-    modelFor: () => null,
+    // A local OpenAI-compatible server when the test gives one; offline otherwise.
+    modelFor: () =>
+      openAiUrl
+        ? chooseModel({
+          apiKey: "sk-test",
+          model: "test/default",
+          baseUrl: openAiUrl,
+          maxRetries: 0,
+        }, null)
+        : null,
     // As ANALYSIS_CONCURRENCY does for main.ts (the analysis benchmark compares settings).
     concurrency: Number(Deno.env.get("ANALYSIS_CONCURRENCY") ?? DEFAULT_ANALYSIS_CONCURRENCY),
     onNode: async (node, requestId) => {
