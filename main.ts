@@ -27,6 +27,8 @@ import { createTokenCipher } from "./auth/token_cipher.ts";
 import { SHOP_DOMAIN } from "./devstore/seed.ts";
 import { linkDemoShop } from "./mirror/demo_link.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
+import { createRequestLimiter } from "./auth/request_limiter.ts";
+import { createSessionCache } from "./auth/session_cache.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
@@ -278,6 +280,11 @@ async function main(args: string[]): Promise<number> {
     if (role === "api" || role === "start") {
       const hasher = createPasswordHasher({ workers: Math.max(1, navigator.hardwareConcurrency) });
       resources.add("password hasher", () => Promise.resolve(hasher.close()));
+      const sessions = createSessionCache(db, log);
+      await sessions.start();
+      resources.add("session cache", () => sessions.stop());
+      const requestLimiter = createRequestLimiter(db, DEFAULT_RATE_LIMITS.requestsPerUser);
+      resources.add("request counts", () => requestLimiter.close());
       const services = {
         db,
         boss,
@@ -288,6 +295,8 @@ async function main(args: string[]): Promise<number> {
         accessTokens: createAccessTokens({ secret: config.jwtSecret, issuer: config.appUrl }),
         limiter: createRateLimiter(db),
         limits: DEFAULT_RATE_LIMITS,
+        sessions,
+        requestLimiter,
         appUrl: config.appUrl,
         actionRecoverySeconds: config.actionRecoverySeconds,
         idTokens: createIdTokenVerifiers(config.platformLogins, log),

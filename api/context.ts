@@ -3,6 +3,8 @@
  * (or why there is none), the services, and per-request batch loaders.
  * @hono/graphql-server passes the Hono context as GraphQL's context value.
  */
+import type { SessionCache } from "../auth/session_cache.ts";
+import type { RequestLimiter } from "../auth/request_limiter.ts";
 import DataLoader from "dataloader";
 import type { Context } from "hono";
 import type { Viewer } from "../auth/access_tokens.ts";
@@ -22,6 +24,10 @@ import {
 
 /** Everything resolvers may use; also what linking a Shopify store needs. */
 export type ApiServices = PlatformLoginDeps & ShopifyLinkDeps & {
+  /** Which sessions are live, remembered between requests (auth/session_cache.ts). */
+  sessions: SessionCache;
+  /** The per-user request limit, counted without a write per request. */
+  requestLimiter: RequestLimiter;
   /** When an action's recovery job looks at it (ACTION_RECOVERY_SECONDS by default). */
   actionRecoverySeconds?: number;
 };

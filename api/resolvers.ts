@@ -2,6 +2,8 @@
  * Resolvers bound to schema.graphql. Mutations translate service outcomes
  * into payloads with `userErrors`; queries read through the tenant helper.
  */
+import type { GraphQLResolveInfo } from "graphql";
+import { selectedFields } from "./selection.ts";
 import type { Context } from "hono";
 import * as accounts from "../auth/accounts.ts";
 import { approveAction, type Decision, rejectAction } from "../actions/approval.ts";
@@ -263,16 +265,21 @@ export const resolvers = {
       _: unknown,
       args: { first?: number; after?: string; updatedSince?: Date | null },
       c: Context,
+      info: GraphQLResolveInfo,
     ) {
       const ctx = apiContext(c);
       const viewer = requireViewer(ctx);
       const limit = pageLimit(args.first);
       const after = decodeCursor(args.after);
+      // Only the parts of each answer the operation asks for (api/selection.ts).
+      const parts = selectedFields(info, ["edges", "node"]).has("result")
+        ? [...selectedFields(info, ["edges", "node", "result"])]
+        : [];
       const rows = await ctx.services.db.withTenant(
         viewer.userId,
-        (tx) => analysisRequestPage(tx, viewer.userId, after, limit, args.updatedSince ?? null),
+        (tx) =>
+          analysisRequestPage(tx, viewer.userId, after, limit, args.updatedSince ?? null, parts),
       );
-      for (const row of rows) ctx.loaders.analysisRequest.prime(row.id, row);
       return connection(rows, limit, toAnalysisRequest);
     },
     async conversations(_: unknown, args: { first?: number; after?: string }, c: Context) {

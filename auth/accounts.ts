@@ -17,6 +17,7 @@ import { mintToken, parseToken } from "./opaque_tokens.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { RateLimiter, RateLimits } from "./rate_limit.ts";
 import { issueTokens, revokeAllSessions, revokeFamily, type SessionTokens } from "./sessions.ts";
+import type { SessionCache } from "./session_cache.ts";
 import { fail, ok, type Outcome, rateLimited } from "./user_errors.ts";
 import { audit } from "../db/audit.ts";
 
@@ -28,6 +29,8 @@ export interface AccountDeps {
   accessTokens: AccessTokens;
   limiter: RateLimiter;
   limits: RateLimits;
+  /** Told when this process ends a session, so its next request already sees it. */
+  sessions: Pick<SessionCache, "forgetUser">;
   boss: Enqueuer;
   log: Logger;
   /** Public address, for the link in reset e-mails. */
@@ -137,6 +140,7 @@ export async function logout(deps: AccountDeps, viewer: Viewer): Promise<Outcome
     await revokeFamily(tx, viewer.userId, viewer.sessionId, "logout");
     await audit(tx, { userId: viewer.userId, actor: "user", action: "session.logged_out" });
   });
+  deps.sessions.forgetUser(viewer.userId);
   return ok(true);
 }
 
@@ -214,7 +218,7 @@ export async function resetPassword(
   if (problems.length > 0) return fail("INVALID_INPUT", problems.join(". "), { field: "password" });
 
   const passwordHash = await deps.hasher.hash(input.password);
-  return await deps.db.withTenant(parsed.userId, async (tx) => {
+  const outcome = await deps.db.withTenant(parsed.userId, async (tx) => {
     const used = await tx`update password_reset_tokens set used_at = now()
                           where id = ${found.id} and used_at is null`;
     if (used.count === 0) return fail("INVALID_INPUT", BAD_RESET_TOKEN, { field: "token" });
@@ -231,6 +235,8 @@ export async function resetPassword(
     });
     return ok(true as const);
   });
+  if (outcome.ok) deps.sessions.forgetUser(parsed.userId);
+  return outcome;
 }
 
 export interface Preferences {

@@ -9,6 +9,7 @@ import type { AccessTokens } from "./access_tokens.ts";
 import { mintToken, parseToken } from "./opaque_tokens.ts";
 import { fail, ok, type Outcome } from "./user_errors.ts";
 import { audit } from "../db/audit.ts";
+import type { SessionCache } from "./session_cache.ts";
 
 export const REFRESH_TOKEN_TTL_DAYS = 30;
 
@@ -22,6 +23,8 @@ export interface SessionDeps {
   db: Database;
   accessTokens: AccessTokens;
   log: Logger;
+  /** Told when a reused refresh token ends a session here. */
+  sessions: Pick<SessionCache, "forgetUser">;
 }
 
 /** Starts a new family (sign-in) or continues one (rotation) inside `tx`. */
@@ -54,7 +57,8 @@ export async function rotateRefreshToken(
   if (!parsed) return fail("AUTHENTICATION_REQUIRED", SIGN_IN_AGAIN, { field: "refreshToken" });
   const { userId, hash } = parsed;
 
-  return await deps.db.withTenant(userId, async (tx) => {
+  let ended = false;
+  const outcome = await deps.db.withTenant(userId, async (tx) => {
     // The row lock serialises two refreshes of one token: the second sees it used.
     const [row] = await tx<
       {
@@ -71,6 +75,7 @@ export async function rotateRefreshToken(
 
     if (row.used_at || row.revoked_at) {
       const revoked = await revokeFamily(tx, userId, row.family_id, "reuse_detected");
+      ended = revoked > 0;
       if (row.used_at && !row.revoked_at) {
         await audit(tx, {
           userId,
@@ -92,6 +97,8 @@ export async function rotateRefreshToken(
     await tx`update refresh_tokens set used_at = now() where id = ${row.id}`;
     return ok({ userId, ...(await issueTokens(deps, tx, userId, row.family_id)) });
   });
+  if (ended) deps.sessions.forgetUser(userId);
+  return outcome;
 }
 
 /** Revokes every live token of a family; returns how many. */

@@ -19,6 +19,8 @@ import { createAccessTokens } from "../auth/access_tokens.ts";
 import { createPasswordHasher } from "../auth/passwords.ts";
 import { createTokenCipher } from "../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "../auth/rate_limit.ts";
+import { createRequestLimiter } from "../auth/request_limiter.ts";
+import { createSessionCache } from "../auth/session_cache.ts";
 import { connectDatabase } from "../db/database.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { createLogger } from "../log/logger.ts";
@@ -39,6 +41,8 @@ const db = connectDatabase({ url, poolMax: 10, log });
 const boss = createBoss({ url, log, max: 2, maintenance: false });
 await boss.start();
 const unlimited = { limit: 1_000_000_000, windowSeconds: 60 };
+const sessions = createSessionCache(db, log);
+await sessions.start();
 const services: ApiServices = {
   db,
   boss,
@@ -63,6 +67,9 @@ const services: ApiServices = {
     loginPerEmail: unlimited,
     loginPerIp: unlimited,
   },
+  sessions,
+  // Counted as in production (batched writes); the limit itself is out of reach.
+  requestLimiter: createRequestLimiter(db, unlimited),
   appUrl: env("APP_URL"),
   idTokens: createIdTokenVerifiers(NO_PLATFORM_LOGINS, log),
 };

@@ -11,6 +11,17 @@ export interface BenchUser {
   accessToken: string;
 }
 
+/** A discount as the recommendation department proposes it (valid for its action type). */
+const DISCOUNT = {
+  code: "TRAIL15",
+  title: "15% off Trail Runner",
+  percentage: 0.15,
+  productIds: ["101"],
+  startsAt: "2026-11-01",
+  endsAt: "2026-11-07",
+  marginLeft: 0.31,
+};
+
 export async function seedBenchUsers(options: {
   db: Database;
   users: number;
@@ -48,6 +59,50 @@ export async function seedBenchUsers(options: {
     ],
   };
   const users: BenchUser[] = [];
+  // What a real answer also stores, and a list need not read unless asked: the plan, the facts
+  // with their provenance, and the tables behind the charts (graph/orchestrator.ts).
+  const provenance = {
+    kpi: "sales",
+    range: { from: "2026-10-01", to: "2026-10-30" },
+    filters: {},
+    timezone: "America/New_York",
+  };
+  Object.assign(result, {
+    interpretation: {
+      text: "Net sales in 24–30 October 2026 compared with 17–23 October 2026",
+      answerable: true,
+      metrics: ["net_sales"],
+      dimensions: [],
+      range: { from: "2026-10-24", to: "2026-10-30" },
+      comparisonRange: { from: "2026-10-17", to: "2026-10-23" },
+      timezone: "America/New_York",
+      assumptions: ["Weeks start on Monday"],
+    },
+    rawData: {
+      plan: { intent: "sales_change", spec: { metrics: ["net_sales"], dimensions: [] } },
+      planner: "offline",
+      facts: Array.from({ length: 16 }, (_, i) => ({
+        key: `fact_${i}`,
+        label: `Net sales, product ${i}`,
+        value: 1000 + i * 37.5,
+        unit: "money",
+        formatted: `$${(1000 + i * 37.5).toFixed(2)}`,
+        provenance,
+      })),
+      tables: {
+        salesByDay: {
+          provenance,
+          columns: ["day", "netSales", "orders", "unitsSold"],
+          rows: Array.from({ length: 30 }, (_, i) => [`2026-10-${i + 1}`, 600 + i * 7, 12, 30]),
+        },
+        topProducts: {
+          provenance,
+          columns: ["productId", "title", "netSales", "unitsSold"],
+          rows: Array.from({ length: 10 }, (_, i) => [`${100 + i}`, `Product ${i}`, 900 - i, 20]),
+        },
+      },
+    },
+  });
   for (let u = 0; u < options.users; u++) {
     const userId = crypto.randomUUID();
     const familyId = crypto.randomUUID();
@@ -69,7 +124,7 @@ export async function seedBenchUsers(options: {
                    values (${
             request!.id
           }, ${userId}, '15% off Trail Runner for a week', 'create_discount_code',
-                           ${tx.json({ percentage: 15, code: "TRAIL15" })})`;
+                           ${tx.json(DISCOUNT)})`;
         }
       }
     });

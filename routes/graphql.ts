@@ -1,28 +1,33 @@
 /**
- * `GET|POST /graphql`, served by @hono/graphql-server with our limits.
+ * `GET|POST /graphql`: GraphQL over HTTP with our limits.
  *
- * Before the package sees a request this router refuses what it handles badly
- * or not at all: batches, malformed JSON, oversized documents, and it
- * authenticates the caller. The
- * package answers 500 whenever `data` is null, which a non-null root field
- * failing on authentication causes; such answers are returned as 200, as
- * GraphQL over HTTP specifies for expected errors.
+ * The body is read once; batches, malformed JSON and oversized documents are
+ * refused first. Each distinct document is parsed and validated once per
+ * process (api/document_cache.ts: the cost limits, graphql-js's rules, ours)
+ * and then only executed: a phone app sends the same few operations again and
+ * again. (@hono/graphql-server, which served this route before, parsed and
+ * validated every request, after our own parse for the cost limits; see
+ * docs/benchmarks.md.) An answer with no data whose errors are all expected
+ * ones (say, a non-null root field failing on authentication) is a 200, as
+ * GraphQL over HTTP specifies.
  */
-import { graphqlServer } from "@hono/graphql-server";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import {
+  execute,
+  type ExecutionResult,
+  getOperationAST,
   GraphQLError,
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
-  parse,
-  validate,
+  specifiedRules,
   type ValidationRule,
 } from "graphql";
 import { type Context, Hono } from "hono";
 import { getConnInfo } from "hono/deno";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders } from "../api/context.ts";
+import { createDocumentCache, type Prepared } from "../api/document_cache.ts";
 import { depthLimit, nodeLimit, rootFieldLimit } from "../api/limits.ts";
 import { documentHasNul, nulIn } from "../api/text_input.ts";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
@@ -77,45 +82,36 @@ export function validationRulesFor(deps: Pick<GraphqlDeps, "production">): Valid
 }
 
 /**
- * The cost limits alone, before graphql-js's own rules: those all run in one
- * visitor with ours, so a document over a limit would still pay for every one
- * of them (2,000 aliases cost ~60 ms there). Here it is refused after a parse
- * and one linear pass. Syntax errors are left to the full validation to word.
+ * A document graphql-js refused to parse: past MAX_TOKENS it says "Document contains more that
+ * N tokens. Parsing aborted.", which we word for the client.
  */
-export function costErrors(
-  schema: GraphQLSchema,
-  rules: readonly ValidationRule[],
-  query: string,
-): readonly GraphQLError[] {
-  let document;
-  try {
-    document = parse(query, { maxTokens: MAX_TOKENS });
-  } catch (error) {
-    // graphql-js words it "Document contains more that N tokens. Parsing aborted."
-    if (error instanceof GraphQLError && /\d+ tokens\. Parsing aborted/.test(error.message)) {
-      return [
-        new GraphQLError(
-          `The operation has more than ${MAX_TOKENS} tokens. Send a smaller document.`,
-          { extensions: { code: "INVALID_INPUT" } },
-        ),
-      ];
-    }
-    return [];
-  }
-  return validate(schema, document, rules);
+function syntaxErrorOf(error: GraphQLError): GraphQLError {
+  return /\d+ tokens\. Parsing aborted/.test(error.message)
+    ? new GraphQLError(
+      `The operation has more than ${MAX_TOKENS} tokens. Send a smaller document.`,
+      { extensions: { code: "INVALID_INPUT" } },
+    )
+    : error;
 }
 
 export function graphqlRoutes(deps: GraphqlDeps): Hono {
-  const execute = graphqlServer({
-    schema: deps.schema,
-    validationRules: validationRulesFor(deps),
-    graphiql: false,
-  });
+  const documents = createDocumentCache(
+    deps.schema,
+    [...specifiedRules, ...validationRulesFor(deps)],
+    { costRules: costRulesFor(deps), maxTokens: MAX_TOKENS, maxEntries: 512 },
+  );
 
-  const costRules = costRulesFor(deps);
   return new Hono().all("/graphql", async (c) => {
-    const refused = await screenOperation(c, (query) => costErrors(deps.schema, costRules, query));
+    if (c.req.method !== "GET" && c.req.method !== "POST") {
+      c.header("Allow", "GET, POST");
+      return c.json({ errors: [{ message: "GraphQL only supports GET and POST requests." }] }, 405);
+    }
+    const operation = await readOperation(c);
+    if (operation instanceof Response) return operation;
+    const prepared = documents.prepare(operation.query);
+    const refused = refusal(c, prepared, operation.operationName);
     if (refused) return refused;
+    const { document } = prepared as Extract<Prepared, { document: unknown }>;
 
     let auth: Awaited<ReturnType<typeof authenticate>>;
     try {
@@ -141,13 +137,63 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
       loaders: createLoaders(deps.services, () => auth.viewer!),
     });
 
-    const response = (await execute(c, () => Promise.resolve())) as Response;
+    const result = await execute({
+      schema: deps.schema,
+      document,
+      contextValue: c,
+      variableValues: operation.variables,
+      operationName: operation.operationName,
+    });
     if (c.get("databaseUnavailable")) return databaseUnavailable(c);
-    if (response.status === 500) return await normaliseNoData(response);
+    const answer = answerOf(result);
+    const response = c.json(answer.body, answer.status);
     return c.req.method === "GET" && response.status === 200
       ? await revalidated(c.req.header("if-none-match"), response, auth.viewer?.userId ?? null)
       : response;
   });
+}
+
+/** The answer to a document that cannot run: a syntax error, a broken rule, a GET that writes. */
+function refusal(c: Context, prepared: Prepared, operationName: string | null): Response | null {
+  if ("syntaxError" in prepared) {
+    return c.json({ errors: [syntaxErrorOf(prepared.syntaxError).toJSON()] }, 400);
+  }
+  if (prepared.errors.length > 0) {
+    return c.json({ errors: prepared.errors.map((e) => e.toJSON()) }, 400);
+  }
+  if (c.req.method === "GET") {
+    const chosen = getOperationAST(prepared.document, operationName);
+    // GraphQL over HTTP: GET may only read.
+    if (chosen && chosen.operation !== "query") {
+      c.header("Allow", "POST");
+      const what = chosen.operation === "mutation" ? "Mutations" : "Subscriptions";
+      return errorResponse(c, 405, "INVALID_INPUT", `${what} must be sent with POST.`);
+    }
+  }
+  return null;
+}
+
+/**
+ * 200, unless there is no data. Then: every error an expected one (say, AUTHENTICATION_REQUIRED)
+ * is still 200 with `data: null`; every error from before execution (no `path`: a variable of the
+ * wrong type, no operation chosen among several) is the request's fault, 400 with INVALID_INPUT;
+ * a masked resolver fault is a 500.
+ */
+function answerOf(result: ExecutionResult): { status: 200 | 400 | 500; body: unknown } {
+  const errors = result.errors;
+  if (result.data || !errors?.length) return { status: 200, body: result };
+  const code = (e: GraphQLError) => e.extensions?.code as string | undefined;
+  if (errors.every((e) => code(e) && code(e) !== "INTERNAL_SERVER_ERROR")) {
+    return { status: 200, body: { errors, data: null } };
+  }
+  if (errors.every((e) => e.path === undefined && !code(e))) {
+    const invalid = errors.map((e) => {
+      const json = e.toJSON();
+      return { ...json, extensions: { ...json.extensions, code: "INVALID_INPUT" } };
+    });
+    return { status: 400, body: { errors: invalid } };
+  }
+  return { status: 500, body: result };
 }
 
 /** 503 with `Retry-After`: the database is away (a restart, a failover); retrying is safe. */
@@ -194,11 +240,14 @@ export async function revalidated(
   return new Response(body, { status: response.status, headers });
 }
 
-/** Refuses batches, bad JSON and oversized documents; normalises the JSON content type. */
-async function screenOperation(
-  c: Context,
-  overLimits: (query: string) => readonly GraphQLError[],
-): Promise<Response | null> {
+interface Operation {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | null;
+}
+
+/** The operation of a GET's query string or a POST's JSON body; refuses batches, bad JSON, oversized documents. */
+async function readOperation(c: Context): Promise<Response | Operation> {
   let query: unknown = c.req.query("query");
   let variables: unknown = c.req.query("variables");
   let operationName: unknown = c.req.query("operationName");
@@ -233,10 +282,6 @@ async function screenOperation(
       return errorResponse(c, 400, "INVALID_INPUT", "The body must be a JSON object with a query.");
     }
     ({ query, variables, operationName } = body as Record<string, unknown>);
-    // The package reads only an exact "application/json"; hand it the body it can read.
-    const headers = new Headers(c.req.raw.headers);
-    headers.set("content-type", "application/json");
-    c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: text });
   }
   if (
     variables !== undefined && variables !== null &&
@@ -257,7 +302,9 @@ async function screenOperation(
       nul ? { field: nul.replace(/^variables\./, "") } : {},
     );
   }
-  if (typeof query !== "string") return null; // the package answers "Must provide query string."
+  if (typeof query !== "string") {
+    return c.json({ errors: [{ message: "Must provide query string." }] }, 400);
+  }
   // Bounds parse and validation work without parsing twice (graphql-js itself copes with
   // duplicate-field floods: 4,900 fields validate in ~9 ms).
   if (query.length > MAX_QUERY_LENGTH) {
@@ -278,16 +325,11 @@ async function screenOperation(
       `The operation is nested more than ${MAX_NESTING} levels deep.`,
     );
   }
-  // GraphQL over HTTP: GET may only read. A mutation sent by GET is refused with 405.
-  if (c.req.method === "GET" && /^\s*mutation\b|}\s*mutation\b/.test(stripStrings(query))) {
-    c.header("Allow", "POST");
-    return errorResponse(c, 405, "INVALID_INPUT", "Mutations must be sent with POST.");
-  }
-  const costly = overLimits(query);
-  if (costly.length > 0) {
-    return c.json({ errors: costly.map((e) => e.toJSON()) }, 400);
-  }
-  return null;
+  return {
+    query,
+    variables: (variables ?? undefined) as Record<string, unknown> | undefined,
+    operationName: (operationName ?? null) as string | null,
+  };
 }
 
 /** Nested braces and brackets a document opens, string literals and comments aside. */
@@ -319,36 +361,4 @@ export function clientIp(c: Context, trustProxyHops: number): string {
   } catch {
     return "unknown"; // no socket (in-process requests)
   }
-}
-
-/**
- * The package answers 500 whenever there is no data. Two kinds of such answers are not faults:
- * - every error is an expected one (say, AUTHENTICATION_REQUIRED): 200 with `data: null`;
- * - every error came before execution (no `path`: a variable of the wrong type, no operation
- *   chosen among several): the request was wrong, so 400 with INVALID_INPUT.
- * Masked resolver faults keep their 500.
- */
-async function normaliseNoData(response: Response): Promise<Response> {
-  const body = await response.clone().json().catch(() => null) as
-    | { errors?: Array<{ path?: unknown; extensions?: { code?: string } }> }
-    | null;
-  const errors = body?.errors;
-  if (!errors?.length) return response;
-  if (errors.every((e) => e.extensions?.code && e.extensions.code !== "INTERNAL_SERVER_ERROR")) {
-    return new Response(JSON.stringify({ errors, data: null }), {
-      status: 200,
-      headers: response.headers,
-    });
-  }
-  if (errors.every((e) => e.path === undefined && !e.extensions?.code)) {
-    const invalid = errors.map((e) => ({
-      ...e,
-      extensions: { ...e.extensions, code: "INVALID_INPUT" },
-    }));
-    return new Response(JSON.stringify({ errors: invalid }), {
-      status: 400,
-      headers: response.headers,
-    });
-  }
-  return response;
 }

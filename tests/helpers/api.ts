@@ -12,6 +12,8 @@ import { createPasswordHasher } from "../../auth/passwords.ts";
 import { createIdTokenVerifiers, NO_PLATFORM_LOGINS } from "../../auth/platform_tokens.ts";
 import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
+import { createRequestLimiter } from "../../auth/request_limiter.ts";
+import { createSessionCache } from "../../auth/session_cache.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { createApp } from "../../routes/app.ts";
 import { createRequestUpdates, type RequestUpdates } from "../../api/request_updates.ts";
@@ -75,6 +77,12 @@ export async function createTestApi(
   const boss = createBoss({ url: t.url, log: t.log, max: 2, maintenance: false });
   await boss.start();
   const hasher = createPasswordHasher({ workers: 1 });
+  const servicesDb = options.db ?? t.db;
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.limits };
+  const sessions = createSessionCache(servicesDb, log);
+  // A database that is down (options.db) cannot LISTEN; the cache then remembers nothing.
+  await sessions.start().catch(() => {});
+  const requestLimiter = createRequestLimiter(servicesDb, limits.requestsPerUser);
   const services: ApiServices = {
     db: options.db ?? t.db,
     boss,
@@ -90,7 +98,9 @@ export async function createTestApi(
     },
     accessTokens: createAccessTokens({ secret: TEST_JWT_SECRET, issuer: TEST_ISSUER }),
     limiter: createRateLimiter(t.db),
-    limits: { ...DEFAULT_RATE_LIMITS, ...options.limits },
+    limits,
+    sessions,
+    requestLimiter,
     appUrl: options.appUrl ?? TEST_ISSUER,
     actionRecoverySeconds: options.actionRecoverySeconds,
     idTokens: options.idTokens ?? createIdTokenVerifiers(NO_PLATFORM_LOGINS, log),
@@ -123,6 +133,8 @@ export async function createTestApi(
     boss,
     updates,
     async close() {
+      await requestLimiter.close();
+      await sessions.stop();
       await updates.stop();
       hasher.close();
       await boss.stop({ graceful: false, timeout: 1000 });
