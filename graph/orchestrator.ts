@@ -349,11 +349,23 @@ export function buildAnalysisGraph(deps: OrchestratorDeps) {
                before.tables as previous_tables
         from analysis_requests r
         left join lateral (
-          select b.prompt, b.agent_state, b.result->'rawData'->'tables' as tables
+          -- A question across stores keeps its plan in its stores' parts (each read it the
+          -- same way): the first part's stands for it.
+          select b.prompt, coalesce(b.agent_state, part.agent_state) as agent_state,
+                 coalesce(b.result->'rawData'->'tables', part.tables) as tables
           from analysis_requests b
-          where b.conversation_id = r.conversation_id and b.agent_state is not null
-            -- Stores' parts of a question across stores are not questions the merchant asked.
+          left join lateral (
+            select p.agent_state, p.result->'rawData'->'tables' as tables
+            from analysis_requests p
+            where p.parent_request_id = b.id and p.agent_state is not null
+            order by p.created_at, p.id limit 1
+          ) part on true
+          where b.conversation_id = r.conversation_id
+            and coalesce(b.agent_state, part.agent_state) is not null
+            -- Stores' parts of a question across stores are not questions the merchant asked,
+            -- and a part's own question is not the one before it.
             and b.parent_request_id is null
+            and b.id is distinct from r.parent_request_id
             and (b.created_at, b.id) < (r.created_at, r.id)
           order by b.created_at desc, b.id desc limit 1
         ) before on true

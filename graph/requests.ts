@@ -99,6 +99,7 @@ export async function submitAnalysisRequest<T = undefined>(
       input.linkedAccountId ?? null,
       input.linkedAccountIds ?? null,
       prompt,
+      input.conversationId ? await storesAskedBefore(tx, input.conversationId) : [],
     );
     if (!stores.ok) return stores;
     if (clientKey) {
@@ -235,11 +236,29 @@ const ALL_STORES =
  * The stores to answer for: the ids given; else the question's stores when it asks across
  * them ("across all my stores", "compare my US and EU stores"); else one store (chooseAccount).
  */
+/**
+ * The stores the conversation's last question was about: its one store, or each store of a
+ * question across stores. A follow-up that names none ("and the week before?") asks about them.
+ */
+async function storesAskedBefore(tx: Tx, conversationId: string): Promise<string[]> {
+  const [last] = await tx<{ stores: string[] }[]>`
+    select coalesce(
+      nullif(array(select p.linked_account_id::text from analysis_requests p
+                   where p.parent_request_id = b.id and p.linked_account_id is not null
+                   order by p.created_at, p.id), '{}'),
+      array_remove(array[b.linked_account_id::text], null)) as stores
+    from analysis_requests b
+    where b.conversation_id = ${conversationId} and b.parent_request_id is null
+    order by b.created_at desc, b.id desc limit 1`;
+  return last?.stores ?? [];
+}
+
 async function chooseStores(
   tx: Tx,
   named: string | null,
   several: readonly string[] | null,
   prompt: string,
+  before: readonly string[],
 ): Promise<Outcome<string[]>> {
   if (several?.length) {
     const ids = [...new Set(several.map((id) => id.toLowerCase()))];
@@ -268,6 +287,9 @@ async function chooseStores(
       const choice = storeNamedIn(prompt, active);
       if (choice.kind === "several") return ok(choice.ids);
       if (choice.kind === "none" && ALL_STORES.test(prompt)) return ok(active.map((a) => a.id));
+      // A follow-up naming no store goes on with the stores of the question before it.
+      const still = before.filter((id) => active.some((a) => a.id === id));
+      if (choice.kind === "none" && still.length > 0) return ok(still);
     }
   }
   const one = chooseAccount(stores, named, prompt);

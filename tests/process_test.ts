@@ -83,6 +83,9 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
       // Open event streams end first, or the server would wait on them.
       "live updates",
       "http server",
+      // No request is left to count or check: unused leases go back, the LISTEN ends.
+      "request counts",
+      "session cache",
       "password hasher",
       // The dev store, the APNs client and the job handlers' pool outlive pg-boss, so jobs in
       // flight can finish.

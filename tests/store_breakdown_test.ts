@@ -13,9 +13,10 @@ import { gql, signUp } from "./helpers/api.ts";
 import { FULL_SCOPES, linkedStoreTest, TEST_TODAY, weekBefore } from "./helpers/linked_store.ts";
 import type { Sql } from "../db/database.ts";
 
-const SUBMIT = `mutation($prompt: String!, $ids: [ID!]) {
-  submitAnalysisRequest(prompt: $prompt, linkedAccountIds: $ids) {
-    analysisRequest { id status linkedAccountId } userErrors { code field message } } }`;
+const SUBMIT = `mutation($prompt: String!, $ids: [ID!], $conversation: ID) {
+  submitAnalysisRequest(prompt: $prompt, linkedAccountIds: $ids, conversationId: $conversation) {
+    analysisRequest { id status linkedAccountId conversationId }
+    userErrors { code field message } } }`;
 const READ = `query($id: ID!) { analysisRequest(id: $id) {
   id status linkedAccountId
   result { summary currency visualizations { type title data } rawData }
@@ -133,6 +134,38 @@ linkedStoreTest(
         question.id,
       ],
     );
+
+    // A follow-up that names no store goes on across the same stores, with the same figures,
+    // a week earlier (not "which store?", and not the question before this one).
+    const followUp = (await gql(api.app, SUBMIT, {
+      prompt: "and the week before?",
+      conversation: question.conversationId,
+    }, { token })).body.data.submitAnalysisRequest;
+    assert.deepEqual(followUp.userErrors, []);
+    assert.equal(followUp.analysisRequest.linkedAccountId, null, "a question across stores again");
+    assert.equal(
+      (await waitForRequest(t, api.app, token, followUp.analysisRequest.id)).status,
+      "COMPLETED",
+    );
+    const earlier = (await gql(api.app, READ, { id: followUp.analysisRequest.id }, { token }))
+      .body.data.analysisRequest;
+    assert.deepEqual(
+      earlier.storeAnswers.map((s: { linkedAccountId: string }) => s.linkedAccountId),
+      [accountId, eu],
+    );
+    const weekEarlier = weekBefore(new Date(`${week.from}T00:00:00Z`));
+    const expectedEarlier = expectedSales(store.shop, weekEarlier);
+    const earlierRows =
+      earlier.result.visualizations.find((v: { type: string }) => v.type === "TABLE").data.rows;
+    assert.deepEqual(
+      earlierRows.map((r: Record<string, unknown>) => [r.store, r.orders]),
+      [
+        [store.shop.domain, expectedEarlier.orders],
+        ["alatar-eu.myshopify.com", expectedEarlier.orders],
+        ["All stores", expectedEarlier.orders * 2],
+      ],
+    );
+    assert.ok(Math.abs(earlierRows[0].netSales - expectedEarlier.netSales) < 0.01);
     // Proposals, if any, each name their store.
     for (const action of request.proposedActions) assert.ok(action.shop, JSON.stringify(action));
 
