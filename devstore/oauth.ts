@@ -5,7 +5,9 @@
  *   app's `redirect_uri` with `code`, `host`, `shop`, `state`, `timestamp` and
  *   the `hmac` over them;
  * - `POST /{shop}/admin/oauth/access_token` trades a code (single use, one
- *   minute) for tokens, or a refresh token for new ones. With `expiring=1` the
+ *   minute) for tokens, a refresh token for new ones, or (token exchange, for
+ *   an embedded app) a session token of the shop's admin for an offline
+ *   access token, with the scopes the app is configured for. With `expiring=1` the
  *   access token lives an hour and comes with a refresh token; as on Shopify
  *   since August 2026, the previous refresh token keeps working until the app
  *   uses the new access token, so a lost refresh response can be retried.
@@ -13,6 +15,7 @@
 import { Hono } from "hono";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { signOAuthQuery } from "../shopify/signatures.ts";
+import { jwtVerify } from "jose";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 export const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
@@ -20,7 +23,28 @@ export const REFRESH_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 export interface DevApp {
   apiKey: string;
   apiSecret: string;
+  /** What the app's configuration asks for (token exchange grants these); all of ours by default. */
+  scopes?: string[];
 }
+
+// Shopify's names for token exchange, written out here rather than taken from our client, so the
+// stand-in checks what the client sends against Shopify's documentation, not against itself.
+const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
+const OFFLINE_TOKEN_TYPE = "urn:shopify:params:oauth:token-type:offline-access-token";
+
+/** The scopes an app's configuration asks for when it names none (our default SHOPIFY_SCOPES). */
+export const DEFAULT_APP_SCOPES = [
+  "read_products",
+  "read_orders",
+  "read_all_orders",
+  "read_customers",
+  "read_discounts",
+  "write_discounts",
+  "write_draft_orders",
+  "write_orders",
+  "write_products",
+];
 
 interface Grant {
   shop: string;
@@ -139,6 +163,37 @@ export function oauthRoutes(
       }
       grant = { shop: refresh.shop, scopes: refresh.scopes };
       previousRefresh = body.refresh_token;
+    } else if (body.grant_type === TOKEN_EXCHANGE_GRANT) {
+      if (
+        body.subject_token_type !== ID_TOKEN_TYPE ||
+        body.requested_token_type !== OFFLINE_TOKEN_TYPE
+      ) {
+        return c.json(
+          oauthError("invalid_request", "Exchange an id_token for an offline access token."),
+          400,
+        );
+      }
+      // Shopify checks a token it signed itself: its signature, its audience, its time, its shop.
+      const claims = await jwtVerify(
+        body.subject_token ?? "",
+        new TextEncoder().encode(app.apiSecret),
+        { algorithms: ["HS256"], audience: app.apiKey },
+      ).then(({ payload }) => payload, () => null);
+      if (
+        !claims || claims.dest !== `https://${shop}` || !options.knownShops.has(shop)
+      ) {
+        return c.json(
+          oauthError("invalid_subject_token", "The session token is invalid for this shop."),
+          400,
+        );
+      }
+      const configured = app.scopes ?? DEFAULT_APP_SCOPES;
+      grant = {
+        shop,
+        scopes: tokens.grantedScopes
+          ? configured.filter((s) => tokens.grantedScopes!.includes(s))
+          : configured,
+      };
     } else {
       const code = tokens.codes.get(body.code ?? "");
       if (!code || code.used || code.shop !== shop || code.expiresAt <= Date.now()) {

@@ -84,7 +84,7 @@ export async function startShopifyOAuth(
   return ok({ authorizationUrl: url.toString() });
 }
 
-const TokenResponse = z.object({
+export const TokenResponse = z.object({
   access_token: z.string().min(10),
   scope: z.string(),
   expires_in: z.number().int().positive().optional(),
