@@ -29,6 +29,7 @@ import { linkDemoShop } from "./mirror/demo_link.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createRequestLimiter } from "./auth/request_limiter.ts";
 import { createSessionCache } from "./auth/session_cache.ts";
+import { createShopifySessionViewers } from "./api/shopify_session_viewer.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
 import { grantEnqueue } from "./jobs/queue_access.ts";
@@ -297,6 +298,7 @@ async function main(args: string[]): Promise<number> {
         limits: DEFAULT_RATE_LIMITS,
         sessions,
         requestLimiter,
+        shopifySessions: createShopifySessionViewers({ db, app: config.shopify, log }),
         appUrl: config.appUrl,
         actionRecoverySeconds: config.actionRecoverySeconds,
         idTokens: createIdTokenVerifiers(config.platformLogins, log),

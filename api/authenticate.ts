@@ -14,7 +14,7 @@ export type Authentication =
 
 export async function authenticate(
   header: string | undefined,
-  services: Pick<ApiServices, "accessTokens" | "sessions" | "requestLimiter">,
+  services: Pick<ApiServices, "accessTokens" | "sessions" | "requestLimiter" | "shopifySessions">,
 ): Promise<Authentication> {
   if (!header) return { viewer: null, viewerProblem: null };
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -25,9 +25,21 @@ export async function authenticate(
   try {
     viewer = await services.accessTokens.verify(match[1]!);
   } catch {
+    // The dashboard embedded in the Shopify admin sends App Bridge's session token instead.
+    const shopify = await services.shopifySessions.viewerFor(match[1]!);
+    if (shopify && "viewer" in shopify) {
+      // A session token lives a minute and comes fresh from Shopify: there is no Alatar
+      // session to check, only the per-user limit.
+      const verdict = await services.requestLimiter.hit(shopify.viewer.userId);
+      if (!verdict.allowed) {
+        return { rateLimited: true, retryAfterSeconds: verdict.retryAfterSeconds };
+      }
+      return { viewer: shopify.viewer, viewerProblem: null };
+    }
     return {
       viewer: null,
-      viewerProblem: "The access token is invalid or has expired. Refresh it or sign in again.",
+      viewerProblem: shopify?.problem ??
+        "The access token is invalid or has expired. Refresh it or sign in again.",
     };
   }
   // Neither check touches the database on the hot path: the session's liveness is remembered

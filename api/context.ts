@@ -5,6 +5,7 @@
  */
 import type { SessionCache } from "../auth/session_cache.ts";
 import type { RequestLimiter } from "../auth/request_limiter.ts";
+import type { ShopifySessionViewers } from "./shopify_session_viewer.ts";
 import DataLoader from "dataloader";
 import type { Context } from "hono";
 import type { Viewer } from "../auth/access_tokens.ts";
@@ -28,6 +29,8 @@ export type ApiServices = PlatformLoginDeps & ShopifyLinkDeps & {
   sessions: SessionCache;
   /** The per-user request limit, counted without a write per request. */
   requestLimiter: RequestLimiter;
+  /** Callers that present a Shopify session token (the embedded dashboard). */
+  shopifySessions: ShopifySessionViewers;
   /** When an action's recovery job looks at it (ACTION_RECOVERY_SECONDS by default). */
   actionRecoverySeconds?: number;
 };

@@ -19,9 +19,15 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
 export interface Viewer {
   userId: string;
-  /** The refresh-token family this access token belongs to (revoked by logout). */
+  /**
+   * The refresh-token family this access token belongs to (revoked by logout), or, for a
+   * request that carried a Shopify session token, `shopify:<shop>` (no Alatar session).
+   */
   sessionId: string;
 }
+
+/** How a viewer's `sessionId` starts when its request carried a Shopify session token. */
+export const SHOPIFY_SESSION_PREFIX = "shopify:";
 
 export interface AccessTokens {
   sign(viewer: Viewer): Promise<{ token: string; expiresAt: Date }>;

@@ -11,7 +11,7 @@ import type { Database } from "../db/database.ts";
 import { enqueueInTransaction, type Enqueuer } from "../jobs/enqueue.ts";
 import { EMAIL_QUEUE } from "./email_delivery.ts";
 import type { Logger } from "../log/logger.ts";
-import type { AccessTokens, Viewer } from "./access_tokens.ts";
+import { type AccessTokens, SHOPIFY_SESSION_PREFIX, type Viewer } from "./access_tokens.ts";
 import { EmailSchema, passwordProblems } from "./credentials.ts";
 import { mintToken, parseToken } from "./opaque_tokens.ts";
 import type { PasswordHasher } from "./passwords.ts";
@@ -136,6 +136,8 @@ export async function login(
 
 /** Ends the session the access token belongs to. */
 export async function logout(deps: AccountDeps, viewer: Viewer): Promise<Outcome<true>> {
+  // The embedded dashboard's session is Shopify's: there is nothing of ours to end.
+  if (viewer.sessionId.startsWith(SHOPIFY_SESSION_PREFIX)) return ok(true);
   await deps.db.withTenant(viewer.userId, async (tx) => {
     await revokeFamily(tx, viewer.userId, viewer.sessionId, "logout");
     await audit(tx, { userId: viewer.userId, actor: "user", action: "session.logged_out" });

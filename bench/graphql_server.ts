@@ -21,6 +21,7 @@ import { createTokenCipher } from "../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "../auth/rate_limit.ts";
 import { createRequestLimiter } from "../auth/request_limiter.ts";
 import { createSessionCache } from "../auth/session_cache.ts";
+import { createShopifySessionViewers } from "../api/shopify_session_viewer.ts";
 import { connectDatabase } from "../db/database.ts";
 import { createBoss } from "../jobs/boss.ts";
 import { createLogger } from "../log/logger.ts";
@@ -68,6 +69,11 @@ const services: ApiServices = {
     loginPerIp: unlimited,
   },
   sessions,
+  shopifySessions: createShopifySessionViewers({
+    db,
+    app: { apiKey: "bench", apiSecret: "bench" },
+    log,
+  }),
   // Counted as in production (batched writes); the limit itself is out of reach.
   requestLimiter: createRequestLimiter(db, unlimited),
   appUrl: env("APP_URL"),

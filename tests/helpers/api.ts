@@ -14,6 +14,7 @@ import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
 import { createRequestLimiter } from "../../auth/request_limiter.ts";
 import { createSessionCache } from "../../auth/session_cache.ts";
+import { createShopifySessionViewers } from "../../api/shopify_session_viewer.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { createApp } from "../../routes/app.ts";
 import { createRequestUpdates, type RequestUpdates } from "../../api/request_updates.ts";
@@ -101,6 +102,7 @@ export async function createTestApi(
     limits,
     sessions,
     requestLimiter,
+    shopifySessions: createShopifySessionViewers({ db: servicesDb, app: TEST_SHOPIFY_APP, log }),
     appUrl: options.appUrl ?? TEST_ISSUER,
     actionRecoverySeconds: options.actionRecoverySeconds,
     idTokens: options.idTokens ?? createIdTokenVerifiers(NO_PLATFORM_LOGINS, log),
