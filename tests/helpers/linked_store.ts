@@ -4,6 +4,7 @@
  * worker draining the queues. Linking queues the store's import, exactly as in
  * production; tests without a worker run the import themselves.
  */
+import { DEFAULT_APP_SCOPES } from "../../devstore/oauth.ts";
 import assert from "node:assert/strict";
 import type { PgBoss } from "pg-boss";
 import { createFileEmailSender } from "../../auth/mail.ts";
@@ -18,17 +19,8 @@ import type { MirrorDeps } from "../../mirror/deps.ts";
 import { createTestApi, gql, mirrorDepsOf, signUp, TEST_SHOPIFY_APP, type TestApi } from "./api.ts";
 import { dbTest, type TestDatabase } from "./test_db.ts";
 
-export const FULL_SCOPES = [
-  "read_products",
-  "read_orders",
-  "read_all_orders",
-  "read_customers",
-  "read_discounts",
-  "write_discounts",
-  "write_draft_orders",
-  "write_orders",
-  "write_products",
-];
+/** Every scope our default SHOPIFY_SCOPES asks for, as the dev store's app is configured. */
+export const FULL_SCOPES = DEFAULT_APP_SCOPES;
 
 /**
  * The dev store's last day in tests: the shop's date now, because the
