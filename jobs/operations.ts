@@ -1,5 +1,5 @@
 /**
- * What the alerts watch besides HTTP (ops/alerts.yml): each queue's backlog
+ * What the alerts watch besides HTTP (ops/prometheus/alerts.yml): each queue's backlog
  * from pg-boss's own counts (refreshed by its monitor pass every few seconds),
  * and how the analysis tasks of the last minutes ended, across tenants.
  */

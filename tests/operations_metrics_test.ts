@@ -1,5 +1,5 @@
 /**
- * The series the alert rules watch (ops/alerts.yml), read from a real
+ * The series the alert rules watch (ops/prometheus/alerts.yml), read from a real
  * database and pg-boss: queue backlogs by state, dead letters, and how the
  * analysis tasks of the last 15 minutes ended across tenants.
  */

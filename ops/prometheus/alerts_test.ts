@@ -1,6 +1,6 @@
 /**
  * The alert rules parse, and each alert fires on what it is for and stays quiet just below its
- * threshold (ops/alerts_test.yml), with Prometheus's own `promtool` (Debian's `prometheus`
+ * threshold (ops/prometheus/alerts_test.yml), with Prometheus's own `promtool` (Debian's `prometheus`
  * package, installed by .ci/run). Without promtool the test is reported as ignored, not passed.
  */
 import assert from "node:assert/strict";
