@@ -6,6 +6,7 @@
  * ("Log in with Shopify") first, else the one that linked it first. The
  * mapping is remembered for a few seconds, so an embedded page's burst of
  * requests costs one lookup; an unlinked store stops answering within that.
+ * A shop not linked yet is not remembered.
  */
 import { decodeJwt } from "jose";
 import { SHOPIFY_SESSION_PREFIX, type Viewer } from "../auth/access_tokens.ts";
@@ -31,7 +32,7 @@ export function createShopifySessionViewers(
   options: { ttlMs?: number } = {},
 ): ShopifySessionViewers {
   const ttlMs = options.ttlMs ?? 10_000;
-  const known = new Map<string, { userId: string | null; until: number }>();
+  const known = new Map<string, { userId: string; until: number }>();
 
   async function accountOf(shop: string): Promise<string | null> {
     const cached = known.get(shop);
@@ -46,9 +47,12 @@ export function createShopifySessionViewers(
           order by (u.password_hash is null) desc, la.id
           limit 1`,
     );
+    // Only a linked shop is remembered: one not linked yet is linked by its first open, and its
+    // next request must find it.
+    if (!row) return null;
     if (known.size > 10_000) known.clear();
-    known.set(shop, { userId: row?.user_id ?? null, until: Date.now() + ttlMs });
-    return row?.user_id ?? null;
+    known.set(shop, { userId: row.user_id, until: Date.now() + ttlMs });
+    return row.user_id;
   }
 
   return {

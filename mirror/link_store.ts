@@ -1,6 +1,8 @@
 /**
  * Linking a Shopify store to an account, the step after Shopify's consent:
- * the callback is verified and its code exchanged (shopify/oauth.ts); "Log in
+ * the callback is verified and its code exchanged (shopify/oauth.ts), or, for
+ * the embedded dashboard, App Bridge's session token is exchanged
+ * (shopify/token_exchange.ts); "Log in
  * with Shopify" finds or creates the account the shop signs in to; then the
  * store's tokens are stored encrypted, the link is audited, and the mirror's
  * import (or a catch-up sync, on a re-link) is queued in the same transaction.
@@ -17,7 +19,9 @@ import {
   type LinkedStore,
   RESTART,
   type ShopifyLinkDeps,
+  type ShopifyTokens,
 } from "../shopify/oauth.ts";
+import { exchangeSessionToken } from "../shopify/token_exchange.ts";
 import { requestSync } from "./sync_queue.ts";
 
 /** Completes linking from the callback's whole query string (see {@link authorizeCallback}). */
@@ -28,8 +32,29 @@ export async function completeShopifyOAuth(
 ): Promise<Outcome<LinkedStore>> {
   const authorized = await authorizeCallback(deps, query, viewer);
   if (!authorized.ok) return authorized;
-  const { shop, tokens, scopes, startedBy } = authorized.value;
+  return await linkAuthorizedShop(deps, authorized.value);
+}
 
+/**
+ * The embedded dashboard's first open of a shop that has not linked Alatar: App Bridge's
+ * session token is exchanged for the store's tokens (no redirect), the shop's account is found
+ * or created as "Log in with Shopify" does, and the import starts.
+ */
+export async function linkShopFromSessionToken(
+  deps: ShopifyLinkDeps,
+  sessionToken: string,
+): Promise<Outcome<LinkedStore>> {
+  const exchanged = await exchangeSessionToken(deps, sessionToken);
+  if (!exchanged.ok) return exchanged;
+  return await linkAuthorizedShop(deps, { ...exchanged.value, startedBy: null });
+}
+
+/** Stores a shop's tokens under the account that started the flow, or the shop's own. */
+async function linkAuthorizedShop(
+  deps: ShopifyLinkDeps,
+  authorized: { shop: string; tokens: ShopifyTokens; scopes: string[]; startedBy: string | null },
+): Promise<Outcome<LinkedStore>> {
+  const { shop, tokens, scopes, startedBy } = authorized;
   let userId = startedBy;
   if (!userId) {
     const owner = await shopOwnerAccount(deps, shop, tokens.access_token);
