@@ -6,8 +6,9 @@
  * db/backup_format.ts.
  *
  * Row-level security is switched off for the session (`row_security = off`),
- * so the role must bypass it (a superuser, or a role with BYPASSRLS): Postgres
- * then refuses rather than silently writing a backup that policies filtered.
+ * so the role must be exempt from it (a superuser, or a role created exempt):
+ * Postgres then refuses rather than silently writing a backup that policies
+ * filtered. The app's roles never are (db/migrations/0001).
  *
  * @example
  * ```ts
@@ -100,7 +101,7 @@ export async function writeBackup(
       if (error.code === "42501" && /row-level security/i.test(error.message)) {
         throw new BackupError(
           `The database role cannot read every row (${error.message}). Back up as a superuser ` +
-            `or a role with BYPASSRLS.`,
+            `or a role exempt from row-level security.`,
         );
       }
       throw error;

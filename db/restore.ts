@@ -173,7 +173,7 @@ export async function restoreBackup(
       if (error.code === "42501" && /row-level security/i.test(error.message)) {
         throw new RestoreError(
           `The database role is subject to row-level security (${error.message}). Restore as ` +
-            `a superuser or a role with BYPASSRLS.`,
+            `a superuser or a role exempt from row-level security.`,
         );
       }
       throw error;
