@@ -33,7 +33,12 @@ interface Entry {
 export function createSessionCache(
   db: Pick<Database, "withTenant" | "listen">,
   log: Logger,
-  options: { ttlMs?: number; maxEntries?: number } = {},
+  options: {
+    ttlMs?: number;
+    maxEntries?: number;
+    /** Called when a notification makes the cache forget a user (observability, tests). */
+    onForget?: (userId: string) => void;
+  } = {},
 ): SessionCache {
   const ttlMs = options.ttlMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 100_000;
@@ -78,7 +83,10 @@ export function createSessionCache(
     async start() {
       listening = await db.listen(
         SESSION_ENDED_CHANNEL,
-        (userId) => forgetUser(userId),
+        (userId) => {
+          forgetUser(userId);
+          options.onForget?.(userId);
+        },
         // Connected or reconnected: what was sent while away is lost, so forget everything.
         () => forgetAll(),
       );

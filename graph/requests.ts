@@ -99,7 +99,7 @@ export async function submitAnalysisRequest<T = undefined>(
       input.linkedAccountId ?? null,
       input.linkedAccountIds ?? null,
       prompt,
-      input.conversationId ? await storesAskedBefore(tx, input.conversationId) : [],
+      () => input.conversationId ? storesAskedBefore(tx, input.conversationId) : [],
     );
     if (!stores.ok) return stores;
     if (clientKey) {
@@ -258,7 +258,8 @@ async function chooseStores(
   named: string | null,
   several: readonly string[] | null,
   prompt: string,
-  before: readonly string[],
+  /** The stores of the conversation's last question, read only when the question names none. */
+  before: () => Promise<readonly string[]> | readonly string[],
 ): Promise<Outcome<string[]>> {
   if (several?.length) {
     const ids = [...new Set(several.map((id) => id.toLowerCase()))];
@@ -288,8 +289,10 @@ async function chooseStores(
       if (choice.kind === "several") return ok(choice.ids);
       if (choice.kind === "none" && ALL_STORES.test(prompt)) return ok(active.map((a) => a.id));
       // A follow-up naming no store goes on with the stores of the question before it.
-      const still = before.filter((id) => active.some((a) => a.id === id));
-      if (choice.kind === "none" && still.length > 0) return ok(still);
+      if (choice.kind === "none") {
+        const still = (await before()).filter((id) => active.some((a) => a.id === id));
+        if (still.length > 0) return ok(still);
+      }
     }
   }
   const one = chooseAccount(stores, named, prompt);

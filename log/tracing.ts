@@ -54,7 +54,8 @@ export async function inSpan<T>(
     try {
       return await fn(span);
     } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
+      // The error's kind only: a message can quote shop data (a Postgres key, a Shopify reply).
+      span.setAttribute("error.type", errorName(error));
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorName(error) });
       throw error;
     } finally {
@@ -116,5 +117,7 @@ function isCarrier(value: unknown): value is TraceCarrier {
 }
 
 function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "Error";
+  const code = (error as { code?: unknown })?.code;
+  const name = error instanceof Error ? error.name : "Error";
+  return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? `${name} ${code}` : name;
 }

@@ -117,6 +117,8 @@ dbTest("a backup taken while writes run restores one consistent moment", async (
   // a conversation. A consistent copy has all four of a write or none.
   let stop = false;
   let written = 0;
+  let twentyWritten: () => void = () => {};
+  const started = new Promise<void>((resolve) => (twentyWritten = resolve));
   const writer = async () => {
     while (!stop) {
       const userId = crypto.randomUUID();
@@ -124,11 +126,11 @@ dbTest("a backup taken while writes run restores one consistent moment", async (
         await tx`insert into users (id, email) values (${userId}, ${`${userId}@example.test`})`;
         await tx`insert into analysis_requests (user_id, prompt) values (${userId}, 'How are sales?')`;
       });
-      written++;
+      if (++written === 20) twentyWritten();
     }
   };
   const writers = [writer(), writer()];
-  while (written < 20) await new Promise((resolve) => setTimeout(resolve, 5));
+  await started;
   const before = written;
   const archive = await backupBytes(t.url);
   const during = written - before;
