@@ -80,7 +80,8 @@ export function loggedHandler<T extends object>(
 
 /** What a job's span says of it: ids only (the user's hashed), never its data. */
 function jobAttributes(job: Job<object>, attempt: number): Record<string, string | number> {
-  const data = job.data as Record<string, unknown>;
+  // A scheduled job (pg-boss cron) has null data.
+  const data = (job.data ?? {}) as Record<string, unknown>;
   const attributes: Record<string, string | number> = {
     "messaging.system": "pg-boss",
     "messaging.destination.name": job.name,
