@@ -8,10 +8,13 @@ ENV DENO_DIR=/deno-dir APP_ENV=production PORT=8000
 
 # Dependencies first, so a code change does not re-download them.
 COPY deno.json deno.lock ./
+COPY dashboard/client/deno.json dashboard/client/
 RUN deno install --frozen
 
 COPY . .
+# The dashboard's script is bundled here: the running process may not start `deno bundle`.
 RUN deno cache --frozen main.ts \
+  && deno run -A dashboard/bundle.ts \
   && chown -R deno:deno /app /deno-dir
 
 USER deno

@@ -38,6 +38,7 @@ import { ANALYSIS_DEAD_LETTER_QUEUE } from "./graph/queues.ts";
 import { installLastResort } from "./log/last_resort.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
+import { clientBundle } from "./dashboard/bundle.ts";
 import { createMetrics, observeOperations } from "./routes/metrics.ts";
 import { operationsSource } from "./jobs/operations.ts";
 
@@ -209,6 +210,7 @@ async function main(args: string[]): Promise<number> {
       const { createDevStore } = await import("./devstore/server.ts");
       const store = createDevStore({
         app: { apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret },
+        appUrl: config.appUrl,
       });
       const devServer = Deno.serve(
         { port: config.shopify.devStore.port, hostname: "127.0.0.1", onListen: () => {} },
@@ -334,6 +336,8 @@ async function main(args: string[]): Promise<number> {
         siriWaitSeconds: config.siriWaitSeconds,
       });
       const server = Deno.serve({ port: config.port, onListen: () => {} }, app.fetch);
+      // Built now rather than on the first merchant's visit (a failure is logged at that visit).
+      clientBundle({ prebuilt: config.appEnv === "production" }).catch(() => {});
       resources.add("http server", () => server.shutdown());
       // Closed first (resources close in reverse): open event streams end, so the server can stop.
       resources.add("live updates", () => updates.stop());
@@ -350,6 +354,7 @@ async function main(args: string[]): Promise<number> {
           ? config.shopify.adminBaseUrl.replace("{shop}", SHOP_DOMAIN)
           : null,
         demo: config.appEnv === "development",
+        apiKey: config.shopify.apiKey,
       });
     }
 
@@ -392,12 +397,25 @@ function waitForSignal(log: Logger): Promise<void> {
 }
 
 function printBanner(
-  o: { url: string; embedded: boolean; ms: number; devStore: string | null; demo: boolean },
+  o: {
+    url: string;
+    embedded: boolean;
+    ms: number;
+    devStore: string | null;
+    demo: boolean;
+    apiKey: string;
+  },
 ) {
   console.error(
     [
       "",
       `  Alatar is running at ${o.url}  (API + worker, ready in ${o.ms} ms)`,
+      `  Dashboard: ${o.url}/app${o.demo ? " (sign in with the demo login)" : ""}`,
+      o.devStore
+        ? `  Embedded in the dev store's admin: ${
+          o.devStore.replace(/\/admin$/, "")
+        }/admin/apps/${o.apiKey}`
+        : null,
       `  GraphQL:  POST ${o.url}/graphql`,
       o.demo ? `  Demo login: ${DEMO_EMAIL} / ${DEMO_PASSWORD}` : null,
       o.devStore

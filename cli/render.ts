@@ -83,19 +83,19 @@ export function renderVisualization(v: Visualization, currency?: string | null):
       lines.push(bars(v.data.bars, v.data.unit, 30, currency));
       break;
     case "TABLE": {
-      const columns = v.data.columns as Array<{ key: string; label: string }>;
+      const columns = v.data.columns as Array<{ key: string; label: string; unit?: string }>;
       const rows = (v.data.rows as Array<Record<string, unknown>>).slice(0, 10);
-      const cell = (value: unknown) =>
+      const cell = (value: unknown, unit?: string) =>
         Array.isArray(value)
           ? value.map((x) => typeof x === "number" ? formatValue(x) : String(x)).join(", ")
-          : formatValue(value);
+          : formatValue(value, unit, currency);
       const widths = columns.map((c) =>
-        Math.min(40, Math.max(c.label.length, ...rows.map((r) => cell(r[c.key]).length)))
+        Math.min(40, Math.max(c.label.length, ...rows.map((r) => cell(r[c.key], c.unit).length)))
       );
       const line = (values: string[]) =>
         values.map((value, i) => value.slice(0, widths[i]).padEnd(widths[i]!)).join("  ");
       lines.push(line(columns.map((c) => c.label)));
-      for (const row of rows) lines.push(line(columns.map((c) => cell(row[c.key]))));
+      for (const row of rows) lines.push(line(columns.map((c) => cell(row[c.key], c.unit))));
       break;
     }
   }

@@ -15,6 +15,7 @@ import { Hono } from "hono";
 import { adminApiRoutes, type DevWebhookSubscription, type Fault } from "./admin_api.ts";
 import { type MutationChange, type StoreChanges, storeChanges } from "./changes.ts";
 import { type DevApp, oauthRoutes, TokenRegistry } from "./oauth.ts";
+import { adminAppRoutes } from "./admin_apps.ts";
 import type { LeakyBucket } from "./throttle.ts";
 import { signWebhook } from "../shopify/signatures.ts";
 import { type DevShop, generateShop, SHOP_DOMAIN } from "./seed.ts";
@@ -41,6 +42,8 @@ export interface DevStore {
 
 export function createDevStore(options: {
   app: DevApp;
+  /** The app's address: with it, `/{shop}/admin/apps/{api key}` opens the embedded dashboard. */
+  appUrl?: string;
   today?: Date;
   seed?: number;
   bucket?: { maximum: number; restoreRate: number };
@@ -53,7 +56,11 @@ export function createDevStore(options: {
     setTimeout(() => changes.afterMutation(change).catch(() => {}), 0);
   const admin = adminApiRoutes({ shop, tokens, bucket: options.bucket, webhooks, onMutation });
   const app = new Hono();
-  app.route("/", oauthRoutes({ app: options.app, tokens, knownShops: new Set([SHOP_DOMAIN]) }));
+  const knownShops = new Set([SHOP_DOMAIN]);
+  app.route("/", oauthRoutes({ app: options.app, tokens, knownShops }));
+  if (options.appUrl) {
+    app.route("/", adminAppRoutes({ app: options.app, appUrl: options.appUrl, knownShops }));
+  }
   app.route("/", admin.routes);
   app.notFound((c) => c.json({ errors: "Not Found" }, 404));
   const sendWebhook = (

@@ -6,7 +6,7 @@
  *   count, ratio or days; `change` a ratio against the previous period;
  * - `LINE_CHART`: `{ x: "day", series: [{ name, unit, points: [{ x, y }] }] }`;
  * - `BAR_CHART`: `{ unit, bars: [{ label, value }] }`;
- * - `TABLE`: `{ columns: [{ key, label }], rows: [{ [key]: value }] }`.
+ * - `TABLE`: `{ columns: [{ key, label, unit? }], rows: [{ [key]: value }] }`.
  */
 import type { DepartmentResult } from "../agents/department.ts";
 import { type Fact, factOf } from "../agents/facts.ts";
@@ -44,13 +44,18 @@ const FORECAST_HEADLINES = [
   "forecast.chance",
 ];
 
-function table(title: string, columns: Array<[string, string]>, rows: unknown[]): Visualization {
+/** A table; a column's optional third element is its unit, so clients can format its cells. */
+function table(
+  title: string,
+  columns: Array<[string, string] | [string, string, string | undefined]>,
+  rows: unknown[],
+): Visualization {
   const keys = columns.map(([key]) => key);
   return {
     type: "TABLE",
     title,
     data: {
-      columns: columns.map(([key, label]) => ({ key, label })),
+      columns: columns.map(([key, label, unit]) => (unit ? { key, label, unit } : { key, label })),
       rows: (rows as Array<Record<string, unknown>>).map((r) =>
         Object.fromEntries(keys.map((k) => [k, r[k] ?? null]))
       ),
@@ -117,7 +122,7 @@ export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualizat
           `By ${dimensionName.one}`,
           [
             ["title", dimensionName.one[0]!.toUpperCase() + dimensionName.one.slice(1)],
-            ...columns.map((c) => [c.key, c.label] as [string, string]),
+            ...columns.map((c) => [c.key, c.label, c.unit] as [string, string, string]),
           ],
           breakdown.rows,
         ),
@@ -210,14 +215,14 @@ export function visualizationsOf(all: DepartmentResult, plan?: Plan): Visualizat
       ["onHand", "On hand"],
       ["unitsSold", "Sold"],
       ["daysOfCover", "Days of cover"],
-      ["sellThrough", "Sell-through"],
+      ["sellThrough", "Sell-through", "ratio"],
     ], t.slowStock.rows));
   }
   if (t.cohorts?.rows.length) {
     charts.push(table("Customer cohorts", [
       ["cohort", "Cohort"],
       ["customers", "Customers"],
-      ["retention", "Retention"],
+      ["retention", "Retention", "ratio"],
     ], t.cohorts.rows));
   }
   if (t.orderLookup?.rows.length) {

@@ -27,6 +27,7 @@ import { graphqlStreamRoutes } from "./graphql_stream.ts";
 import { healthRoutes } from "./health.ts";
 import type { RequestUpdates } from "../api/request_updates.ts";
 import { shopifyRoutes } from "./shopify.ts";
+import { DASHBOARD_PATH, dashboardRoutes } from "./dashboard.ts";
 import { siriRoutes } from "./siri.ts";
 import { webhookRoutes } from "./webhooks.ts";
 import { type Metrics, metricsRoutes } from "./metrics.ts";
@@ -70,15 +71,27 @@ export function createApp(deps: AppDeps): Hono {
     metrics.httpDuration.observe(labels, seconds);
     c.get("log").debug("request", { ...labels, ms: Math.round(seconds * 1000) });
   });
-  app.use(secureHeaders({
+  const headers = {
     strictTransportSecurity: config.appEnv === "production"
       ? "max-age=63072000; includeSubDomains"
       : false,
-    xFrameOptions: "DENY",
     referrerPolicy: "no-referrer",
-    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
     crossOriginResourcePolicy: "same-site",
-  }));
+  } as const;
+  const apiHeaders = secureHeaders({
+    ...headers,
+    xFrameOptions: "DENY",
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  });
+  // The dashboard sets its own Content-Security-Policy, whose frame-ancestors let the Shopify
+  // admin frame it when embedded (X-Frame-Options cannot say that, so it is left off there).
+  const pageHeaders = secureHeaders({
+    ...headers,
+    xFrameOptions: false,
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    overwrite: false,
+  });
+  app.use((c, next) => (DASHBOARD_PATH.test(c.req.path) ? pageHeaders : apiHeaders)(c, next));
   app.use(cors({
     origin: config.corsOrigins,
     allowHeaders: [
@@ -133,6 +146,13 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.route("/", shopifyRoutes(deps.services));
+  app.route(
+    "/",
+    dashboardRoutes({
+      services: deps.services,
+      prebuiltBundle: config.appEnv === "production",
+    }),
+  );
   const { db, boss, shopify } = deps.services;
   app.route("/", webhookRoutes({ db, boss, apiSecret: shopify.apiSecret, log }));
 

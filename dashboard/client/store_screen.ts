@@ -1,0 +1,206 @@
+/**
+ * Store: the linked stores and how far their mirror has synced, what Alatar noticed on its own
+ * (insights), and the merchant's settings (the model that writes answers, notifications, quiet
+ * hours).
+ */
+import type { Api } from "./api.ts";
+import { byId, h, replaceChildren, when } from "./dom.ts";
+
+const STORE = `query {
+  me { email preferences { preferredLlm notificationsEnabled quietHoursStart quietHoursEnd } }
+  linkedAccounts {
+    id accountIdentifier status syncStatus lastSyncedAt syncError
+    mirror { orders products customers }
+  }
+  insights(first: 10) { unreadCount edges { node { id kind severity title summary createdAt readAt } } }
+}`;
+
+const SAVE = `mutation($llm: String, $notify: Boolean, $from: Int, $to: Int) {
+  updatePreferences(preferredLlm: $llm, notificationsEnabled: $notify, quietHoursStart: $from, quietHoursEnd: $to) {
+    preferences { preferredLlm } userErrors { message }
+  }
+}`;
+
+const MARK_READ =
+  `mutation($id: ID!) { markInsightRead(id: $id) { insight { id readAt } userErrors { message } } }`;
+
+interface StoreData {
+  me: {
+    email: string;
+    preferences: {
+      preferredLlm: string | null;
+      notificationsEnabled: boolean;
+      quietHoursStart: number;
+      quietHoursEnd: number;
+    };
+  };
+  linkedAccounts: Array<{
+    id: string;
+    accountIdentifier: string;
+    status: string;
+    syncStatus: string;
+    lastSyncedAt: string | null;
+    syncError: string | null;
+    mirror: { orders: number; products: number; customers: number };
+  }>;
+  insights: {
+    unreadCount: number;
+    edges: Array<{
+      node: {
+        id: string;
+        kind: string;
+        severity: string;
+        title: string;
+        summary: string;
+        createdAt: string;
+        readAt: string | null;
+      };
+    }>;
+  };
+}
+
+const MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4", "google/gemini-2.5-flash"];
+
+function hourSelect(id: string, label: string, value: number) {
+  const select = h("select", { id, name: id });
+  for (let hour = 0; hour < 24; hour++) {
+    const option = h("option", { value: String(hour) }, `${String(hour).padStart(2, "0")}:00`);
+    option.selected = hour === value;
+    select.append(option);
+  }
+  return [h("label", { for: id }, label), select] as const;
+}
+
+export function storeScreen(api: Api): { show(): Promise<void> } {
+  const container = byId("store-list");
+
+  const settings = (p: StoreData["me"]["preferences"]) => {
+    const model = h("input", {
+      id: "preferred-llm",
+      name: "preferred-llm",
+      list: "models",
+      value: p.preferredLlm ?? "",
+      placeholder: "The deployment's default",
+    });
+    const notify = h("input", { id: "notifications", type: "checkbox", name: "notifications" });
+    notify.checked = p.notificationsEnabled;
+    const status = h("p", { role: "status" });
+    const form = h(
+      "form",
+      { id: "settings-form" },
+      h("label", { for: "preferred-llm" }, "Model that writes answers"),
+      model,
+      h("datalist", { id: "models" }, ...MODELS.map((m) => h("option", { value: m }))),
+      h(
+        "div",
+        { class: "row" },
+        notify,
+        h("label", { for: "notifications" }, "Notify me about insights"),
+      ),
+      ...hourSelect("quiet-from", "Quiet hours from", p.quietHoursStart),
+      ...hourSelect("quiet-to", "Quiet hours until", p.quietHoursEnd),
+      h(
+        "div",
+        { class: "row" },
+        h("button", { class: "primary", type: "submit" }, "Save settings"),
+      ),
+      status,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const data = await api.query<
+          { updatePreferences: { userErrors: Array<{ message: string }> } }
+        >(
+          SAVE,
+          {
+            llm: model.value.trim() || null,
+            notify: notify.checked,
+            from: Number(byId<HTMLSelectElement>("quiet-from").value),
+            to: Number(byId<HTMLSelectElement>("quiet-to").value),
+          },
+        );
+        const problem = data.updatePreferences.userErrors[0];
+        status.className = problem ? "error" : "ok";
+        status.textContent = problem?.message ?? "Saved.";
+      } catch (error) {
+        status.className = "error";
+        status.textContent = (error as Error).message;
+      }
+    });
+    return form;
+  };
+
+  return {
+    async show() {
+      try {
+        const data = await api.query<StoreData>(STORE);
+        const stores = data.linkedAccounts.map((a) =>
+          h(
+            "li",
+            { "data-store": a.accountIdentifier },
+            h("strong", {}, a.accountIdentifier),
+            " ",
+            h("span", {
+              class: `status ${
+                a.syncStatus === "READY"
+                  ? "COMPLETED"
+                  : a.syncStatus === "FAILED"
+                  ? "FAILED"
+                  : "PROCESSING"
+              }`,
+            }, a.syncStatus),
+            h(
+              "div",
+              { class: "muted" },
+              `${a.mirror.orders} orders · ${a.mirror.products} products · ${a.mirror.customers} customers`,
+              a.lastSyncedAt ? ` · synced ${when(a.lastSyncedAt)}` : "",
+            ),
+            a.syncError ? h("div", { class: "error" }, a.syncError) : null,
+          )
+        );
+        const insights = data.insights.edges.map(({ node }) => {
+          const item = h(
+            "li",
+            { "data-insight-id": node.id },
+            h("strong", {}, node.title),
+            " ",
+            h("span", { class: "status" }, node.severity),
+            h("div", {}, node.summary),
+            h("div", { class: "muted" }, when(node.createdAt)),
+          );
+          if (!node.readAt) {
+            const read = h("button", { type: "button" }, "Mark read");
+            read.addEventListener("click", async () => {
+              read.disabled = true;
+              await api.query(MARK_READ, { id: node.id }).catch(() => read.disabled = false);
+              read.remove();
+            });
+            item.append(read);
+          }
+          return item;
+        });
+        replaceChildren(
+          container,
+          h("h3", {}, "Linked stores"),
+          stores.length
+            ? h("ul", { class: "plain" }, ...stores)
+            : h("p", { class: "muted" }, "No store linked yet."),
+          h("h3", {}, `Insights (${data.insights.unreadCount} unread)`),
+          insights.length ? h("ul", { class: "plain" }, ...insights) : h(
+            "p",
+            { class: "muted" },
+            "Nothing noticed yet: Alatar checks your stores every day.",
+          ),
+          h("h3", {}, "Settings"),
+          settings(data.me.preferences),
+        );
+      } catch (error) {
+        replaceChildren(
+          container,
+          h("p", { class: "error", role: "alert" }, (error as Error).message),
+        );
+      }
+    },
+  };
+}
