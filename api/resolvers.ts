@@ -2,6 +2,8 @@
  * Resolvers bound to schema.graphql. Mutations translate service outcomes
  * into payloads with `userErrors`; queries read through the tenant helper.
  */
+import { type ReturnPolicyChange, updateReturnPolicy } from "../actions/return_policy_settings.ts";
+import { returnPolicyOf } from "../actions/returns_policy.ts";
 import type { GraphQLResolveInfo } from "graphql";
 import { selectedFields } from "./selection.ts";
 import type { Context } from "hono";
@@ -488,6 +490,11 @@ export const resolvers = {
       const outcome = await accounts.updatePreferences(ctx.services, requireViewer(ctx), args);
       return payload(c, outcome, (preferences) => ({ preferences }), { preferences: null });
     },
+    async updateReturnPolicy(_: unknown, args: ReturnPolicyChange, c: Context) {
+      const ctx = apiContext(c);
+      const outcome = await updateReturnPolicy(ctx.services, requireViewer(ctx), args);
+      return payload(c, outcome, (returnPolicy) => ({ returnPolicy }), { returnPolicy: null });
+    },
     async startShopifyOAuth(_: unknown, args: { shop: string }, c: Context) {
       const ctx = apiContext(c);
       if (!ctx.viewer) {
@@ -733,6 +740,13 @@ export const resolvers = {
     mirror(account: { id: string }, _: Args, c: Context) {
       requireViewer(apiContext(c));
       return apiContext(c).loaders.mirrorCounts.load(account.id);
+    },
+    returnPolicy(account: { id: string }, _: Args, c: Context) {
+      const ctx = apiContext(c);
+      return ctx.services.db.withTenant(
+        requireViewer(ctx).userId,
+        (tx) => returnPolicyOf(tx, account.id),
+      );
     },
   },
 };

@@ -41,7 +41,9 @@ nav a{display:block;padding:.5rem .9rem;border-radius:8px;color:var(--ink);text-
 nav a[aria-current=page]{background:#e3ecfa;color:#00347a;font-weight:600}
 main{max-width:960px;margin:0 auto;padding:1rem}
 section.card,article.card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:1rem;margin:0 0 1rem}
-h2{font-size:1.1rem;margin:0 0 .75rem}h3{font-size:1rem;margin:.75rem 0 .5rem}
+h2{font-size:1.1rem;margin:0 0 .75rem}h3{font-size:1rem;margin:.75rem 0 .5rem}h4{margin:.75rem 0 .25rem}
+fieldset{border:1px solid var(--line);border-radius:8px;margin:.75rem 0}legend{font-weight:600}
+fieldset .row{margin-top:.25rem}fieldset label{display:inline;font-weight:400;margin:0}
 label{display:block;font-weight:600;margin:.5rem 0 .25rem}
 textarea,input,select{width:100%;font:inherit;padding:.6rem;border:1px solid #8a8a8a;border-radius:8px;background:#fff;color:var(--ink)}
 textarea{min-height:5.5rem;resize:vertical}input[type=checkbox]{width:auto;min-width:24px;min-height:24px}

@@ -29,6 +29,7 @@ export type AuditAction =
   | "shopify.shop_redacted"
   | "shopify.customer_redacted"
   | "shopify.customer_data_requested"
+  | "returns_policy.updated"
   | "analysis.submitted"
   | "analysis.completed"
   | "analysis.failed"

@@ -215,6 +215,17 @@ linkedStoreTest(
 
       await show(page, "store");
       await page.waitForSelector(`li[data-store="${store.shop.domain}"]`);
+      // The returns policy, changed and saved from the page, is what refunds are checked against.
+      const days = `li[data-store="${store.shop.domain}"] form.return-policy input[type=number]`;
+      await page.click(days, { count: 3 });
+      await page.type(days, "45");
+      await page.click(`li[data-store="${store.shop.domain}"] form.return-policy button`);
+      await page.waitForFunction(
+        `document.querySelector("form.return-policy [role=status]").textContent === "Saved."`,
+      );
+      const [policy] = await t.owner<{ return_window_days: number }[]>`
+        select return_window_days from store_return_policies where user_id = ${userId}`;
+      assert.equal(policy?.return_window_days, 45);
       await screenshot(page, "store");
       assert.deepEqual(await seriousViolations(page), [], "store");
 

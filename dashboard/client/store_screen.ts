@@ -11,6 +11,7 @@ const STORE = `query {
   linkedAccounts {
     id accountIdentifier status syncStatus lastSyncedAt syncError
     mirror { orders products customers }
+    returnPolicy { returnWindowDays finalSaleTags allowedReasons restockingFeePercent }
   }
   insights(first: 10) { unreadCount edges { node { id kind severity title summary createdAt readAt } } }
 }`;
@@ -20,6 +21,23 @@ const SAVE = `mutation($llm: String, $notify: Boolean, $from: Int, $to: Int) {
     preferences { preferredLlm } userErrors { message }
   }
 }`;
+
+const SAVE_POLICY =
+  `mutation($id: ID!, $days: Int, $tags: [String!], $reasons: [String!], $fee: Float) {
+  updateReturnPolicy(linkedAccountId: $id, returnWindowDays: $days, finalSaleTags: $tags,
+                     allowedReasons: $reasons, restockingFeePercent: $fee) {
+    returnPolicy { returnWindowDays } userErrors { message field }
+  }
+}`;
+
+const REASONS: Record<string, string> = {
+  damaged: "Arrived damaged",
+  defective: "Defective",
+  wrong_item: "Wrong item sent",
+  not_as_described: "Not as described",
+  size_or_fit: "Size or fit",
+  changed_mind: "Changed their mind",
+};
 
 const MARK_READ =
   `mutation($id: ID!) { markInsightRead(id: $id) { insight { id readAt } userErrors { message } } }`;
@@ -42,6 +60,7 @@ interface StoreData {
     lastSyncedAt: string | null;
     syncError: string | null;
     mirror: { orders: number; products: number; customers: number };
+    returnPolicy: ReturnPolicy;
   }>;
   insights: {
     unreadCount: number;
@@ -59,6 +78,13 @@ interface StoreData {
   };
 }
 
+interface ReturnPolicy {
+  returnWindowDays: number;
+  finalSaleTags: string[];
+  allowedReasons: string[];
+  restockingFeePercent: number;
+}
+
 const MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4", "google/gemini-2.5-flash"];
 
 function hourSelect(id: string, label: string, value: number) {
@@ -69,6 +95,70 @@ function hourSelect(id: string, label: string, value: number) {
     select.append(option);
   }
   return [h("label", { for: id }, label), select] as const;
+}
+
+/** The store's returns policy, which refunds are checked against, as a form. */
+function returnPolicyForm(api: Api, storeId: string, policy: ReturnPolicy): HTMLElement {
+  const id = (name: string) => `policy-${storeId}-${name}`;
+  const days = h("input", {
+    id: id("days"),
+    type: "number",
+    min: "0",
+    max: "365",
+    value: String(policy.returnWindowDays),
+  });
+  const fee = h("input", {
+    id: id("fee"),
+    type: "number",
+    min: "0",
+    max: "100",
+    step: "0.01",
+    value: String(policy.restockingFeePercent),
+  });
+  const tags = h("input", { id: id("tags"), value: policy.finalSaleTags.join(", ") });
+  const reasons = Object.entries(REASONS).map(([reason, label]) => {
+    const box = h("input", { type: "checkbox", id: id(reason), value: reason });
+    box.checked = policy.allowedReasons.includes(reason);
+    return h("div", { class: "row" }, box, h("label", { for: id(reason) }, label));
+  });
+  const status = h("p", { role: "status" });
+  const form = h(
+    "form",
+    { class: "return-policy", "aria-label": "Returns policy" },
+    h("h4", {}, "Returns policy"),
+    h("label", { for: id("days") }, "Return window (days)"),
+    days,
+    h("label", { for: id("fee") }, "Restocking fee (%) when the customer changed their mind"),
+    fee,
+    h("label", { for: id("tags") }, "Final-sale product tags (comma-separated)"),
+    tags,
+    h("fieldset", {}, h("legend", {}, "Reasons a return is accepted for"), ...reasons),
+    h("div", { class: "row" }, h("button", { type: "submit" }, "Save returns policy")),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const data = await api.query<{
+        updateReturnPolicy: { userErrors: Array<{ message: string }> };
+      }>(SAVE_POLICY, {
+        id: storeId,
+        days: Number(days.value),
+        fee: Number(fee.value),
+        tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
+        reasons: [...form.querySelectorAll<HTMLInputElement>("fieldset input:checked")].map((b) =>
+          b.value
+        ),
+      });
+      const problem = data.updateReturnPolicy.userErrors[0];
+      status.className = problem ? "error" : "ok";
+      status.textContent = problem?.message ?? "Saved.";
+    } catch (error) {
+      status.className = "error";
+      status.textContent = (error as Error).message;
+    }
+  });
+  return form;
 }
 
 export function storeScreen(api: Api): { show(): Promise<void> } {
@@ -157,6 +247,7 @@ export function storeScreen(api: Api): { show(): Promise<void> } {
               a.lastSyncedAt ? ` · synced ${when(a.lastSyncedAt)}` : "",
             ),
             a.syncError ? h("div", { class: "error" }, a.syncError) : null,
+            returnPolicyForm(api, a.id, a.returnPolicy),
           )
         );
         const insights = data.insights.edges.map(({ node }) => {
