@@ -213,6 +213,23 @@ linkedStoreTest(
       await screenshot(page, "history");
       assert.deepEqual(await seriousViolations(page), [], "history");
 
+      // A thread continues from the history: the follow-up is read against its last question.
+      await page.evaluate(`[...document.querySelectorAll("#history-list button.link")]
+        .find((b) => b.textContent.startsWith("Why")).click()`);
+      await page.waitForSelector("#ask:not([hidden]) article.request[data-status=COMPLETED]");
+      assert.match(await text(page, "#thread-note") ?? "", /continue “Why did sales drop/);
+      await askOnPage(page, "and the week before?");
+      const threads = await t.owner<{ prompt: string; conversation_id: string }[]>`
+        select prompt, conversation_id from analysis_requests
+        where user_id = ${userId} and (prompt like 'Why%' or prompt = 'and the week before?')`;
+      assert.equal(threads.length, 2);
+      assert.equal(threads[0]!.conversation_id, threads[1]!.conversation_id, "one thread");
+      assert.match(
+        await text(page, "#answer article.request .interpretation") ?? "",
+        /\d/,
+        "the follow-up is answered",
+      );
+
       await show(page, "store");
       await page.waitForSelector(`li[data-store="${store.shop.domain}"]`);
       // The returns policy, changed and saved from the page, is what refunds are checked against.
