@@ -38,6 +38,8 @@ import { ANALYSIS_DEAD_LETTER_QUEUE } from "./graph/queues.ts";
 import { installLastResort } from "./log/last_resort.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 import { createApp } from "./routes/app.ts";
+import { checkLimitsFor } from "./routes/graphql.ts";
+import { startDocumentChecker } from "./api/document_checker.ts";
 import { clientBundle } from "./dashboard/bundle.ts";
 import { createMetrics, observeOperations } from "./routes/metrics.ts";
 import { operationsSource } from "./jobs/operations.ts";
@@ -305,10 +307,16 @@ async function main(args: string[]): Promise<number> {
         actionRecoverySeconds: config.actionRecoverySeconds,
         idTokens: createIdTokenVerifiers(config.platformLogins, log),
       };
+      const production = config.appEnv === "production";
+      // New GraphQL documents are checked on a worker thread: a flood of hostile ones cannot hold
+      // up this thread's event loop (issue #17).
+      const documentChecker = await startDocumentChecker(checkLimitsFor({ production }));
+      resources.add("graphql document checker", () => Promise.resolve(documentChecker.close()));
       const graphql = {
         schema: await buildApiSchema(log),
-        production: config.appEnv === "production",
+        production,
         trustProxyHops: config.trustProxyHops,
+        documentChecker,
       };
       if (role === "start" && config.appEnv === "development") {
         const demoUser = await ensureDemoAccount(services);

@@ -336,12 +336,15 @@ benchmark's own event loop is not measured) asks \`/healthz\` every 10 ms. Goal:
 answered in < 50 ms, \`/healthz\` p99 < 20 ms. Documents past 2,000 tokens or 20 top-level fields
 are refused before graphql-js's own rules run.
 
-Where the \`/healthz\` tail goes (\`--trace-gc\` on the API while this runs, 2026-12-07): with
-\`--optimize-for-size\` (the API's memory setting, see the live-updates section) V8 runs an
-incremental mark-compact about every 120 ms, each finishing with a 10–24 ms pause; without the flag
-there are 3 in the run, none over 9 ms, yet the p99 stayed 26–38 ms: on these 2 cores the API,
-the sender and the probe share the CPU, and a document in flight (p95 2–24 ms) is what a
-\`/healthz\` waits behind.
+New documents are checked on a worker thread (\`api/document_checker.ts\`, since 2026-12-07):
+the main thread, where \`/healthz\` and every resolver run, only passes the text across and parses
+a document the worker found valid; a refused one is never parsed here, and refusals are not kept
+in the document cache (hundreds of varied 20 KB texts would only grow the heap this thread
+collects). Before, with the checks on the main thread, \`/healthz\` p99 was 43.8 ms (\`main.ts
+api\`) and 60.0 ms (\`main.ts start\`): \`--trace-gc\` showed \`--optimize-for-size\` (the API's
+memory setting) running an incremental mark-compact about every 120 ms with 10–24 ms pauses, and a
+\`/healthz\` waiting behind a document in flight. The documents' own times below include the trip
+to the worker, which shares these 2 cores with the sender and the probe.
 ${api}${start}`;
   await writeSection("hostile", body);
   console.log(body);

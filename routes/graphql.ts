@@ -27,7 +27,8 @@ import { type Context, Hono } from "hono";
 import { getConnInfo } from "hono/deno";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders } from "../api/context.ts";
-import { createDocumentCache, type Prepared } from "../api/document_cache.ts";
+import { createDocumentCache, type DocumentCache, type Prepared } from "../api/document_cache.ts";
+import { CheckerBusy, type CheckLimits, type DocumentChecker } from "../api/document_checker.ts";
 import { depthLimit, nodeLimit, rootFieldLimit } from "../api/limits.ts";
 import { documentHasNul, nulIn } from "../api/text_input.ts";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
@@ -52,6 +53,53 @@ export interface GraphqlDeps {
   trustProxyHops: number;
   /** Defaults: MAX_DEPTH and MAX_NODES. */
   limits?: { maxDepth?: number; maxNodes?: number };
+  /** Checks documents not seen before on a worker thread (see {@link checkLimitsFor}). */
+  documentChecker?: DocumentChecker;
+}
+
+/** What the off-thread checker must enforce: exactly what this route's rules do. */
+export function checkLimitsFor(deps: Pick<GraphqlDeps, "limits" | "production">): CheckLimits {
+  return {
+    maxDepth: deps.limits?.maxDepth ?? MAX_DEPTH,
+    maxNodes: deps.limits?.maxNodes ?? MAX_NODES,
+    maxRootFields: MAX_ROOT_FIELDS,
+    maxTokens: MAX_TOKENS,
+    production: deps.production,
+  };
+}
+
+/** The document cache both GraphQL routes use: checked aside when there is a checker. */
+export function documentCacheFor(deps: GraphqlDeps, maxEntries = 512) {
+  return createDocumentCache(deps.schema, [...specifiedRules, ...validationRulesFor(deps)], {
+    costRules: costRulesFor(deps),
+    maxTokens: MAX_TOKENS,
+    maxEntries,
+    checker: deps.documentChecker,
+  });
+}
+
+/**
+ * The operation's document, parsed and checked; or the 503 to answer when too many new documents
+ * wait to be checked (a flood of them).
+ */
+export async function preparedOrBusy(
+  c: Context,
+  documents: DocumentCache,
+  query: string,
+): Promise<Prepared | Response> {
+  try {
+    return await documents.prepare(query);
+  } catch (error) {
+    if (!(error instanceof CheckerBusy)) throw error;
+    c.get("log").warn("graphql documents waiting to be checked past the limit");
+    c.header("Retry-After", "1");
+    return errorResponse(
+      c,
+      503,
+      "EXTERNAL_SERVICE_ERROR",
+      "Too busy to check this operation now; retry in a moment.",
+    );
+  }
 }
 
 export function errorResponse(
@@ -95,11 +143,7 @@ function syntaxErrorOf(error: GraphQLError): GraphQLError {
 }
 
 export function graphqlRoutes(deps: GraphqlDeps): Hono {
-  const documents = createDocumentCache(
-    deps.schema,
-    [...specifiedRules, ...validationRulesFor(deps)],
-    { costRules: costRulesFor(deps), maxTokens: MAX_TOKENS, maxEntries: 512 },
-  );
+  const documents = documentCacheFor(deps);
 
   return new Hono().all("/graphql", async (c) => {
     if (c.req.method !== "GET" && c.req.method !== "POST") {
@@ -108,7 +152,8 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     }
     const operation = await readOperation(c);
     if (operation instanceof Response) return operation;
-    const prepared = documents.prepare(operation.query);
+    const prepared = await preparedOrBusy(c, documents, operation.query);
+    if (prepared instanceof Response) return prepared;
     const refused = refusal(c, prepared, operation.operationName);
     if (refused) return refused;
     const { document } = prepared as Extract<Prepared, { document: unknown }>;

@@ -19,22 +19,19 @@ import {
   type ExecutionResult,
   getOperationAST,
   GraphQLError,
-  specifiedRules,
 } from "graphql";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { authenticate } from "../api/authenticate.ts";
 import { createLoaders, type Loaders } from "../api/context.ts";
-import { createDocumentCache } from "../api/document_cache.ts";
 import type { RequestUpdates } from "../api/request_updates.ts";
 import {
   clientIp,
-  costRulesFor,
+  documentCacheFor,
   errorResponse,
   type GraphqlDeps,
   MAX_QUERY_LENGTH,
-  MAX_TOKENS,
-  validationRulesFor,
+  preparedOrBusy,
 } from "./graphql.ts";
 import { sseResponse } from "./sse_stream.ts";
 import "./variables.ts";
@@ -64,11 +61,7 @@ const Params = z.object({
 const EVENT_ID = /^\d{1,18}$/;
 
 export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
-  const documents = createDocumentCache(
-    deps.schema,
-    [...specifiedRules, ...validationRulesFor(deps)],
-    { costRules: costRulesFor(deps), maxTokens: MAX_TOKENS },
-  );
+  const documents = documentCacheFor(deps, 256);
   const heartbeatMs = deps.heartbeatMs ?? HEARTBEAT_MS;
 
   return new Hono().on(["GET", "POST"], "/graphql/stream", async (c) => {
@@ -84,7 +77,8 @@ export function graphqlStreamRoutes(deps: GraphqlStreamDeps): Hono {
     if (!params.success) {
       return errorResponse(c, 400, "INVALID_INPUT", params.error.issues[0]!.message);
     }
-    const prepared = documents.prepare(params.data.query);
+    const prepared = await preparedOrBusy(c, documents, params.data.query);
+    if (prepared instanceof Response) return prepared;
     if ("syntaxError" in prepared) {
       return errorResponse(c, 400, "INVALID_INPUT", prepared.syntaxError.message);
     }

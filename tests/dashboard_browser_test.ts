@@ -278,6 +278,11 @@ linkedStoreTest(
         select count(*)::int as n from analysis_requests where user_id = ${userId} and prompt = ${question}`;
       assert.equal(askedOnce?.n, 1, "asked once");
 
+      // Signed in all along, the page stored no token anywhere a script could read it later.
+      assert.equal(
+        await page.evaluate(`localStorage.length + sessionStorage.length + document.cookie.length`),
+        0,
+      );
       figures.scriptGzipBytes = (await clientBundle({ prebuilt: false })).gzip.length;
       assert.deepEqual(errors, [], "no script errors");
     } finally {

@@ -15,6 +15,9 @@ import {
   TEST_JWT_SECRET,
 } from "./helpers/api.ts";
 import { dbTest, type TestDatabase } from "./helpers/test_db.ts";
+import type { Hono } from "hono";
+import { startDocumentChecker } from "../api/document_checker.ts";
+import { checkLimitsFor } from "../routes/graphql.ts";
 
 Deno.test("schema.graphql is exactly the served schema, and every root field has a resolver", async () => {
   const served = await buildApiSchema(createLogger({ level: "error" }));
@@ -117,7 +120,35 @@ apiTest(
   },
 );
 
-apiTest("an alias flood and an oversized page are refused without a 500", async ({ app }) => {
+apiTest(
+  "an alias flood and an oversized page are refused without a 500",
+  ({ app }) => refusesFloods(app),
+);
+
+dbTest(
+  "checked on a worker thread, as main.ts does, floods get the same answers; past its queue, 503",
+  async (t) => {
+    const checker = await startDocumentChecker(checkLimitsFor({ production: false }));
+    const full = await startDocumentChecker(checkLimitsFor({ production: false }), {
+      maxPending: 0,
+    });
+    const api = await createTestApi(t, { documentChecker: checker });
+    const busy = await createTestApi(t, { documentChecker: full });
+    try {
+      await refusesFloods(api.app);
+      const refused = await gql(busy.app, `{ me { id } }`, {}, {});
+      assert.equal(refused.status, 503);
+      assert.equal(refused.headers.get("retry-after"), "1");
+      assert.equal(refused.body.errors[0].extensions.code, "EXTERNAL_SERVICE_ERROR");
+    } finally {
+      await Promise.all([api.close(), busy.close()]);
+      checker.close();
+      full.close();
+    }
+  },
+);
+
+async function refusesFloods(app: Hono) {
   const { accessToken: token } = await signUp(app);
   // 60 aliases × (1 + 100 edges) nodes: small as text, large as work.
   const flood = Array.from(
@@ -161,7 +192,7 @@ apiTest("an alias flood and an oversized page are refused without a 500", async 
   assert.equal(page.status, 200);
   assert.equal(page.body.errors[0].extensions.code, "INVALID_INPUT");
   assert.equal(page.body.errors[0].extensions.field, "first");
-});
+}
 
 // The schema has no cycles yet (its deepest query is 6 levels), so the limit is lowered
 // here to see the route refuse depth; the rule itself is unit-tested in api/limits_test.ts.

@@ -83,7 +83,9 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
       // Open event streams end first, or the server would wait on them.
       "live updates",
       "http server",
-      // No request is left to count or check: unused leases go back, the LISTEN ends.
+      // No request is left to check, count or authenticate: the document checker's thread stops,
+      // unused leases go back, the LISTEN ends.
+      "graphql document checker",
       "request counts",
       "session cache",
       "password hasher",

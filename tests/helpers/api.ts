@@ -3,6 +3,7 @@
  * worker, pg-boss, Postgres-backed rate limits. Only the limits can be made
  * smaller, so tests can trip them quickly.
  */
+import type { DocumentChecker } from "../../api/document_checker.ts";
 import { DEFAULT_SHOPIFY_API_VERSION } from "../../config/config.ts";
 import type { PgBoss } from "pg-boss";
 import { buildApiSchema } from "../../api/schema.ts";
@@ -70,6 +71,8 @@ export async function createTestApi(
     siriWaitSeconds?: number;
     actionRecoverySeconds?: number;
     bodyReadTimeoutMs?: number;
+    /** Checks new GraphQL documents on a worker thread, as `main.ts` does (default: in-process). */
+    documentChecker?: DocumentChecker;
     /** Sign in with Apple/Google verifiers (default: both off). */
     idTokens?: ApiServices["idTokens"];
   } = {},
@@ -127,6 +130,7 @@ export async function createTestApi(
       production: options.production ?? false,
       trustProxyHops: 1,
       limits: options.graphqlLimits,
+      documentChecker: options.documentChecker,
     },
   });
   return {
