@@ -5,15 +5,14 @@
  * its 150 KB budget). The browser test (dashboard_browser_test.ts) drives the page itself.
  */
 import assert from "node:assert/strict";
-import { freePort } from "../db/embedded.ts";
-import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
+import { unlinkedStoreTest } from "./helpers/linked_store.ts";
+import { createDevStore } from "../devstore/server.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { mintSessionToken } from "../devstore/session_tokens.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
 import { verifySessionToken } from "../shopify/session_tokens.ts";
 import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
-import { apiTest, createTestApi, TEST_SHOPIFY_APP } from "./helpers/api.ts";
-import { dbTest } from "./helpers/test_db.ts";
+import { apiTest, TEST_SHOPIFY_APP } from "./helpers/api.ts";
 
 const SCRIPT_BUDGET_GZIP_BYTES = 150 * 1024;
 const scriptPathOf = (html: string) => /<script type="module" src="([^"]+)"/.exec(html)?.[1];
@@ -89,55 +88,46 @@ apiTest(
   },
 );
 
-dbTest(
+unlinkedStoreTest(
   "a shop's first open from its admin links it by token exchange and starts its import",
-  async (t) => {
-    const store = createDevStore({ app: TEST_SHOPIFY_APP });
-    const port = freePort();
-    const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
-    const api = await createTestApi(t, { shopifyAdminBaseUrl: devStoreBaseUrl(port) });
-    try {
-      const token = await mintSessionToken(TEST_SHOPIFY_APP, SHOP_DOMAIN);
-      const page = await api.app.request(
-        `/app?embedded=1&shop=${SHOP_DOMAIN}&host=aG9zdA&id_token=${token}`,
-      );
-      assert.equal(page.status, 200);
-      const html = await page.text();
-      assert.match(html, /<meta name="shopify-api-key" content="test-app">/);
-      assert.match(
-        html,
-        /<script src="https:\/\/cdn\.shopify\.com\/shopifycloud\/app-bridge\.js">/,
-      );
-      assert.equal(page.headers.get("x-frame-options"), null);
-      assert.match(
-        page.headers.get("content-security-policy")!,
-        new RegExp(`frame-ancestors https://${SHOP_DOMAIN} https://admin\\.shopify\\.com$`),
-      );
+  async ({ t, api }) => {
+    const token = await mintSessionToken(TEST_SHOPIFY_APP, SHOP_DOMAIN);
+    const page = await api.app.request(
+      `/app?embedded=1&shop=${SHOP_DOMAIN}&host=aG9zdA&id_token=${token}`,
+    );
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<meta name="shopify-api-key" content="test-app">/);
+    assert.match(
+      html,
+      /<script src="https:\/\/cdn\.shopify\.com\/shopifycloud\/app-bridge\.js">/,
+    );
+    assert.equal(page.headers.get("x-frame-options"), null);
+    assert.match(
+      page.headers.get("content-security-policy")!,
+      new RegExp(`frame-ancestors https://${SHOP_DOMAIN} https://admin\\.shopify\\.com$`),
+    );
 
-      const linked = await t.owner<{ user_id: string; status: string }[]>`
-      select user_id, status from linked_accounts where account_identifier = ${SHOP_DOMAIN}`;
-      assert.equal(linked.length, 1);
-      assert.equal(linked[0]!.status, "active");
-      const [job] = await t.owner<{ n: number }[]>`
-      select count(*)::int as n from pgboss.job where name = ${SYNC_QUEUE}`;
-      assert.equal(job?.n, 1, "the import is queued");
+    const linked = await t.owner<{ user_id: string; status: string }[]>`
+    select user_id, status from linked_accounts where account_identifier = ${SHOP_DOMAIN}`;
+    assert.equal(linked.length, 1);
+    assert.equal(linked[0]!.status, "active");
+    const [job] = await t.owner<{ n: number }[]>`
+    select count(*)::int as n from pgboss.job where name = ${SYNC_QUEUE}`;
+    assert.equal(job?.n, 1, "the import is queued");
 
-      // The next open finds the link: nothing is exchanged or queued again.
-      const again = await api.app.request(
-        `/app?embedded=1&shop=${SHOP_DOMAIN}&host=aG9zdA&id_token=${await mintSessionToken(
-          TEST_SHOPIFY_APP,
-          SHOP_DOMAIN,
-        )}`,
-      );
-      assert.equal(again.status, 200);
-      await again.body?.cancel();
-      const [after] = await t.owner<{ n: number }[]>`
-      select count(*)::int as n from pgboss.job where name = ${SYNC_QUEUE}`;
-      assert.equal(after?.n, 1);
-    } finally {
-      await api.close();
-      await server.shutdown();
-    }
+    // The next open finds the link: nothing is exchanged or queued again.
+    const again = await api.app.request(
+      `/app?embedded=1&shop=${SHOP_DOMAIN}&host=aG9zdA&id_token=${await mintSessionToken(
+        TEST_SHOPIFY_APP,
+        SHOP_DOMAIN,
+      )}`,
+    );
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+    const [after] = await t.owner<{ n: number }[]>`
+    select count(*)::int as n from pgboss.job where name = ${SYNC_QUEUE}`;
+    assert.equal(after?.n, 1);
   },
 );
 

@@ -4,12 +4,10 @@
  * unlinked-shop tokens are refused with a reason.
  */
 import assert from "node:assert/strict";
+import { unlinkedStoreTest } from "./helpers/linked_store.ts";
 import { SignJWT } from "jose";
 import { mintSessionToken } from "../devstore/session_tokens.ts";
-import { apiTest, createTestApi, gql, signUp, TEST_SHOPIFY_APP } from "./helpers/api.ts";
-import { dbTest } from "./helpers/test_db.ts";
-import { freePort } from "../db/embedded.ts";
-import { createDevStore, devStoreBaseUrl } from "../devstore/server.ts";
+import { apiTest, gql, signUp, TEST_SHOPIFY_APP } from "./helpers/api.ts";
 import { SHOP_DOMAIN } from "../devstore/seed.ts";
 import { linkShopFromSessionToken } from "../mirror/link_store.ts";
 import { SYNC_QUEUE } from "../mirror/sync_queue.ts";
@@ -59,45 +57,36 @@ apiTest("a linked shop's session token is its account; others are refused", asyn
   await refused("not-a-token", /access token is invalid/);
 });
 
-dbTest(
+unlinkedStoreTest(
   "a shop's first open from the admin links it by token exchange and starts its import",
-  async (t) => {
-    const store = createDevStore({ app: TEST_SHOPIFY_APP });
-    const port = freePort();
-    const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
-    const api = await createTestApi(t, { shopifyAdminBaseUrl: devStoreBaseUrl(port) });
-    try {
-      const sessionToken = await mintSessionToken(TEST_SHOPIFY_APP, SHOP_DOMAIN);
-      const before = await gql(api.app, ME, {}, { token: sessionToken });
-      assert.match(before.body.errors[0].message, /has not linked Alatar yet/);
+  async ({ t, store, api }) => {
+    const sessionToken = await mintSessionToken(TEST_SHOPIFY_APP, SHOP_DOMAIN);
+    const before = await gql(api.app, ME, {}, { token: sessionToken });
+    assert.match(before.body.errors[0].message, /has not linked Alatar yet/);
 
-      const linked = await linkShopFromSessionToken(api.services, sessionToken);
-      assert.ok(linked.ok, JSON.stringify(linked));
-      assert.equal(linked.value.shop, SHOP_DOMAIN);
-      // The shop's own account, created under its e-mail, with the store's import queued.
-      const [account] = await t.owner<{ email: string; password_hash: string | null }[]>`
-      select u.email, u.password_hash from users u where u.id = ${linked.value.signIn!}`;
-      assert.equal(account!.email, store.shop.email);
-      assert.equal(account!.password_hash, null);
-      const [queued] = await t.owner`select count(*)::int as n from pgboss.job
-      where name = ${SYNC_QUEUE} and data->>'accountId' = ${linked.value.id}`;
-      assert.equal(queued!.n, 1);
+    const linked = await linkShopFromSessionToken(api.services, sessionToken);
+    assert.ok(linked.ok, JSON.stringify(linked));
+    assert.equal(linked.value.shop, SHOP_DOMAIN);
+    // The shop's own account, created under its e-mail, with the store's import queued.
+    const [account] = await t.owner<{ email: string; password_hash: string | null }[]>`
+    select u.email, u.password_hash from users u where u.id = ${linked.value.signIn!}`;
+    assert.equal(account!.email, store.shop.email);
+    assert.equal(account!.password_hash, null);
+    const [queued] = await t.owner`select count(*)::int as n from pgboss.job
+    where name = ${SYNC_QUEUE} and data->>'accountId' = ${linked.value.id}`;
+    assert.equal(queued!.n, 1);
 
-      // The next request with a session token is that account, in this same process.
-      const me = await gql(api.app, ME, {}, {
-        token: await mintSessionToken(TEST_SHOPIFY_APP, SHOP_DOMAIN),
-      });
-      assert.equal(me.body.data.me.email, store.shop.email);
+    // The next request with a session token is that account, in this same process.
+    const me = await gql(api.app, ME, {}, {
+      token: await mintSessionToken(TEST_SHOPIFY_APP, SHOP_DOMAIN),
+    });
+    assert.equal(me.body.data.me.email, store.shop.email);
 
-      // A forged token links nothing.
-      const forged = await linkShopFromSessionToken(
-        api.services,
-        await mintSessionToken({ ...TEST_SHOPIFY_APP, apiSecret: "z".repeat(32) }, SHOP_DOMAIN),
-      );
-      assert.equal(forged.ok, false);
-    } finally {
-      await api.close();
-      await server.shutdown();
-    }
+    // A forged token links nothing.
+    const forged = await linkShopFromSessionToken(
+      api.services,
+      await mintSessionToken({ ...TEST_SHOPIFY_APP, apiSecret: "z".repeat(32) }, SHOP_DOMAIN),
+    );
+    assert.equal(forged.ok, false);
   },
 );

@@ -97,6 +97,25 @@ function hourSelect(id: string, label: string, value: number) {
   return [h("label", { for: id }, label), select] as const;
 }
 
+/** Saves on submit with `save`, and says in `status` how it went: "Saved." or why not. */
+function onSave(
+  form: HTMLFormElement,
+  status: HTMLElement,
+  save: () => Promise<{ message: string } | undefined>,
+) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const problem = await save();
+      status.className = problem ? "error" : "ok";
+      status.textContent = problem?.message ?? "Saved.";
+    } catch (error) {
+      status.className = "error";
+      status.textContent = (error as Error).message;
+    }
+  });
+}
+
 /** The store's returns policy, which refunds are checked against, as a form. */
 function returnPolicyForm(api: Api, storeId: string, policy: ReturnPolicy): HTMLElement {
   const id = (name: string) => `policy-${storeId}-${name}`;
@@ -136,27 +155,19 @@ function returnPolicyForm(api: Api, storeId: string, policy: ReturnPolicy): HTML
     h("div", { class: "row" }, h("button", { type: "submit" }, "Save returns policy")),
     status,
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      const data = await api.query<{
-        updateReturnPolicy: { userErrors: Array<{ message: string }> };
-      }>(SAVE_POLICY, {
-        id: storeId,
-        days: Number(days.value),
-        fee: Number(fee.value),
-        tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
-        reasons: [...form.querySelectorAll<HTMLInputElement>("fieldset input:checked")].map((b) =>
-          b.value
-        ),
-      });
-      const problem = data.updateReturnPolicy.userErrors[0];
-      status.className = problem ? "error" : "ok";
-      status.textContent = problem?.message ?? "Saved.";
-    } catch (error) {
-      status.className = "error";
-      status.textContent = (error as Error).message;
-    }
+  onSave(form, status, async () => {
+    const data = await api.query<{
+      updateReturnPolicy: { userErrors: Array<{ message: string }> };
+    }>(SAVE_POLICY, {
+      id: storeId,
+      days: Number(days.value),
+      fee: Number(fee.value),
+      tags: tags.value.split(",").map((t) => t.trim()).filter(Boolean),
+      reasons: [...form.querySelectorAll<HTMLInputElement>("fieldset input:checked")].map((b) =>
+        b.value
+      ),
+    });
+    return data.updateReturnPolicy.userErrors[0];
   });
   return form;
 }
@@ -196,27 +207,16 @@ export function storeScreen(api: Api): { show(): Promise<void> } {
       ),
       status,
     );
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      try {
-        const data = await api.query<
-          { updatePreferences: { userErrors: Array<{ message: string }> } }
-        >(
-          SAVE,
-          {
-            llm: model.value.trim() || null,
-            notify: notify.checked,
-            from: Number(byId<HTMLSelectElement>("quiet-from").value),
-            to: Number(byId<HTMLSelectElement>("quiet-to").value),
-          },
-        );
-        const problem = data.updatePreferences.userErrors[0];
-        status.className = problem ? "error" : "ok";
-        status.textContent = problem?.message ?? "Saved.";
-      } catch (error) {
-        status.className = "error";
-        status.textContent = (error as Error).message;
-      }
+    onSave(form, status, async () => {
+      const data = await api.query<{
+        updatePreferences: { userErrors: Array<{ message: string }> };
+      }>(SAVE, {
+        llm: model.value.trim() || null,
+        notify: notify.checked,
+        from: Number(byId<HTMLSelectElement>("quiet-from").value),
+        to: Number(byId<HTMLSelectElement>("quiet-to").value),
+      });
+      return data.updatePreferences.userErrors[0];
     });
     return form;
   };

@@ -218,3 +218,25 @@ export function linkedStoreTest(
     }
   });
 }
+
+/**
+ * `Deno.test` with a fresh database, the dev store served on a port, and a test API pointed at
+ * it, with no store linked yet (an embedded shop's first open links it).
+ */
+export function unlinkedStoreTest(
+  name: string,
+  fn: (env: { t: TestDatabase; store: DevStore; api: TestApi }) => Promise<void>,
+) {
+  dbTest(name, async (t) => {
+    const store = createDevStore({ app: TEST_SHOPIFY_APP });
+    const port = freePort();
+    const server = Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, store.fetch);
+    const api = await createTestApi(t, { shopifyAdminBaseUrl: devStoreBaseUrl(port) });
+    try {
+      await fn({ t, store, api });
+    } finally {
+      await api.close();
+      await server.shutdown();
+    }
+  });
+}
