@@ -26,6 +26,7 @@ import {
   VITALS_OBSERVER,
 } from "./helpers/browser.ts";
 import { linkedStoreTest } from "./helpers/linked_store.ts";
+import { nodeGate } from "./helpers/analysis.ts";
 
 const SCREENSHOTS = Deno.env.get("DASHBOARD_SCREENSHOTS");
 const FIGURES = Deno.env.get("DASHBOARD_FIGURES");
@@ -82,6 +83,9 @@ async function show(page: Page, screen: string) {
   await page.click(`nav a[href="#${screen}"]`);
   await page.waitForSelector(`#${screen}:not([hidden])`);
 }
+
+/** Holds the worker's pipeline at a node, so a request is seen while it runs. */
+const hold = nodeGate();
 
 linkedStoreTest(
   "the dashboard in a browser: ask, see every chart, decide actions, history, an ended session",
@@ -278,6 +282,26 @@ linkedStoreTest(
         select count(*)::int as n from analysis_requests where user_id = ${userId} and prompt = ${question}`;
       assert.equal(askedOnce?.n, 1, "asked once");
 
+      // A request still running is followed live on the History screen, not only by its poll.
+      const arrived = hold.arm("plan");
+      const running = "How many orders did I get last week?";
+      await page.type("#question", running);
+      await page.click("#ask-form button[type=submit]");
+      await arrived;
+      const historyStream = page.waitForRequest((r) =>
+        r.url().endsWith("/graphql/stream") &&
+        (r.postData() ?? "").includes("analysisRequestUpdates") &&
+        !(r.postData() ?? "").includes("visualizations")
+      );
+      await show(page, "history");
+      await historyStream;
+      void hold.open();
+      await page.waitForFunction(
+        `[...document.querySelectorAll("#history-list li[data-request-id]")].some((li) =>
+          li.querySelector("button").textContent === ${JSON.stringify(running)} &&
+          li.querySelector(".status").textContent === "COMPLETED")`,
+      );
+
       // Signed in all along, the page stored no token anywhere a script could read it later.
       assert.equal(
         await page.evaluate(`localStorage.length + sessionStorage.length + document.cookie.length`),
@@ -290,7 +314,7 @@ linkedStoreTest(
     }
     if (FIGURES) await Deno.writeTextFile(FIGURES, JSON.stringify(figures));
   },
-  { worker: true },
+  { worker: true, analysis: { onNode: (node) => hold.onNode(node), onNodeEnd: hold.onNodeEnd } },
 );
 
 linkedStoreTest(

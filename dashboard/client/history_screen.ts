@@ -1,12 +1,17 @@
 /**
  * History: past questions grouped into their conversations, newest first. Kept fresh by polling
  * GET /graphql with `updatedSince` (only what changed comes back) and `If-None-Match` (an
- * unchanged answer is a 304 with no body) while the screen is shown.
+ * unchanged answer is a 304 with no body) while the screen is shown, and by the subscription for
+ * each request still running.
  */
 import type { Api } from "./api.ts";
 import { byId, h, replaceChildren, when } from "./dom.ts";
 
 const POLL_MS = 5000;
+
+const LIVE = `subscription($id: ID!) {
+  analysisRequestUpdates(requestId: $id) { id prompt status conversationId createdAt updatedAt result { summary } }
+}`;
 
 const HISTORY = `query($since: DateTime) {
   listAnalysisRequests(first: 50, updatedSince: $since) {
@@ -36,6 +41,26 @@ export function historyScreen(api: Api, open: (requestId: string) => void): Hist
   let since: string | null = null;
   let timer: number | undefined;
   let visible = false;
+  /** Requests still running, followed live while the screen is shown. */
+  const live = new Map<string, () => void>();
+
+  const follow = () => {
+    for (const row of rows.values()) {
+      if (live.has(row.id) || ["COMPLETED", "FAILED", "CANCELLED"].includes(row.status)) continue;
+      live.set(
+        row.id,
+        api.subscribe<{ analysisRequestUpdates: Row }>(LIVE, { id: row.id }, {
+          next: (data) => {
+            rows.set(row.id, data.analysisRequestUpdates);
+            render();
+          },
+          // The poll goes on either way; a failed stream only means waiting for it.
+          error: () => live.delete(row.id),
+          complete: () => live.delete(row.id),
+        }),
+      );
+    }
+  };
 
   const render = () => {
     if (!rows.size) {
@@ -105,6 +130,7 @@ export function historyScreen(api: Api, open: (requestId: string) => void): Hist
           if (!since || node.updatedAt > since) since = node.updatedAt;
         }
         render();
+        follow();
       }
       list.removeAttribute("data-error");
     } catch (error) {
@@ -123,6 +149,8 @@ export function historyScreen(api: Api, open: (requestId: string) => void): Hist
     hide() {
       visible = false;
       clearTimeout(timer);
+      for (const stop of live.values()) stop();
+      live.clear();
     },
   };
 }
