@@ -60,6 +60,8 @@ export function loggedHandler<T extends object>(
         // A job cut short because the process is stopping is not a fault: its retry goes on.
         if (error instanceof DOMException && error.name === "AbortError") {
           jobLog.info("job interrupted; it will be retried", { reason: error.message });
+        } else if (isRetryLater(error)) {
+          jobLog.warn("job deferred; it will be retried", { reason: error.message });
         } else {
           jobLog.error("job failed", { error });
         }
@@ -76,6 +78,18 @@ export function loggedHandler<T extends object>(
     }
     return results;
   };
+}
+
+/**
+ * An error that says "not yet" rather than "broken" (a store whose import is still running): the
+ * job's retry is the plan, so it is a warning, not an error an operator is paged for.
+ */
+export interface RetryLater extends Error {
+  readonly retryLater: true;
+}
+
+function isRetryLater(error: unknown): error is RetryLater {
+  return error instanceof Error && (error as Partial<RetryLater>).retryLater === true;
 }
 
 /** What a job's span says of it: ids only (the user's hashed), never its data. */

@@ -29,3 +29,18 @@ Deno.test("one job failing fails only itself", async () => {
   assert.deepEqual(results.map((r) => r.status), ["failed", "completed"]);
   assert.deepEqual(results[0]!.output, { message: "boom" });
 });
+
+Deno.test("a job that says 'not yet' is a warning, not an error; a fault is an error", async () => {
+  const lines: Array<{ level: string; msg: string }> = [];
+  const log = createLogger({ level: "info", write: (line) => lines.push(JSON.parse(line)) });
+  const notYet = Object.assign(new Error("The store's data is still being imported"), {
+    retryLater: true as const,
+  });
+  const handler = loggedHandler(
+    log,
+    (j) => Promise.reject((j.data as { fault?: boolean }).fault ? new Error("boom") : notYet),
+  );
+  await handler([job({}), job({ fault: true })]);
+  const outcomes = lines.filter((l) => l.msg !== "job finished").map((l) => `${l.level} ${l.msg}`);
+  assert.deepEqual(outcomes, ["warn job deferred; it will be retried", "error job failed"]);
+});

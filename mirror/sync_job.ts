@@ -5,6 +5,7 @@
  * runs every few minutes and queues a sync for each active account whose
  * mirror is getting old.
  */
+import type { RetryLater } from "../jobs/handler.ts";
 import type { PgBoss } from "pg-boss";
 import type { Database } from "../db/database.ts";
 import { ShopifyApiError } from "../shopify/admin_client.ts";
@@ -115,6 +116,7 @@ export async function ensureFresh(
   return { syncedAt: new Date(), refreshed: true };
 }
 
-export class MirrorNotReady extends Error {
+export class MirrorNotReady extends Error implements RetryLater {
   override name = "MirrorNotReady";
+  readonly retryLater = true;
 }
