@@ -62,7 +62,7 @@ progress{width:100%;height:1rem}
 .status{display:inline-block;padding:.1rem .5rem;border-radius:999px;font-size:.8rem;font-weight:600;background:#eee}
 .status.EXECUTED,.status.COMPLETED{background:#d6f0e0;color:var(--good)}.status.FAILED,.status.REJECTED{background:#f7dada;color:var(--bad)}
 .status.PROPOSED,.status.PROCESSING,.status.PENDING{background:#fdf0d0;color:var(--warn)}
-ul.plain{list-style:none;margin:0;padding:0}ul.plain li{padding:.6rem 0;border-bottom:1px solid var(--line)}
+ul.plain{list-style:none;margin:0;padding:0}ul.plain li{padding:.6rem 0;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
 dialog{border:1px solid var(--line);border-radius:12px;max-width:min(420px,92vw);padding:1.25rem}
 dialog::backdrop{background:rgba(0,0,0,.35)}
 a{color:var(--accent)}.link{background:none;border:none;color:var(--accent);padding:0;min-height:0;text-decoration:underline}

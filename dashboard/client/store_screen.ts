@@ -4,7 +4,10 @@
  * hours).
  */
 import type { Api } from "./api.ts";
+import { formatAmount } from "../../metrics/format.ts";
 import { byId, h, replaceChildren, when } from "./dom.ts";
+
+const count = (n: number) => formatAmount(n, "count");
 
 const STORE = `query {
   me { email preferences { preferredLlm notificationsEnabled quietHoursStart quietHoursEnd } }
@@ -243,7 +246,9 @@ export function storeScreen(api: Api): { show(): Promise<void> } {
             h(
               "div",
               { class: "muted" },
-              `${a.mirror.orders} orders · ${a.mirror.products} products · ${a.mirror.customers} customers`,
+              `${count(a.mirror.orders)} orders · ${count(a.mirror.products)} products · ${
+                count(a.mirror.customers)
+              } customers`,
               a.lastSyncedAt ? ` · synced ${when(a.lastSyncedAt)}` : "",
             ),
             a.syncError ? h("div", { class: "error" }, a.syncError) : null,
