@@ -35,7 +35,7 @@ function problemOf(change: ReturnPolicyChange): { field: string; message: string
       return { field, message: `${field} cannot be null; omit it to keep it.` };
     }
   }
-  if (days !== undefined && (days === null || !Number.isInteger(days) || days < 0 || days > 365)) {
+  if (days != null && (!Number.isInteger(days) || days < 0 || days > 365)) {
     return { field: "returnWindowDays", message: "The return window is 0 to 365 whole days." };
   }
   if (tags && (tags.length > 20 || tags.some((t) => !t.trim() || t.length > 40))) {
@@ -52,7 +52,7 @@ function problemOf(change: ReturnPolicyChange): { field: string; message: string
       };
     }
   }
-  if (fee !== undefined && (fee === null || !Number.isFinite(fee) || fee < 0 || fee > 100)) {
+  if (fee != null && (!Number.isFinite(fee) || fee < 0 || fee > 100)) {
     return { field: "restockingFeePercent", message: "The restocking fee is 0 to 100 percent." };
   }
   return null;

@@ -37,23 +37,32 @@ export const DEFAULT_RETURN_POLICY: ReturnPolicy = {
 
 /** The store's policy from `store_return_policies`, or the defaults when it has no row. */
 export async function returnPolicyOf(tx: Tx, accountId: string): Promise<ReturnPolicy> {
-  const [row] = await tx<
+  return (await returnPoliciesOf(tx, [accountId])).get(accountId)!;
+}
+
+/** Each store's policy in one read (the defaults for a store without a row). */
+export async function returnPoliciesOf(
+  tx: Tx,
+  accountIds: readonly string[],
+): Promise<Map<string, ReturnPolicy>> {
+  const rows = await tx<
     {
+      linked_account_id: string;
       return_window_days: number;
       final_sale_tags: string[];
       allowed_reasons: string[];
       restocking_fee_percent: number;
     }[]
-  >`select return_window_days, final_sale_tags, allowed_reasons,
+  >`select linked_account_id, return_window_days, final_sale_tags, allowed_reasons,
            restocking_fee_percent::float8 as restocking_fee_percent
-    from store_return_policies where linked_account_id = ${accountId}`;
-  if (!row) return DEFAULT_RETURN_POLICY;
-  return {
+    from store_return_policies where linked_account_id = any(${accountIds as string[]}::uuid[])`;
+  const found = new Map(rows.map((row) => [row.linked_account_id, {
     returnWindowDays: row.return_window_days,
     finalSaleTags: row.final_sale_tags,
     allowedReasons: row.allowed_reasons,
     restockingFeePercent: row.restocking_fee_percent,
-  };
+  }]));
+  return new Map(accountIds.map((id) => [id, found.get(id) ?? DEFAULT_RETURN_POLICY]));
 }
 
 const SHOP_AT_FAULT = new Set(["damaged", "defective", "wrong_item", "not_as_described"]);

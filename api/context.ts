@@ -16,6 +16,7 @@ import type { ShopifyLinkDeps } from "../shopify/oauth.ts";
 import { authenticationRequired } from "./errors.ts";
 import type { RequestUpdates } from "./request_updates.ts";
 import { type MirrorCounts, mirrorCounts } from "../mirror/sync_state.ts";
+import { returnPoliciesOf, type ReturnPolicy } from "../actions/returns_policy.ts";
 import {
   type AnalysisRequestRow,
   analysisRequestsByIds,
@@ -67,6 +68,7 @@ export interface Loaders {
   analysisRequest: DataLoader<string, AnalysisRequestRow | null>;
   proposedActionsOfRequest: DataLoader<string, ProposedActionRow[]>;
   mirrorCounts: DataLoader<string, MirrorCounts>;
+  returnPolicy: DataLoader<string, ReturnPolicy>;
 }
 
 export function apiContext(c: Context): RequestContext {
@@ -103,6 +105,13 @@ export function createLoaders(services: Pick<ApiServices, "db">, viewer: () => V
         (tx) => mirrorCounts(tx, [...accountIds]),
       );
       return accountIds.map((id) => counts.get(id) ?? new Error(`no account ${id}`));
+    }),
+    returnPolicy: new DataLoader(async (accountIds) => {
+      const policies = await services.db.withTenant(
+        viewer().userId,
+        (tx) => returnPoliciesOf(tx, accountIds),
+      );
+      return accountIds.map((id) => policies.get(id)!);
     }),
   };
 }

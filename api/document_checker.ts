@@ -44,9 +44,17 @@ export type Verdict =
   | { errors: FormattedError[] }
   | { failed: string };
 
-/** Too many documents are waiting to be checked: the caller should answer 503 and Retry-After. */
+/**
+ * The checker cannot take this document now (too many waiting, or its worker was replaced while
+ * the document waited): the caller answers 503 with Retry-After.
+ */
 export class CheckerBusy extends Error {
   override name = "CheckerBusy";
+}
+
+/** This document took longer than the limit to check: it is refused (400), never retried. */
+export class CheckTimedOut extends Error {
+  override name = "CheckTimedOut";
 }
 
 export interface DocumentChecker {
@@ -95,7 +103,7 @@ export async function startDocumentChecker(
         const error = new Error(`the document checker failed: ${event.message}`);
         // One that cannot start is not restarted (it would fail again at once); one that fails
         // later is.
-        if (started) restart(error);
+        if (started) restart(new CheckerBusy(error.message));
         else {
           worker.terminate();
           reject(error);
@@ -107,12 +115,16 @@ export async function startDocumentChecker(
     started = true;
   }
 
-  /** Fails every check in flight and starts a fresh worker. */
-  function restart(reason: Error) {
+  /**
+   * Fails every check in flight and starts a fresh worker: `culprit` (the check that ran out of
+   * time) with `reason`, the others as busy, to be sent again.
+   */
+  function restart(reason: Error, culprit?: number) {
     worker.terminate();
-    for (const entry of waiting.values()) {
+    const innocent = new CheckerBusy("The document checker restarted; send the operation again.");
+    for (const [id, entry] of waiting) {
       clearTimeout(entry.timer);
-      entry.reject(reason);
+      entry.reject(id === culprit ? reason : innocent);
     }
     waiting.clear();
     if (!closed) void spawn().catch(() => {});
@@ -124,14 +136,14 @@ export async function startDocumentChecker(
       return waiting.size;
     },
     check(query) {
-      if (closed) return Promise.reject(new Error("the document checker is closed"));
+      if (closed) return Promise.reject(new CheckerBusy("The document checker is closed."));
       if (waiting.size >= maxPending) {
         return Promise.reject(new CheckerBusy("Too many documents are waiting to be checked."));
       }
       const id = nextId++;
       return new Promise<Verdict>((resolve, reject) => {
         const timer = setTimeout(
-          () => restart(new Error(`a document took over ${timeoutMs} ms to check`)),
+          () => restart(new CheckTimedOut(`a document took over ${timeoutMs} ms to check`), id),
           timeoutMs,
         );
         waiting.set(id, { resolve, reject, timer });
@@ -140,7 +152,7 @@ export async function startDocumentChecker(
     },
     close() {
       closed = true;
-      restart(new Error("the document checker is closed"));
+      restart(new CheckerBusy("The document checker is closed."));
     },
   };
 }

@@ -3,7 +3,6 @@
  * into payloads with `userErrors`; queries read through the tenant helper.
  */
 import { type ReturnPolicyChange, updateReturnPolicy } from "../actions/return_policy_settings.ts";
-import { returnPolicyOf } from "../actions/returns_policy.ts";
 import type { GraphQLResolveInfo } from "graphql";
 import { selectedFields } from "./selection.ts";
 import type { Context } from "hono";
@@ -742,11 +741,8 @@ export const resolvers = {
       return apiContext(c).loaders.mirrorCounts.load(account.id);
     },
     returnPolicy(account: { id: string }, _: Args, c: Context) {
-      const ctx = apiContext(c);
-      return ctx.services.db.withTenant(
-        requireViewer(ctx).userId,
-        (tx) => returnPolicyOf(tx, account.id),
-      );
+      requireViewer(apiContext(c));
+      return apiContext(c).loaders.returnPolicy.load(account.id);
     },
   },
 };

@@ -100,7 +100,7 @@ export function dashboardCsp(embeddedShop: string | null): string {
   ].join("; ");
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
@@ -188,4 +188,12 @@ ${appBridge}
 <script type="application/json" id="alatar-config">${scriptJson(config)}</script>
 </body>
 </html>`;
+}
+
+/** The page instead of the dashboard when it cannot be served: the reason, and nothing else. */
+export function problemPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Alatar</title>
+<link rel="icon" href="data:,"></head>
+<body><main><h1>Alatar</h1><p role="alert">${escapeHtml(message)}</p></main></body></html>`;
 }

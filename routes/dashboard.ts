@@ -15,7 +15,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import type { ApiServices } from "../api/context.ts";
 import { clientBundle } from "../dashboard/bundle.ts";
-import { dashboardCsp, dashboardPage } from "../dashboard/page.ts";
+import { dashboardCsp, dashboardPage, problemPage } from "../dashboard/page.ts";
 import { linkShopFromSessionToken } from "../mirror/link_store.ts";
 import { SessionTokenError, verifySessionToken } from "../shopify/session_tokens.ts";
 import { SHOP_DOMAIN } from "../shopify/signatures.ts";
@@ -40,7 +40,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
         return null;
       });
       if (!script) {
-        return problemPage(c, 503, "The dashboard is starting; reload in a moment.", null);
+        return refusalPage(c, 503, "The dashboard is starting; reload in a moment.", null);
       }
       const shop = c.req.query("shop")?.toLowerCase() ?? null;
       const idToken = c.req.query("id_token") ?? null;
@@ -50,7 +50,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
 
       // Embedded: the admin vouches for the shop with a session token.
       if (!shop || !SHOP_DOMAIN.test(shop)) {
-        return problemPage(c, 400, "The shop parameter is not a myshopify.com address.", null);
+        return refusalPage(c, 400, "The shop parameter is not a myshopify.com address.", null);
       }
       try {
         const claims = await verifySessionToken(idToken, services.shopify);
@@ -60,7 +60,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
       } catch (error) {
         if (!(error instanceof SessionTokenError)) throw error;
         services.log.warn("security: embedded dashboard refused", { shop, reason: error.message });
-        return problemPage(
+        return refusalPage(
           c,
           401,
           `Alatar could not confirm this session (${error.message}). Open Alatar again from your Shopify admin.`,
@@ -76,7 +76,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
             shop,
             code: linked.errors[0]?.code,
           });
-          return problemPage(
+          return refusalPage(
             c,
             502,
             `Alatar could not connect to ${shop}: ${linked.errors[0]?.message ?? "try again"}`,
@@ -115,15 +115,6 @@ function page(c: Context, html: string, embeddedShop: string | null, status = 20
   return c.html(html, status as 200);
 }
 
-function problemPage(c: Context, status: number, message: string, embeddedShop: string | null) {
-  const escaped = message.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-  return page(
-    c,
-    `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Alatar</title>
-<link rel="icon" href="data:,"></head>
-<body><main><h1>Alatar</h1><p role="alert">${escaped}</p></main></body></html>`,
-    embeddedShop,
-    status,
-  );
+function refusalPage(c: Context, status: number, message: string, embeddedShop: string | null) {
+  return page(c, problemPage(message), embeddedShop, status);
 }

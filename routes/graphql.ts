@@ -28,7 +28,12 @@ import { getConnInfo } from "hono/deno";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders } from "../api/context.ts";
 import { createDocumentCache, type DocumentCache, type Prepared } from "../api/document_cache.ts";
-import { CheckerBusy, type CheckLimits, type DocumentChecker } from "../api/document_checker.ts";
+import {
+  CheckerBusy,
+  type CheckLimits,
+  CheckTimedOut,
+  type DocumentChecker,
+} from "../api/document_checker.ts";
 import { depthLimit, nodeLimit, rootFieldLimit } from "../api/limits.ts";
 import { documentHasNul, nulIn } from "../api/text_input.ts";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "../db/unavailable.ts";
@@ -90,6 +95,15 @@ export async function preparedOrBusy(
   try {
     return await documents.prepare(query);
   } catch (error) {
+    if (error instanceof CheckTimedOut) {
+      c.get("log").warn("graphql document refused: too slow to check");
+      return errorResponse(
+        c,
+        400,
+        "INVALID_INPUT",
+        "The operation is too costly to check. Send a simpler one.",
+      );
+    }
     if (!(error instanceof CheckerBusy)) throw error;
     c.get("log").warn("graphql documents waiting to be checked past the limit");
     c.header("Retry-After", "1");

@@ -126,24 +126,38 @@ apiTest(
 );
 
 dbTest(
-  "checked on a worker thread, as main.ts does, floods get the same answers; past its queue, 503",
+  "checked on a worker thread, as main.ts does, floods get the same answers; too slow to check, 400; past its queue, 503",
   async (t) => {
     const checker = await startDocumentChecker(checkLimitsFor({ production: false }));
     const full = await startDocumentChecker(checkLimitsFor({ production: false }), {
       maxPending: 0,
     });
+    const hasty = await startDocumentChecker(checkLimitsFor({ production: false }), {
+      timeoutMs: 1,
+    });
     const api = await createTestApi(t, { documentChecker: checker });
     const busy = await createTestApi(t, { documentChecker: full });
+    const slow = await createTestApi(t, { documentChecker: hasty });
     try {
       await refusesFloods(api.app);
+      // A document that takes too long to check is the client's to simplify: 400, never a 500.
+      const bomb = "query{me{...F0}} " +
+        Array.from({ length: 24 }, (_, i) => `fragment F${i} on User{...F${i + 1} ...F${i + 1}}`)
+          .join(" ") +
+        " fragment F24 on User{id}";
+      const tooSlow = await gql(slow.app, bomb, {}, {});
+      assert.equal(tooSlow.status, 400);
+      assert.equal(tooSlow.body.errors[0].extensions.code, "INVALID_INPUT");
+      assert.match(tooSlow.body.errors[0].message, /too costly to check/);
       const refused = await gql(busy.app, `{ me { id } }`, {}, {});
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get("retry-after"), "1");
       assert.equal(refused.body.errors[0].extensions.code, "EXTERNAL_SERVICE_ERROR");
     } finally {
-      await Promise.all([api.close(), busy.close()]);
+      await Promise.all([api.close(), busy.close(), slow.close()]);
       checker.close();
       full.close();
+      hasty.close();
     }
   },
 );

@@ -8,6 +8,8 @@ import type { Api } from "./api.ts";
 import { byId, h, replaceChildren, when } from "./dom.ts";
 
 const POLL_MS = 5000;
+/** Running requests followed over their own stream at once; the rest wait for the poll. */
+const MAX_LIVE = 3;
 
 const LIVE = `subscription($id: ID!) {
   analysisRequestUpdates(requestId: $id) { id prompt status conversationId createdAt updatedAt result { summary } }
@@ -46,6 +48,8 @@ export function historyScreen(api: Api, open: (requestId: string) => void): Hist
 
   const follow = () => {
     for (const row of rows.values()) {
+      // A browser opens 6 connections to one host: streams past a few are left to the poll.
+      if (live.size >= MAX_LIVE) return;
       if (live.has(row.id) || ["COMPLETED", "FAILED", "CANCELLED"].includes(row.status)) continue;
       live.set(
         row.id,
