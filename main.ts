@@ -29,6 +29,7 @@ import { linkDemoShop } from "./mirror/demo_link.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from "./auth/rate_limit.ts";
 import { createRequestLimiter } from "./auth/request_limiter.ts";
 import { createSessionCache } from "./auth/session_cache.ts";
+import { createAnswerCache } from "./api/answer_cache.ts";
 import { createShopifySessionViewers } from "./api/shopify_session_viewer.ts";
 import { createBoss } from "./jobs/boss.ts";
 import { createRequestUpdates } from "./api/request_updates.ts";
@@ -288,6 +289,10 @@ async function main(args: string[]): Promise<number> {
       const sessions = createSessionCache(db, log);
       await sessions.start();
       resources.add("session cache", () => sessions.stop());
+      // Answers to repeated reads, kept until the user's data changes (api/answer_cache.ts).
+      const answers = createAnswerCache(db, log);
+      await answers.start();
+      resources.add("answer cache", () => answers.stop());
       const requestLimiter = createRequestLimiter(db, DEFAULT_RATE_LIMITS.requestsPerUser);
       resources.add("request counts", () => requestLimiter.close());
       const services = {
@@ -317,6 +322,7 @@ async function main(args: string[]): Promise<number> {
         production,
         trustProxyHops: config.trustProxyHops,
         documentChecker,
+        answers,
       };
       if (role === "start" && config.appEnv === "development") {
         const demoUser = await ensureDemoAccount(services);

@@ -37,6 +37,61 @@ export interface GraphqlFigures {
   /** By operation, then offered rate. */
   fixedRate: Record<string, Record<number, OpenLoopResult>>;
   login?: { rps: number; p50: number; p95: number; p99: number; errors: number };
+  /** Reads answered as kept (hit) and read then kept (miss), over every phase (ours only). */
+  answerCache?: { hits: number; misses: number };
+  /**
+   * From another connection's commit to the first read that shows it, one user at a time
+   * (ours only): how long a write by another process can go unseen by a kept answer.
+   */
+  staleWindow?: { samples: number; p50: number; p99: number; max: number };
+}
+
+/** The answer cache's counters from a server's /metrics. */
+async function answerCounts(url: string): Promise<{ hits: number; misses: number }> {
+  const text = await (await fetch(new URL("/metrics", url))).text();
+  const count = (outcome: string) =>
+    Number(
+      text.split("\n").find((l) =>
+        l.startsWith(`alatar_graphql_answer_cache_total{outcome="${outcome}"}`)
+      )?.split(" ").at(-1) ?? 0,
+    );
+  return { hits: count("hit"), misses: count("miss") };
+}
+
+/**
+ * Toggles a user's notifications from another connection, then reads `me` back-to-back until the
+ * answer shows it; `samples` users in turn, each read first so its answer is kept.
+ */
+async function staleWindow(url: string, databaseUrl: string, users: BenchUser[], samples: number) {
+  const { default: postgres } = await import("postgres");
+  const owner = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const read = async (token: string) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: OPERATIONS.me }),
+    });
+    return (await res.json()).data.me.preferences.notificationsEnabled as boolean;
+  };
+  const waits: number[] = [];
+  try {
+    for (const user of users.slice(0, samples)) {
+      const before = await read(user.accessToken);
+      await read(user.accessToken); // now kept
+      await owner`update user_preferences set notifications_enabled = ${!before}
+                  where user_id = ${user.userId}`;
+      const committed = performance.now();
+      while (await read(user.accessToken) === before) {
+        if (performance.now() - committed > 5000) throw new Error("a change was never seen");
+      }
+      waits.push(performance.now() - committed);
+    }
+  } finally {
+    await owner.end();
+  }
+  const sorted = waits.sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { samples: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
 }
 
 async function startServer(impl: string, databaseUrl: string, jwtSecret: string) {
@@ -218,7 +273,8 @@ export async function measureGraphql(
 ): Promise<GraphqlFigures[]> {
   const jwtSecret = crypto.randomUUID() + crypto.randomUUID();
   const byImpl: Record<string, GraphqlFigures> = {
-    hono: { impl: "hono", throughput: {}, fixedRate: {} },
+    hono: { impl: "hono", throughput: {}, fixedRate: {}, answerCache: { hits: 0, misses: 0 } },
+    "hono-uncached": { impl: "hono-uncached", throughput: {}, fixedRate: {} },
     yoga: { impl: "yoga", throughput: {}, fixedRate: {} },
   };
   await withBenchDatabase(async (databaseUrl, log) => {
@@ -245,7 +301,14 @@ export async function measureGraphql(
       try {
         await assertAnswers(server.url, query, users[0]!.accessToken);
         await closedLoop(server.url, query, users, 50, 3);
-        return await run(server.url);
+        const figures = await run(server.url);
+        const counted = byImpl[impl]!.answerCache;
+        if (counted) {
+          const { hits, misses } = await answerCounts(server.url);
+          counted.hits += hits;
+          counted.misses += misses;
+        }
+        return figures;
       } finally {
         await server.stop();
       }
@@ -256,13 +319,19 @@ export async function measureGraphql(
       OPERATIONS.me,
       (url) => logins(url, users, options.seconds),
     );
+    console.error("graphql: how soon a change by another process is read…");
+    byImpl.hono!.staleWindow = await phase(
+      "hono",
+      OPERATIONS.me,
+      (url) => staleWindow(url, databaseUrl, users, 200),
+    );
     for (const [name, query] of Object.entries(OPERATIONS)) {
-      for (const impl of ["hono", "yoga"]) {
+      for (const impl of Object.keys(byImpl)) {
         byImpl[impl]!.throughput[name] = {};
         byImpl[impl]!.fixedRate[name] = {};
       }
       for (const connections of [50, 200]) {
-        for (const impl of ["yoga", "hono"]) {
+        for (const impl of ["yoga", "hono-uncached", "hono"]) {
           console.error(`graphql: ${impl} ${name} at ${connections} connections…`);
           byImpl[impl]!.throughput[name]![connections] = await phase(
             impl,
@@ -287,7 +356,7 @@ export async function measureGraphql(
       }
     }
   });
-  return [byImpl.hono!, byImpl.yoga!];
+  return [byImpl.hono!, byImpl["hono-uncached"]!, byImpl.yoga!];
 }
 
 /** Development aid: 5 s of `me` at 50 connections against one implementation, with per-process CPU. */

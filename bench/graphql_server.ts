@@ -1,8 +1,8 @@
 /**
  * A GraphQL server for the benchmark, in its own process: the same services,
  * schema, resolvers, authentication and limits as `deno task api`, served
- * either by our route at /graphql (BENCH_IMPL=hono) or by graphql-yoga at
- * /yoga/graphql (yoga), the peer the issue compares against. Per-user and login rate limits are raised
+ * either by our route at /graphql (BENCH_IMPL=hono; `hono-uncached` without its answer cache)
+ * or by graphql-yoga at /yoga/graphql (yoga), the peer the issue compares against. Per-user and login rate limits are raised
  * so the load generator measures the API rather than the limiter's refusals.
  *
  * Env: DATABASE_URL, JWT_SECRET, APP_URL, PORT, BENCH_IMPL.
@@ -10,6 +10,7 @@
 import { DEFAULT_SHOPIFY_API_VERSION } from "../config/config.ts";
 import type { ValidationRule } from "graphql";
 import { createYoga } from "graphql-yoga";
+import { createAnswerCache } from "../api/answer_cache.ts";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders, type RequestContext } from "../api/context.ts";
 import { depthLimit, nodeLimit } from "../api/limits.ts";
@@ -85,13 +86,15 @@ const schema = await buildApiSchema(log);
 // the body limit cost the same: only the GraphQL layer differs.
 const updates = createRequestUpdates({ db: services.db, log });
 await updates.start();
+const answers = impl === "hono" ? createAnswerCache(db, log) : undefined;
+await answers?.start();
 const app = createApp({
   updates,
   config: { appEnv: "production", corsOrigins: [] },
   log,
   metrics: createMetrics(),
   services,
-  graphql: { schema, production: true, trustProxyHops: 0 },
+  graphql: { schema, production: true, trustProxyHops: 0, answers },
 });
 if (impl === "yoga") {
   const yoga = createYoga({

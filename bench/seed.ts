@@ -7,6 +7,7 @@ import { createAccessTokens } from "../auth/access_tokens.ts";
 import type { Database } from "../db/database.ts";
 
 export interface BenchUser {
+  userId: string;
   email: string;
   accessToken: string;
 }
@@ -128,7 +129,11 @@ export async function seedBenchUsers(options: {
         }
       }
     });
-    users.push({ email, accessToken: (await tokens.sign({ userId, sessionId: familyId })).token });
+    users.push({
+      userId,
+      email,
+      accessToken: (await tokens.sign({ userId, sessionId: familyId })).token,
+    });
   }
   return users;
 }

@@ -127,7 +127,14 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route("/", healthRoutes(deps.services.db));
   app.route("/", metricsRoutes(metrics));
-  app.route("/", graphqlRoutes({ ...deps.graphql, services: deps.services }));
+  app.route(
+    "/",
+    graphqlRoutes({
+      ...deps.graphql,
+      services: deps.services,
+      onAnswer: (outcome) => metrics.graphqlAnswers.inc({ outcome }),
+    }),
+  );
   app.route(
     "/",
     graphqlStreamRoutes({

@@ -14,6 +14,7 @@
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import {
+  type DocumentNode,
   execute,
   type ExecutionResult,
   getOperationAST,
@@ -25,6 +26,7 @@ import {
 } from "graphql";
 import { type Context, Hono } from "hono";
 import { getConnInfo } from "hono/deno";
+import { type AnswerCache, answerKey, type HeldAnswer } from "../api/answer_cache.ts";
 import { authenticate } from "../api/authenticate.ts";
 import { type ApiServices, createLoaders } from "../api/context.ts";
 import { createDocumentCache, type DocumentCache, type Prepared } from "../api/document_cache.ts";
@@ -60,6 +62,10 @@ export interface GraphqlDeps {
   limits?: { maxDepth?: number; maxNodes?: number };
   /** Checks documents not seen before on a worker thread (see {@link checkLimitsFor}). */
   documentChecker?: DocumentChecker;
+  /** Keeps answers to repeated reads until the user's data changes; without it, none are kept. */
+  answers?: AnswerCache;
+  /** Counts reads answered as kept (`hit`) and read then kept (`miss`). */
+  onAnswer?: (outcome: "hit" | "miss") => void;
 }
 
 /** What the off-thread checker must enforce: exactly what this route's rules do. */
@@ -186,14 +192,27 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
         retryAfterSeconds: auth.retryAfterSeconds,
       });
     }
-    if (auth.viewer) c.set("log", c.get("log").child({ user_id: auth.viewer.userId }));
+    const viewer = auth.viewer;
+    if (viewer) c.set("log", c.get("log").child({ user_id: viewer.userId }));
+    const chosen = getOperationAST(document, operation.operationName);
+    // A signed-in user's read may be answered as it was last time, if nothing of theirs changed.
+    const answers = viewer && chosen?.operation === "query" ? deps.answers : undefined;
+    const key = answers &&
+      answerKey(documentIdOf(document), operation.operationName, operation.variables);
+    const held = key ? answers.get(viewer!.userId, key) : null;
+    if (held) {
+      deps.onAnswer?.("hit");
+      return answerResponse(c, held, 200, viewer!.userId);
+    }
+    // Taken before the read: a change committed meanwhile keeps this answer from being kept.
+    const ticket = key ? answers.ticket(viewer!.userId) : null;
     c.set("api", {
-      viewer: auth.viewer,
+      viewer,
       viewerProblem: auth.viewerProblem,
       ip: clientIp(c, deps.trustProxyHops),
       services: deps.services,
       log: c.get("log"),
-      loaders: createLoaders(deps.services, () => auth.viewer!),
+      loaders: createLoaders(deps.services, () => viewer!),
     });
 
     const result = await execute({
@@ -203,13 +222,66 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
       variableValues: operation.variables,
       operationName: operation.operationName,
     });
+    // This process's next read sees the mutation's writes without waiting for their NOTIFY.
+    if (viewer && chosen?.operation === "mutation") deps.answers?.forgetUser(viewer.userId);
     if (c.get("databaseUnavailable")) return databaseUnavailable(c);
     const answer = answerOf(result);
-    const response = c.json(answer.body, answer.status);
-    return c.req.method === "GET" && response.status === 200
-      ? await revalidated(c.req.header("if-none-match"), response, auth.viewer?.userId ?? null)
-      : response;
+    const sent: HeldAnswer = { body: encoder.encode(JSON.stringify(answer.body)) };
+    if (ticket && answer.status === 200 && !result.errors?.length) {
+      answers!.keep(ticket, key!, sent);
+      deps.onAnswer?.("miss");
+    }
+    return answerResponse(c, sent, answer.status, viewer?.userId ?? null);
   });
+}
+
+const encoder = new TextEncoder();
+
+/** Each parsed document's number in answer keys: one object per distinct text (api/document_cache.ts). */
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+function documentIdOf(document: DocumentNode): number {
+  let id = documentIds.get(document);
+  if (id === undefined) documentIds.set(document, id = nextDocumentId++);
+  return id;
+}
+
+/**
+ * The JSON answer. A successful GET's carries a strong ETag, or is a 304 with no body when the
+ * client already holds it: a dashboard polling an unchanged list downloads nothing.
+ * `private, no-cache` keeps shared caches out and makes private ones ask every time;
+ * `Vary: Authorization` says the answer depends on who asks.
+ */
+function answerResponse(
+  c: Context,
+  answer: HeldAnswer,
+  status: 200 | 400 | 500,
+  userId: string | null,
+): Response {
+  if (c.req.method !== "GET" || status !== 200) {
+    return c.body(answer.body, status, { "Content-Type": "application/json" });
+  }
+  answer.etag ??= etagOf(answer.body, userId);
+  c.header("ETag", answer.etag);
+  c.header("Cache-Control", "private, no-cache");
+  c.header("Vary", "Authorization", { append: true });
+  const held = (c.req.header("if-none-match") ?? "").split(",").map((t) =>
+    t.trim().replace(/^W\//, "")
+  );
+  if (held.includes(answer.etag) || held.includes("*")) return c.body(null, 304);
+  return c.body(answer.body, 200, { "Content-Type": "application/json" });
+}
+
+/**
+ * The tag hashes whose answer it is (the user, or none) with its bytes, so two users never share
+ * one even when their answers are byte for byte the same.
+ */
+function etagOf(body: Uint8Array<ArrayBuffer>, userId: string | null): string {
+  const owner = encoder.encode(`${userId ?? "anonymous"}\n`);
+  const tagged = new Uint8Array(owner.length + body.length);
+  tagged.set(owner);
+  tagged.set(body, owner.length);
+  return `"${encodeBase64urlNoPadding(sha256(tagged).subarray(0, 18))}"`;
 }
 
 /** The answer to a document that cannot run: a syntax error, a broken rule, a GET that writes. */
@@ -265,38 +337,6 @@ export function databaseUnavailable(c: Context): Response {
     "The database is unavailable; try again shortly.",
     { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
   );
-}
-
-/**
- * A GET query's answer with a strong ETag, or 304 and no body when the client
- * already holds it: a dashboard polling an unchanged list downloads nothing.
- * The tag hashes whose answer it is (the user, or none) with its bytes, so two
- * users never share one even when their answers are byte for byte the same.
- * `private, no-cache` keeps shared caches out and makes private ones ask every
- * time; `Vary: Authorization` says the answer depends on who asks.
- */
-export async function revalidated(
-  ifNoneMatch: string | undefined,
-  response: Response,
-  userId: string | null,
-): Promise<Response> {
-  const body = new Uint8Array(await response.arrayBuffer());
-  const owner = new TextEncoder().encode(`${userId ?? "anonymous"}\n`);
-  const tagged = new Uint8Array(owner.length + body.length);
-  tagged.set(owner);
-  tagged.set(body, owner.length);
-  const etag = `"${encodeBase64urlNoPadding(sha256(tagged).subarray(0, 18))}"`;
-  const headers = new Headers(response.headers);
-  headers.set("ETag", etag);
-  headers.set("Cache-Control", "private, no-cache");
-  headers.append("Vary", "Authorization");
-  const held = (ifNoneMatch ?? "").split(",").map((t) => t.trim().replace(/^W\//, ""));
-  if (held.includes(etag) || held.includes("*")) {
-    headers.delete("content-type");
-    headers.delete("content-length");
-    return new Response(null, { status: 304, headers });
-  }
-  return new Response(body, { status: response.status, headers });
 }
 
 interface Operation {

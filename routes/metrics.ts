@@ -17,6 +17,8 @@ export interface Metrics {
   registry: Registry;
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route" | "status">;
+  /** GraphQL reads answered from api/answer_cache.ts (`hit`) or read and kept (`miss`). */
+  graphqlAnswers: Counter<"outcome">;
 }
 
 export function createMetrics(): Metrics {
@@ -36,6 +38,12 @@ export function createMetrics(): Metrics {
       help: "HTTP request latency in seconds, by method, route pattern and status.",
       labelNames,
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    graphqlAnswers: new Counter({
+      name: "alatar_graphql_answer_cache_total",
+      help: "Signed-in GraphQL reads answered as kept (hit) or read and kept (miss).",
+      labelNames: ["outcome"] as const,
       registers: [registry],
     }),
   };

@@ -87,6 +87,7 @@ dbTest("start serves /readyz, then drains and exits 0 on SIGTERM", async (t) => 
       // unused leases go back, the LISTEN ends.
       "graphql document checker",
       "request counts",
+      "answer cache",
       "session cache",
       "password hasher",
       // The dev store, the APNs client and the job handlers' pool outlive pg-boss, so jobs in

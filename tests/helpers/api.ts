@@ -15,6 +15,7 @@ import { createTokenCipher } from "../../auth/token_cipher.ts";
 import { createRateLimiter, DEFAULT_RATE_LIMITS, type RateLimits } from "../../auth/rate_limit.ts";
 import { createRequestLimiter } from "../../auth/request_limiter.ts";
 import { createSessionCache } from "../../auth/session_cache.ts";
+import { type AnswerCache, createAnswerCache } from "../../api/answer_cache.ts";
 import { createShopifySessionViewers } from "../../api/shopify_session_viewer.ts";
 import { createBoss } from "../../jobs/boss.ts";
 import { createApp } from "../../routes/app.ts";
@@ -23,6 +24,7 @@ import { createMetrics } from "../../routes/metrics.ts";
 import type { Hono } from "hono";
 import type { Logger } from "../../log/logger.ts";
 import { dbTest, type TestDatabase } from "./test_db.ts";
+import type { Database } from "../../db/database.ts";
 import type { MirrorDeps } from "../../mirror/deps.ts";
 
 export const TEST_JWT_SECRET = "test-secret-".repeat(4);
@@ -48,6 +50,8 @@ export interface TestApi {
   services: ApiServices;
   boss: PgBoss;
   updates: RequestUpdates;
+  /** Answers kept by /graphql (api/answer_cache.ts). */
+  answers: AnswerCache;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,10 @@ export async function createTestApi(
     documentChecker?: DocumentChecker;
     /** Sign in with Apple/Google verifiers (default: both off). */
     idTokens?: ApiServices["idTokens"];
+    /** Told when a notification makes /graphql's answer cache forget a user. */
+    onAnswersForgotten?: (userId: string) => void;
+    /** How /graphql's answer cache LISTENs, given the services' database (default: its own). */
+    answersListen?: (db: Database) => Pick<Database, "listen">;
   } = {},
 ): Promise<TestApi> {
   const log = options.log ?? t.log;
@@ -87,6 +95,11 @@ export async function createTestApi(
   // A database that is down (options.db) cannot LISTEN; the cache then remembers nothing.
   await sessions.start().catch(() => {});
   const requestLimiter = createRequestLimiter(servicesDb, limits.requestsPerUser);
+  // As in production, repeated reads are answered as kept until the user's data changes.
+  const answers = createAnswerCache(options.answersListen?.(servicesDb) ?? servicesDb, log, {
+    onForget: options.onAnswersForgotten,
+  });
+  await answers.start().catch(() => {});
   const services: ApiServices = {
     db: options.db ?? t.db,
     boss,
@@ -131,6 +144,7 @@ export async function createTestApi(
       trustProxyHops: 1,
       limits: options.graphqlLimits,
       documentChecker: options.documentChecker,
+      answers,
     },
   });
   return {
@@ -138,9 +152,11 @@ export async function createTestApi(
     services,
     boss,
     updates,
+    answers,
     async close() {
       await requestLimiter.close();
       await sessions.stop();
+      await answers.stop();
       await updates.stop();
       hasher.close();
       await boss.stop({ graceful: false, timeout: 1000 });
