@@ -290,9 +290,11 @@ async function main(args: string[]): Promise<number> {
       await sessions.start();
       resources.add("session cache", () => sessions.stop());
       // Answers to repeated reads, kept until the user's data changes (api/answer_cache.ts).
-      const answers = createAnswerCache(db, log);
-      await answers.start();
-      resources.add("answer cache", () => answers.stop());
+      const answers = config.answerCacheMegabytes > 0
+        ? createAnswerCache(db, log, { maxBytes: config.answerCacheMegabytes * 1024 * 1024 })
+        : undefined;
+      await answers?.start();
+      resources.add("answer cache", () => answers?.stop() ?? Promise.resolve());
       const requestLimiter = createRequestLimiter(db, DEFAULT_RATE_LIMITS.requestsPerUser);
       resources.add("request counts", () => requestLimiter.close());
       const services = {

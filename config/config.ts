@@ -31,6 +31,8 @@ export interface Config {
   /** Unset means: run the embedded PostgreSQL server. */
   databaseUrl: string | undefined;
   databasePoolMax: number;
+  /** Memory for GraphQL answers kept per API process; 0 keeps none. */
+  answerCacheMegabytes: number;
   /** Analysis jobs each worker process runs side by side, per queue. */
   analysisConcurrency: number;
   /** Unset: the data directory keeps a port of its own (db/embedded.ts). */
@@ -142,6 +144,8 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL").optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  // Memory for answers kept per API process (api/answer_cache.ts); 0 keeps none.
+  GRAPHQL_ANSWER_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(64),
   ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(
     DEFAULT_ANALYSIS_CONCURRENCY,
   ),
@@ -249,6 +253,7 @@ export function parseConfig(
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    answerCacheMegabytes: e.GRAPHQL_ANSWER_CACHE_MB,
     analysisConcurrency: e.ANALYSIS_CONCURRENCY,
     embeddedPostgresPort: e.EMBEDDED_PG_PORT,
     embeddedPostgresPassword: generated?.EMBEDDED_PG_PASSWORD ?? crypto.randomUUID(),

@@ -100,6 +100,13 @@ Deno.test("malformed values are reported with what is expected", () => {
   assert.match(byName("ANALYSIS_CONCURRENCY"), />=1|too small/i);
 });
 
+Deno.test("the GraphQL answer cache: 64 MB by default, 0 turns it off, a negative size is refused", () => {
+  assert.equal(parseConfig({}, secrets).answerCacheMegabytes, 64);
+  assert.equal(parseConfig({ GRAPHQL_ANSWER_CACHE_MB: "0" }, secrets).answerCacheMegabytes, 0);
+  const found = problems(() => parseConfig({ GRAPHQL_ANSWER_CACHE_MB: "-1" }, secrets));
+  assert.ok(found.some((p) => p.includes("GRAPHQL_ANSWER_CACHE_MB")), found.join("; "));
+});
+
 Deno.test("a key ring with a repeated id is refused", () => {
   const k = key();
   const found = problems(() => parseConfig({ ALATAR_ENCRYPTION_KEYS: `a:${k},a:${k}` }, secrets));

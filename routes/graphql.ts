@@ -7,7 +7,9 @@
  * and then only executed: a phone app sends the same few operations again and
  * again. (@hono/graphql-server, which served this route before, parsed and
  * validated every request, after our own parse for the cost limits; see
- * docs/benchmarks.md.) An answer with no data whose errors are all expected
+ * docs/benchmarks.md.) A signed-in user's query asked again while nothing of
+ * theirs changed is answered as it was (api/answer_cache.ts), without reading
+ * the database. An answer with no data whose errors are all expected
  * ones (say, a non-null root field failing on authentication) is a 200, as
  * GraphQL over HTTP specifies.
  */
