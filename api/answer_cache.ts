@@ -39,7 +39,8 @@ export interface ReadTicket {
 
 interface UserAnswers {
   generation: number;
-  answers: Map<string, { answer: HeldAnswer; until: number }>;
+  /** `size` counts the key and the body, as the budget does. */
+  answers: Map<string, { answer: HeldAnswer; until: number; size: number }>;
   bytes: number;
 }
 
@@ -134,7 +135,10 @@ export function createAnswerCache(
       const held = user?.answers.get(key);
       if (!held) return null;
       if (held.until <= now()) {
-        forgetUser(userId);
+        // Only this answer is old; the user's others and reads in flight stand.
+        user!.answers.delete(key);
+        user!.bytes -= held.size;
+        bytes -= held.size;
         return null;
       }
       // Re-inserted, so the Map's order stays least recently used first.
@@ -153,10 +157,10 @@ export function createAnswerCache(
       if (size > maxAnswerBytes) return;
       const old = user.answers.get(key);
       if (old) {
-        user.bytes -= old.answer.body.byteLength + key.length;
-        bytes -= old.answer.body.byteLength + key.length;
+        user.bytes -= old.size;
+        bytes -= old.size;
       }
-      user.answers.set(key, { answer, until: now() + ttlMs });
+      user.answers.set(key, { answer, until: now() + ttlMs, size });
       user.bytes += size;
       bytes += size;
       evict();

@@ -50,7 +50,8 @@ export interface GraphqlFigures {
 
 /** The answer cache's counters from a server's /metrics. */
 async function answerCounts(url: string): Promise<{ hits: number; misses: number }> {
-  const text = await (await fetch(new URL("/metrics", url))).text();
+  const text = await (await fetch(new URL("/metrics", url), { signal: AbortSignal.timeout(5000) }))
+    .text();
   const count = (outcome: string) =>
     Number(
       text.split("\n").find((l) =>
@@ -72,6 +73,7 @@ async function staleWindow(url: string, databaseUrl: string, users: BenchUser[],
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: OPERATIONS.me }),
+      signal: AbortSignal.timeout(5000),
     });
     return (await res.json()).data.me.preferences.notificationsEnabled as boolean;
   };

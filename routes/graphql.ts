@@ -23,6 +23,7 @@ import {
   GraphQLError,
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
+  type OperationDefinitionNode,
   specifiedRules,
   type ValidationRule,
 } from "graphql";
@@ -176,9 +177,12 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     if (operation instanceof Response) return operation;
     const prepared = await preparedOrBusy(c, documents, operation.query);
     if (prepared instanceof Response) return prepared;
-    const refused = refusal(c, prepared, operation.operationName);
+    const refused = refusal(c, prepared);
     if (refused) return refused;
     const { document } = prepared as Extract<Prepared, { document: unknown }>;
+    const chosen = getOperationAST(document, operation.operationName);
+    const writes = writeOverGet(c, chosen);
+    if (writes) return writes;
 
     let auth: Awaited<ReturnType<typeof authenticate>>;
     try {
@@ -196,7 +200,6 @@ export function graphqlRoutes(deps: GraphqlDeps): Hono {
     }
     const viewer = auth.viewer;
     if (viewer) c.set("log", c.get("log").child({ user_id: viewer.userId }));
-    const chosen = getOperationAST(document, operation.operationName);
     // A signed-in user's read may be answered as it was last time, if nothing of theirs changed.
     const answers = viewer && chosen?.operation === "query" ? deps.answers : undefined;
     const key = answers &&
@@ -286,24 +289,26 @@ function etagOf(body: Uint8Array<ArrayBuffer>, userId: string | null): string {
   return `"${encodeBase64urlNoPadding(sha256(tagged).subarray(0, 18))}"`;
 }
 
-/** The answer to a document that cannot run: a syntax error, a broken rule, a GET that writes. */
-function refusal(c: Context, prepared: Prepared, operationName: string | null): Response | null {
+/** The answer to a document that cannot run: a syntax error, a broken rule. */
+function refusal(c: Context, prepared: Prepared): Response | null {
   if ("syntaxError" in prepared) {
     return c.json({ errors: [syntaxErrorOf(prepared.syntaxError).toJSON()] }, 400);
   }
   if (prepared.errors.length > 0) {
     return c.json({ errors: prepared.errors.map((e) => e.toJSON()) }, 400);
   }
-  if (c.req.method === "GET") {
-    const chosen = getOperationAST(prepared.document, operationName);
-    // GraphQL over HTTP: GET may only read.
-    if (chosen && chosen.operation !== "query") {
-      c.header("Allow", "POST");
-      const what = chosen.operation === "mutation" ? "Mutations" : "Subscriptions";
-      return errorResponse(c, 405, "INVALID_INPUT", `${what} must be sent with POST.`);
-    }
-  }
   return null;
+}
+
+/** GraphQL over HTTP: GET may only read. */
+function writeOverGet(
+  c: Context,
+  chosen: OperationDefinitionNode | null | undefined,
+): Response | null {
+  if (c.req.method !== "GET" || !chosen || chosen.operation === "query") return null;
+  c.header("Allow", "POST");
+  const what = chosen.operation === "mutation" ? "Mutations" : "Subscriptions";
+  return errorResponse(c, 405, "INVALID_INPUT", `${what} must be sent with POST.`);
 }
 
 /**

@@ -193,8 +193,14 @@ dbTest(
 
       cache.keep(cache.ticket("u1"), "k", body("fresh"));
       assert.equal(new TextDecoder().decode(cache.get("u1", "k")!.body), "fresh");
-      clock += 1000; // the time to live has passed
+      clock += 500;
+      cache.keep(cache.ticket("u1"), "later", body("later"));
+      clock += 500; // the first answer's time to live has passed, not the second's
       assert.equal(cache.get("u1", "k"), null);
+      assert.equal(new TextDecoder().decode(cache.get("u1", "later")!.body), "later");
+      clock += 500;
+      assert.equal(cache.get("u1", "later"), null);
+      assert.equal(cache.stats.bytes, 0);
 
       // Larger than one answer may be: not kept.
       cache.keep(cache.ticket("u1"), "k", body("x".repeat(61)));
